@@ -1,0 +1,826 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "kt-client"
+
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gi18n.h>
+
+#include "kt-api-error.h"
+#include "kt-client.h"
+
+/* recordInfo answers are small; a body larger than this is not an answer. */
+#define MAX_BODY_SIZE (16 * 1024 * 1024)
+#define MAX_REDIRECTS 5
+#define READ_CHUNK 65536
+
+struct _KtClient
+{
+  GObject      parent_instance;
+
+  SoupSession *session;
+  GUri        *base_uri;
+  char        *base_url;     /* without a trailing slash */
+  char        *api_key;
+  guint        key_generation;
+};
+
+enum {
+  PROP_0,
+  PROP_BASE_URL,
+  PROP_HAS_API_KEY,
+  PROP_KEY_GENERATION,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+G_DEFINE_FINAL_TYPE (KtClient, kt_client, G_TYPE_OBJECT)
+
+typedef enum
+{
+  CALL_RECORD,
+  CALL_CREDITS,
+  CALL_DOWNLOAD_URL,
+} CallKind;
+
+typedef struct
+{
+  CallKind     kind;
+  char        *method;
+  GUri        *uri;
+  GBytes      *request_body;
+  SoupMessage *message;
+  GByteArray  *body;
+  guint        redirects;
+  guint        status;
+  gint64       retry_after_ms;
+  char        *task_id;
+} Call;
+
+typedef struct
+{
+  KtRecord *record;
+  gint64    retry_after_ms;
+} RecordResult;
+
+static void
+call_free (Call *call)
+{
+  g_free (call->method);
+  g_clear_pointer (&call->uri, g_uri_unref);
+  g_clear_pointer (&call->request_body, g_bytes_unref);
+  g_clear_object (&call->message);
+  g_clear_pointer (&call->body, g_byte_array_unref);
+  g_free (call->task_id);
+  g_free (call);
+}
+
+static void
+record_result_free (RecordResult *result)
+{
+  g_clear_pointer (&result->record, kt_record_unref);
+  g_free (result);
+}
+
+gboolean
+kt_uri_is_loopback (GUri *uri)
+{
+  const char *host = g_uri_get_host (uri);
+  g_autoptr(GInetAddress) address = NULL;
+
+  if (host == NULL)
+    return FALSE;
+  if (g_ascii_strcasecmp (host, "localhost") == 0)
+    return TRUE;
+  address = g_inet_address_new_from_string (host);
+  return address != NULL && g_inet_address_get_is_loopback (address);
+}
+
+static int
+uri_port (GUri *uri)
+{
+  int port = g_uri_get_port (uri);
+
+  if (port > 0)
+    return port;
+  return g_ascii_strcasecmp (g_uri_get_scheme (uri), "https") == 0 ? 443 : 80;
+}
+
+gboolean
+kt_uri_same_origin (GUri *a,
+                    GUri *b)
+{
+  return g_ascii_strcasecmp (g_uri_get_scheme (a), g_uri_get_scheme (b)) == 0 &&
+         g_uri_get_host (a) != NULL && g_uri_get_host (b) != NULL &&
+         g_ascii_strcasecmp (g_uri_get_host (a), g_uri_get_host (b)) == 0 &&
+         uri_port (a) == uri_port (b);
+}
+
+/* Whether the key could be sent as a header at all; a newline in it would forge headers. */
+gboolean
+kt_api_key_is_valid (const char *api_key)
+{
+  if (api_key == NULL || *api_key == '\0')
+    return FALSE;
+  for (const char *p = api_key; *p; p++)
+    if ((guchar) *p <= 0x20 || (guchar) *p >= 0x7f)
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+uri_is_allowed (GUri    *uri,
+                GError **error)
+{
+  const char *scheme = g_uri_get_scheme (uri);
+
+  if (g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0')
+    {
+      g_set_error_literal (error, KT_API_ERROR, KT_API_ERROR_INSECURE_URL,
+                           _("The API address has no host name"));
+      return FALSE;
+    }
+  if (g_ascii_strcasecmp (scheme, "https") == 0)
+    return TRUE;
+  if (g_ascii_strcasecmp (scheme, "http") == 0 && kt_uri_is_loopback (uri))
+    return TRUE;
+
+  if (g_ascii_strcasecmp (scheme, "http") == 0)
+    g_set_error (error, KT_API_ERROR, KT_API_ERROR_INSECURE_URL,
+                 _("Refusing to send the API key unencrypted to %s: use an https:// address "
+                   "(plain http:// is allowed only for this computer)"),
+                 g_uri_get_host (uri));
+  else
+    g_set_error (error, KT_API_ERROR, KT_API_ERROR_INSECURE_URL,
+                 _("The API address must start with https://, not %s://"), scheme);
+  return FALSE;
+}
+
+/*
+ * Checks an API base URL before anything is sent to it: https anywhere, http only to loopback,
+ * no user name or password, no query.
+ */
+GUri *
+kt_check_base_url (const char  *url,
+                   GError     **error)
+{
+  g_autoptr(GUri) uri = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  uri = g_uri_parse (url, G_URI_FLAGS_ENCODED, &local_error);
+  if (uri == NULL)
+    {
+      g_set_error (error, KT_API_ERROR, KT_API_ERROR_INSECURE_URL,
+                   _("“%s” is not a valid API address: %s"), url, local_error->message);
+      return NULL;
+    }
+  if (!uri_is_allowed (uri, error))
+    return NULL;
+  if (g_uri_get_userinfo (uri) != NULL || g_uri_get_query (uri) != NULL ||
+      g_uri_get_fragment (uri) != NULL)
+    {
+      g_set_error_literal (error, KT_API_ERROR, KT_API_ERROR_INSECURE_URL,
+                           _("The API address must not contain a user name, a query or a fragment"));
+      return NULL;
+    }
+
+  return g_steal_pointer (&uri);
+}
+
+static void
+kt_client_finalize (GObject *object)
+{
+  KtClient *self = KT_CLIENT (object);
+
+  g_clear_object (&self->session);
+  g_clear_pointer (&self->base_uri, g_uri_unref);
+  g_free (self->base_url);
+  if (self->api_key != NULL)
+    memset (self->api_key, 0, strlen (self->api_key));
+  g_free (self->api_key);
+
+  G_OBJECT_CLASS (kt_client_parent_class)->finalize (object);
+}
+
+static void
+kt_client_get_property (GObject    *object,
+                        guint       prop_id,
+                        GValue     *value,
+                        GParamSpec *pspec)
+{
+  KtClient *self = KT_CLIENT (object);
+
+  switch (prop_id)
+    {
+    case PROP_BASE_URL: g_value_set_string (value, self->base_url); break;
+    case PROP_HAS_API_KEY: g_value_set_boolean (value, self->api_key != NULL); break;
+    case PROP_KEY_GENERATION: g_value_set_uint (value, self->key_generation); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+kt_client_class_init (KtClientClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GParamFlags ro = G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+
+  object_class->finalize = kt_client_finalize;
+  object_class->get_property = kt_client_get_property;
+
+  properties[PROP_BASE_URL] = g_param_spec_string ("base-url", NULL, NULL, NULL, ro);
+  properties[PROP_HAS_API_KEY] = g_param_spec_boolean ("has-api-key", NULL, NULL, FALSE, ro);
+  properties[PROP_KEY_GENERATION] =
+    g_param_spec_uint ("key-generation", NULL, NULL, 0, G_MAXUINT, 0, ro);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+kt_client_init (KtClient *self)
+{
+}
+
+/**
+ * kt_client_new:
+ * @base_url: (nullable): the API's address; %NULL for https://api.kie.ai
+ * @ca_file: (nullable): a PEM file of certificates to trust instead of the system's
+ *
+ * Returns: (transfer full): a client, or %NULL when the address is refused or the file unreadable
+ */
+KtClient *
+kt_client_new (const char  *base_url,
+               const char  *ca_file,
+               GError     **error)
+{
+  g_autoptr(KtClient) self = NULL;
+  g_autoptr(GUri) uri = NULL;
+  g_autofree char *user_agent = NULL;
+
+  if (base_url == NULL || *base_url == '\0')
+    base_url = KT_DEFAULT_BASE_URL;
+
+  if ((uri = kt_check_base_url (base_url, error)) == NULL)
+    return NULL;
+
+  self = g_object_new (KT_TYPE_CLIENT, NULL);
+  self->base_uri = g_steal_pointer (&uri);
+  self->base_url = g_strdup (base_url);
+  while (g_str_has_suffix (self->base_url, "/"))
+    self->base_url[strlen (self->base_url) - 1] = '\0';
+
+  user_agent = g_strdup_printf ("kie-tasks/%s", PACKAGE_VERSION);
+  self->session = g_object_new (SOUP_TYPE_SESSION,
+                                "user-agent", user_agent,
+                                "timeout", KT_CLIENT_DEFAULT_TIMEOUT,
+                                "idle-timeout", 60,
+                                "max-conns-per-host", 4,
+                                NULL);
+  /* Requests are answered from the API, never from a cache, and redirects are followed by hand
+   * so that the key never goes to another host. */
+  soup_session_remove_feature_by_type (self->session, SOUP_TYPE_CONTENT_SNIFFER);
+
+  if (ca_file != NULL && *ca_file != '\0')
+    {
+      g_autoptr(GTlsDatabase) database = g_tls_file_database_new (ca_file, error);
+
+      if (database == NULL)
+        {
+          g_prefix_error (error, _("Could not read the certificate file %s: "), ca_file);
+          return NULL;
+        }
+      soup_session_set_tls_database (self->session, database);
+    }
+
+  return g_steal_pointer (&self);
+}
+
+/* The address from KIE_API_BASE_URL and the certificates from KIE_API_CA_FILE, when set. */
+KtClient *
+kt_client_new_from_environment (GError **error)
+{
+  return kt_client_new (g_getenv ("KIE_API_BASE_URL"), g_getenv ("KIE_API_CA_FILE"), error);
+}
+
+const char *
+kt_client_get_base_url (KtClient *self)
+{
+  g_return_val_if_fail (KT_IS_CLIENT (self), NULL);
+  return self->base_url;
+}
+
+gboolean
+kt_client_has_api_key (KtClient *self)
+{
+  g_return_val_if_fail (KT_IS_CLIENT (self), FALSE);
+  return self->api_key != NULL;
+}
+
+/* Each new key bumps the generation, which lets a halted scheduler start again. */
+void
+kt_client_set_api_key (KtClient   *self,
+                       const char *api_key)
+{
+  g_autofree char *trimmed = NULL;
+  gboolean had_key;
+
+  g_return_if_fail (KT_IS_CLIENT (self));
+
+  if (api_key != NULL)
+    trimmed = g_strstrip (g_strdup (api_key));
+  if (trimmed != NULL && *trimmed == '\0')
+    g_clear_pointer (&trimmed, g_free);
+
+  if (g_strcmp0 (trimmed, self->api_key) == 0)
+    return;
+
+  had_key = self->api_key != NULL;
+  if (self->api_key != NULL)
+    memset (self->api_key, 0, strlen (self->api_key));
+  g_free (self->api_key);
+  self->api_key = g_steal_pointer (&trimmed);
+  self->key_generation++;
+
+  if (had_key != (self->api_key != NULL))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HAS_API_KEY]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_KEY_GENERATION]);
+}
+
+guint
+kt_client_get_key_generation (KtClient *self)
+{
+  g_return_val_if_fail (KT_IS_CLIENT (self), 0);
+  return self->key_generation;
+}
+
+void
+kt_client_set_timeout (KtClient *self,
+                       guint     seconds)
+{
+  g_return_if_fail (KT_IS_CLIENT (self));
+  g_object_set (self->session, "timeout", seconds, NULL);
+}
+
+/* The session for downloads of result files, which never carry the key. */
+SoupSession *
+kt_client_get_session (KtClient *self)
+{
+  g_return_val_if_fail (KT_IS_CLIENT (self), NULL);
+  return self->session;
+}
+
+static void
+set_transport_error (GError  **error,
+                     GError   *cause)
+{
+  if (g_error_matches (cause, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_propagate_error (error, g_error_copy (cause));
+  else if (g_error_matches (cause, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+    g_set_error (error, KT_API_ERROR, KT_API_ERROR_TIMEOUT,
+                 _("Kie.ai did not answer in time"));
+  else if (cause->domain == G_TLS_ERROR)
+    g_set_error (error, KT_API_ERROR, KT_API_ERROR_NETWORK,
+                 _("Could not make a secure connection to Kie.ai: %s"), cause->message);
+  else
+    g_set_error (error, KT_API_ERROR, KT_API_ERROR_NETWORK,
+                 _("Could not reach Kie.ai: %s"), cause->message);
+}
+
+/* Retry-After as seconds or as an HTTP date; -1 when absent or unreadable. */
+static gint64
+parse_retry_after (SoupMessage *message)
+{
+  const char *value = soup_message_headers_get_one (soup_message_get_response_headers (message),
+                                                    "Retry-After");
+  g_autoptr(GDateTime) date = NULL;
+  g_autoptr(GDateTime) now = NULL;
+  char *end = NULL;
+  guint64 seconds;
+
+  if (value == NULL)
+    return -1;
+
+  seconds = g_ascii_strtoull (value, &end, 10);
+  if (end != value && *end == '\0')
+    return (gint64) MIN (seconds, 24 * 3600) * 1000;
+
+  date = soup_date_time_new_from_http_string (value);
+  if (date == NULL)
+    return -1;
+  now = g_date_time_new_now_utc ();
+  return MAX (0, g_date_time_difference (date, now) / 1000);
+}
+
+static void send_call (GTask *task);
+
+static void
+finish_call (GTask *task)
+{
+  Call *call = g_task_get_task_data (task);
+  const char *body = (const char *) call->body->data;
+  gsize length = call->body->len;
+  g_autoptr(GError) error = NULL;
+
+  switch (call->kind)
+    {
+    case CALL_RECORD:
+      {
+        g_autoptr(KtRecord) record = kt_record_parse (body, length, call->status, &error);
+        RecordResult *result;
+
+        if (record == NULL)
+          {
+            g_task_return_error (task, g_steal_pointer (&error));
+            return;
+          }
+        result = g_new0 (RecordResult, 1);
+        result->record = g_steal_pointer (&record);
+        result->retry_after_ms = call->retry_after_ms;
+        g_task_return_pointer (task, result, (GDestroyNotify) record_result_free);
+        return;
+      }
+
+    case CALL_CREDITS:
+    case CALL_DOWNLOAD_URL:
+      {
+        g_autoptr(JsonNode) data = NULL;
+        g_autofree char *message = NULL;
+        int code = 0;
+
+        data = kt_envelope_parse (body, length, call->status, &code, &message, &error);
+        if (data == NULL || !kt_api_error_from_code (code, message, &error))
+          {
+            g_task_return_error (task, g_steal_pointer (&error));
+            return;
+          }
+
+        if (call->kind == CALL_CREDITS)
+          {
+            double credits;
+            const char *text = NULL;
+            char *end = NULL;
+
+            if (JSON_NODE_HOLDS_VALUE (data) &&
+                (json_node_get_value_type (data) == G_TYPE_INT64 ||
+                 json_node_get_value_type (data) == G_TYPE_DOUBLE))
+              credits = json_node_get_double (data);
+            else if (JSON_NODE_HOLDS_VALUE (data) &&
+                     json_node_get_value_type (data) == G_TYPE_STRING &&
+                     (credits = g_ascii_strtod ((text = json_node_get_string (data)), &end), end != text && *end == '\0'))
+              ;
+            else
+              {
+                g_task_return_new_error (task, KT_API_ERROR, KT_API_ERROR_MALFORMED,
+                                         _("Kie.ai's answer held no credit balance"));
+                return;
+              }
+            g_task_return_pointer (task, g_memdup2 (&credits, sizeof credits), g_free);
+          }
+        else
+          {
+            if (!JSON_NODE_HOLDS_VALUE (data) || json_node_get_value_type (data) != G_TYPE_STRING ||
+                *json_node_get_string (data) == '\0')
+              {
+                g_task_return_new_error (task, KT_API_ERROR, KT_API_ERROR_MALFORMED,
+                                         _("Kie.ai's answer held no download link"));
+                return;
+              }
+            g_task_return_pointer (task, g_strdup (json_node_get_string (data)), g_free);
+          }
+        return;
+      }
+
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static void
+read_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Call *call = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) chunk = NULL;
+  GError *kt_error = NULL;
+
+  chunk = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
+  if (chunk == NULL)
+    {
+      set_transport_error (&kt_error, error);
+      g_task_return_error (task, kt_error);
+      return;
+    }
+
+  if (g_bytes_get_size (chunk) == 0)
+    {
+      g_input_stream_close_async (G_INPUT_STREAM (source), G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+      finish_call (task);
+      return;
+    }
+
+  if (call->body->len + g_bytes_get_size (chunk) > MAX_BODY_SIZE)
+    {
+      g_input_stream_close_async (G_INPUT_STREAM (source), G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+      g_task_return_new_error (task, KT_API_ERROR, KT_API_ERROR_MALFORMED,
+                               _("Kie.ai's answer was too large to be a task record"));
+      return;
+    }
+
+  g_byte_array_append (call->body, g_bytes_get_data (chunk, NULL), g_bytes_get_size (chunk));
+  g_input_stream_read_bytes_async (G_INPUT_STREAM (source), READ_CHUNK, G_PRIORITY_DEFAULT,
+                                   g_task_get_cancellable (task), read_cb, g_object_ref (task));
+}
+
+static gboolean
+follow_redirect (GTask *task)
+{
+  Call *call = g_task_get_task_data (task);
+  const char *location;
+  g_autoptr(GUri) target = NULL;
+  g_autoptr(GError) error = NULL;
+
+  location = soup_message_headers_get_one (soup_message_get_response_headers (call->message),
+                                           "Location");
+  if (location == NULL)
+    return FALSE;
+
+  if (++call->redirects > MAX_REDIRECTS)
+    {
+      g_task_return_new_error (task, KT_API_ERROR, KT_API_ERROR_SERVER,
+                               _("Kie.ai redirected too many times"));
+      return TRUE;
+    }
+
+  target = g_uri_parse_relative (call->uri, location, G_URI_FLAGS_ENCODED, NULL);
+  if (target == NULL || !uri_is_allowed (target, &error))
+    {
+      g_task_return_new_error (task, KT_API_ERROR, KT_API_ERROR_INSECURE_URL,
+                               _("Kie.ai redirected to an address that is not safe to follow: %s"),
+                               error ? error->message : location);
+      return TRUE;
+    }
+
+  /* A 303, or a 301/302 of a POST, becomes a GET without a body, as browsers do. */
+  if (soup_message_get_status (call->message) == SOUP_STATUS_SEE_OTHER ||
+      (g_str_equal (call->method, "POST") &&
+       soup_message_get_status (call->message) != SOUP_STATUS_TEMPORARY_REDIRECT &&
+       soup_message_get_status (call->message) != SOUP_STATUS_PERMANENT_REDIRECT))
+    {
+      g_set_str (&call->method, "GET");
+      g_clear_pointer (&call->request_body, g_bytes_unref);
+    }
+
+  g_uri_unref (call->uri);
+  call->uri = g_steal_pointer (&target);
+  send_call (task);
+  return TRUE;
+}
+
+static void
+send_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Call *call = g_task_get_task_data (task);
+  g_autoptr(GInputStream) stream = NULL;
+  g_autoptr(GError) error = NULL;
+  GError *kt_error = NULL;
+
+  stream = soup_session_send_finish (SOUP_SESSION (source), result, &error);
+  if (stream == NULL)
+    {
+      set_transport_error (&kt_error, error);
+      g_task_return_error (task, kt_error);
+      return;
+    }
+
+  call->status = soup_message_get_status (call->message);
+  if (call->status == 429 || call->status == SOUP_STATUS_SERVICE_UNAVAILABLE ||
+      call->status == SOUP_STATUS_OK)
+    call->retry_after_ms = parse_retry_after (call->message);
+
+  if (SOUP_STATUS_IS_REDIRECTION (call->status) && call->status != SOUP_STATUS_NOT_MODIFIED)
+    {
+      g_input_stream_close_async (stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+      if (follow_redirect (task))
+        return;
+      /* A redirect without a Location: its body is the answer. */
+      g_clear_object (&stream);
+      g_task_return_new_error (task, KT_API_ERROR, KT_API_ERROR_MALFORMED,
+                               _("Kie.ai sent a redirect without an address (HTTP %u)"), call->status);
+      return;
+    }
+
+  g_byte_array_set_size (call->body, 0);
+  g_input_stream_read_bytes_async (stream, READ_CHUNK, G_PRIORITY_DEFAULT,
+                                   g_task_get_cancellable (task), read_cb, g_steal_pointer (&task));
+}
+
+static void
+send_call (GTask *task)
+{
+  KtClient *self = g_task_get_source_object (task);
+  Call *call = g_task_get_task_data (task);
+  SoupMessageHeaders *headers;
+
+  g_clear_object (&call->message);
+  call->message = soup_message_new_from_uri (call->method, call->uri);
+  soup_message_add_flags (call->message, SOUP_MESSAGE_NO_REDIRECT);
+  headers = soup_message_get_request_headers (call->message);
+  soup_message_headers_replace (headers, "Accept", "application/json");
+
+  /* The key goes to the API's own origin and nowhere else, whatever a redirect says. */
+  if (kt_uri_same_origin (call->uri, self->base_uri))
+    {
+      g_autofree char *authorization = g_strdup_printf ("Bearer %s", self->api_key);
+      soup_message_headers_replace (headers, "Authorization", authorization);
+      memset (authorization, 0, strlen (authorization));
+    }
+
+  if (call->request_body != NULL)
+    soup_message_set_request_body_from_bytes (call->message, "application/json", call->request_body);
+
+  soup_session_send_async (self->session, call->message, G_PRIORITY_DEFAULT,
+                           g_task_get_cancellable (task), send_cb, g_object_ref (task));
+}
+
+static void
+start_call (KtClient            *self,
+            Call                *call,
+            const char          *path_and_query,
+            gpointer             source_tag,
+            GCancellable        *cancellable,
+            GAsyncReadyCallback  callback,
+            gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autofree char *url = NULL;
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, source_tag);
+  call->body = g_byte_array_new ();
+  call->retry_after_ms = -1;
+  g_task_set_task_data (task, call, (GDestroyNotify) call_free);
+
+  if (self->api_key == NULL)
+    {
+      g_task_return_new_error (task, KT_API_ERROR, KT_API_ERROR_AUTH_REJECTED,
+                               _("No API key: set KIE_API_KEY or store a key in Kie Tasks"));
+      return;
+    }
+  if (!kt_api_key_is_valid (self->api_key))
+    {
+      g_task_return_new_error (task, KT_API_ERROR, KT_API_ERROR_AUTH_REJECTED,
+                               _("The API key contains spaces or control characters"));
+      return;
+    }
+
+  url = g_strconcat (self->base_url, path_and_query, NULL);
+  call->uri = g_uri_parse (url, G_URI_FLAGS_ENCODED, NULL);
+  if (call->uri == NULL)
+    {
+      g_task_return_new_error (task, KT_API_ERROR, KT_API_ERROR_INSECURE_URL,
+                               _("Could not build a request address from %s"), self->base_url);
+      return;
+    }
+
+  send_call (task);
+}
+
+void
+kt_client_query_record_async (KtClient            *self,
+                              const char          *task_id,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autofree char *escaped = NULL;
+  g_autofree char *path = NULL;
+  Call *call;
+
+  g_return_if_fail (KT_IS_CLIENT (self));
+  g_return_if_fail (task_id != NULL);
+
+  escaped = g_uri_escape_string (task_id, NULL, FALSE);
+  path = g_strconcat ("/api/v1/jobs/recordInfo?taskId=", escaped, NULL);
+
+  call = g_new0 (Call, 1);
+  call->kind = CALL_RECORD;
+  call->method = g_strdup ("GET");
+  call->task_id = g_strdup (task_id);
+  start_call (self, call, path, kt_client_query_record_async, cancellable, callback, user_data);
+}
+
+/**
+ * kt_client_query_record_finish:
+ * @retry_after_ms: (out) (optional): how long the server asked to wait, or -1
+ *
+ * Returns: (transfer full): the task's record, or %NULL with an error in %KT_API_ERROR
+ */
+KtRecord *
+kt_client_query_record_finish (KtClient      *self,
+                               GAsyncResult  *result,
+                               gint64        *retry_after_ms,
+                               GError       **error)
+{
+  RecordResult *record_result;
+  Call *call;
+  KtRecord *record;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  call = g_task_get_task_data (G_TASK (result));
+  if (retry_after_ms != NULL)
+    *retry_after_ms = call != NULL ? call->retry_after_ms : -1;
+
+  record_result = g_task_propagate_pointer (G_TASK (result), error);
+  if (record_result == NULL)
+    return NULL;
+
+  record = g_steal_pointer (&record_result->record);
+  /* An answer without an ID still belongs to the task that was asked about. */
+  if (record->task_id == NULL && call != NULL)
+    record->task_id = g_strdup (call->task_id);
+  record_result_free (record_result);
+  return record;
+}
+
+void
+kt_client_get_credits_async (KtClient            *self,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  Call *call;
+
+  g_return_if_fail (KT_IS_CLIENT (self));
+
+  call = g_new0 (Call, 1);
+  call->kind = CALL_CREDITS;
+  call->method = g_strdup ("GET");
+  start_call (self, call, "/api/v1/chat/credit", kt_client_get_credits_async,
+              cancellable, callback, user_data);
+}
+
+gboolean
+kt_client_get_credits_finish (KtClient      *self,
+                              GAsyncResult  *result,
+                              double        *credits,
+                              GError       **error)
+{
+  g_autofree double *value = NULL;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  value = g_task_propagate_pointer (G_TASK (result), error);
+  if (value == NULL)
+    return FALSE;
+  if (credits != NULL)
+    *credits = *value;
+  return TRUE;
+}
+
+void
+kt_client_refresh_download_url_async (KtClient            *self,
+                                      const char          *url,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  char *text;
+  Call *call;
+
+  g_return_if_fail (KT_IS_CLIENT (self));
+  g_return_if_fail (url != NULL);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "url");
+  json_builder_add_string_value (builder, url);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  text = json_to_string (root, FALSE);
+
+  call = g_new0 (Call, 1);
+  call->kind = CALL_DOWNLOAD_URL;
+  call->method = g_strdup ("POST");
+  call->request_body = g_bytes_new_take (text, strlen (text));
+  start_call (self, call, "/api/v1/common/download-url", kt_client_refresh_download_url_async,
+              cancellable, callback, user_data);
+}
+
+char *
+kt_client_refresh_download_url_finish (KtClient      *self,
+                                       GAsyncResult  *result,
+                                       GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

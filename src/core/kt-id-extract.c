@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "kt-id-extract"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "kt-id-extract.h"
+
+/*
+ * Finds task IDs in pasted text: bare IDs, log lines, JSON answers and callback bodies, and
+ * kie.ai URLs. Two kinds of evidence count. A labelled value ("taskId": "…", task_id=…,
+ * taskId: …) is taken whatever its shape, as the documentation's own IDs (task_12345678) show
+ * that shapes vary. An unlabelled word is taken only when it has the shape of real IDs: 32 hex
+ * digits, a UUID, or task_ followed by letters and digits. Ordinary words never qualify.
+ */
+
+static GRegex *labelled_regex;
+static GRegex *shape_regex;
+
+static void
+init_regexes (void)
+{
+  static gsize initialized = 0;
+
+  if (g_once_init_enter (&initialized))
+    {
+      /* taskId / task_id / task-id / taskid, then : or = (quoted or not), then the value. */
+      labelled_regex = g_regex_new ("(?i)\\btask[_-]?id\\b\"?\\s*[:=]\\s*\"?([A-Za-z0-9][A-Za-z0-9_.:-]{2,127})",
+                                    G_REGEX_OPTIMIZE, 0, NULL);
+      shape_regex = g_regex_new ("(?<![A-Za-z0-9_-])("
+                                 "[0-9a-fA-F]{32}"
+                                 "|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+                                 "|task_[A-Za-z0-9]{4,64}"
+                                 ")(?![A-Za-z0-9_-])",
+                                 G_REGEX_OPTIMIZE, 0, NULL);
+      g_once_init_leave (&initialized, 1);
+    }
+}
+
+/* Whether one word is shaped like a task ID (without a label to vouch for it). */
+gboolean
+kt_looks_like_task_id (const char *word)
+{
+  g_autoptr(GMatchInfo) match = NULL;
+  g_autofree char *whole = NULL;
+
+  g_return_val_if_fail (word != NULL, FALSE);
+  init_regexes ();
+
+  if (!g_regex_match (shape_regex, word, 0, &match))
+    return FALSE;
+  whole = g_match_info_fetch (match, 1);
+  return strlen (whole) == strlen (word);
+}
+
+typedef struct
+{
+  gsize  start;
+  char  *id;
+} Hit;
+
+static int
+compare_hits (gconstpointer a,
+              gconstpointer b)
+{
+  const Hit *ha = a;
+  const Hit *hb = b;
+
+  return (ha->start > hb->start) - (ha->start < hb->start);
+}
+
+static void
+collect (GRegex  *regex,
+         const char *text,
+         GArray  *hits)
+{
+  g_autoptr(GMatchInfo) match = NULL;
+
+  g_regex_match (regex, text, 0, &match);
+  while (g_match_info_matches (match))
+    {
+      Hit hit;
+      int start = 0;
+
+      g_match_info_fetch_pos (match, 1, &start, NULL);
+      hit.start = (gsize) start;
+      hit.id = g_match_info_fetch (match, 1);
+      /* A trailing dot or colon ends a sentence or a log field, not the ID. */
+      while (strlen (hit.id) > 0 && strchr (".:", hit.id[strlen (hit.id) - 1]) != NULL)
+        hit.id[strlen (hit.id) - 1] = '\0';
+      g_array_append_val (hits, hit);
+      g_match_info_next (match, NULL);
+    }
+}
+
+/**
+ * kt_extract_task_ids:
+ *
+ * Returns: (transfer full): the task IDs in @text in the order they first appear, each once
+ */
+GStrv
+kt_extract_task_ids (const char *text)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GArray) hits = g_array_new (FALSE, FALSE, sizeof (Hit));
+  g_autofree char *valid = NULL;
+
+  g_return_val_if_fail (text != NULL, NULL);
+  init_regexes ();
+
+  valid = g_utf8_make_valid (text, -1);
+  collect (labelled_regex, valid, hits);
+  collect (shape_regex, valid, hits);
+  g_array_sort (hits, compare_hits);
+
+  for (guint i = 0; i < hits->len; i++)
+    {
+      Hit *hit = &g_array_index (hits, Hit, i);
+
+      if (*hit->id != '\0' && !g_hash_table_contains (seen, hit->id))
+        {
+          g_strv_builder_add (builder, hit->id);
+          g_hash_table_add (seen, g_steal_pointer (&hit->id));
+        }
+      g_free (hit->id);
+    }
+
+  return g_strv_builder_end (builder);
+}

@@ -1,0 +1,742 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "kt-ledger"
+
+#include "config.h"
+
+#include <errno.h>
+
+#include <sqlite3.h>
+
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+
+#include "kt-ledger.h"
+
+/*
+ * Every task the user added, with its last answer, in SQLite (WAL). Start-up reads only the
+ * summary columns; a task's full last answer and its history are read when someone asks.
+ * Tasks are watched: a change is written once the main loop is idle, each task in its own
+ * transaction. The schema is in docs/ledger.md.
+ */
+
+struct _KtLedger
+{
+  GObject     parent_instance;
+
+  sqlite3    *db;
+  char       *path;
+  GHashTable *watched;     /* id -> Watch */
+  GHashTable *dirty;       /* id -> NULL (set) */
+  guint       flush_id;
+  char       *last_error;
+};
+
+typedef struct
+{
+  KtLedger   *ledger;      /* unowned */
+  KtTask     *task;
+  gulong      handler;
+  KtTaskState saved_state;
+} Watch;
+
+enum {
+  PROP_0,
+  PROP_LAST_ERROR,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+G_DEFINE_QUARK (kt-ledger-error-quark, kt_ledger_error)
+G_DEFINE_FINAL_TYPE (KtLedger, kt_ledger, G_TYPE_OBJECT)
+
+/* Each entry takes the schema from version N to N + 1. */
+static const char * const migrations[] = {
+  "CREATE TABLE tasks ("
+  "  id            TEXT PRIMARY KEY NOT NULL,"
+  "  added_at      INTEGER NOT NULL,"
+  "  state         TEXT NOT NULL DEFAULT 'new',"
+  "  raw_state     TEXT,"
+  "  model         TEXT,"
+  "  prompt        TEXT,"
+  "  create_time   INTEGER,"
+  "  complete_time INTEGER,"
+  "  last_checked  INTEGER,"
+  "  last_error    TEXT,"
+  "  last_answer   TEXT"
+  ");"
+  "CREATE TABLE state_changes ("
+  "  task_id  TEXT NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,"
+  "  state    TEXT NOT NULL,"
+  "  seen_at  INTEGER NOT NULL"
+  ");"
+  "CREATE INDEX state_changes_by_task ON state_changes (task_id, seen_at);"
+  "CREATE TABLE result_files ("
+  "  task_id  TEXT NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,"
+  "  url      TEXT NOT NULL,"
+  "  path     TEXT NOT NULL,"
+  "  saved_at INTEGER NOT NULL,"
+  "  PRIMARY KEY (task_id, url)"
+  ");",
+};
+
+static void
+set_sqlite_error (KtLedger     *self,
+                  GError      **error,
+                  KtLedgerError code,
+                  const char   *what)
+{
+  g_set_error (error, KT_LEDGER_ERROR, code, "%s: %s", what,
+               self->db ? sqlite3_errmsg (self->db) : "no database");
+}
+
+static gboolean
+exec (KtLedger     *self,
+      const char   *sql,
+      KtLedgerError code,
+      GError      **error)
+{
+  char *message = NULL;
+
+  if (sqlite3_exec (self->db, sql, NULL, NULL, &message) != SQLITE_OK)
+    {
+      g_set_error (error, KT_LEDGER_ERROR, code, _("The task ledger could not be updated: %s"),
+                   message ? message : "?");
+      sqlite3_free (message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static sqlite3_stmt *
+prepare (KtLedger    *self,
+         const char  *sql,
+         GError     **error)
+{
+  sqlite3_stmt *stmt = NULL;
+
+  if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    {
+      set_sqlite_error (self, error, KT_LEDGER_ERROR_READ, _("The task ledger could not be read"));
+      return NULL;
+    }
+  return stmt;
+}
+
+static void
+bind_text (sqlite3_stmt *stmt,
+           int           index,
+           const char   *text)
+{
+  if (text != NULL)
+    sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT);
+  else
+    sqlite3_bind_null (stmt, index);
+}
+
+static void
+bind_time (sqlite3_stmt *stmt,
+           int           index,
+           gint64        value)
+{
+  if (value > 0)
+    sqlite3_bind_int64 (stmt, index, value);
+  else
+    sqlite3_bind_null (stmt, index);
+}
+
+static gint64
+column_time (sqlite3_stmt *stmt,
+             int           index)
+{
+  return sqlite3_column_type (stmt, index) == SQLITE_NULL ? -1 : sqlite3_column_int64 (stmt, index);
+}
+
+static void
+set_last_error (KtLedger     *self,
+                const GError *error)
+{
+  if (g_set_str (&self->last_error, error ? error->message : NULL))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_ERROR]);
+}
+
+static gboolean
+migrate (KtLedger  *self,
+         GError   **error)
+{
+  sqlite3_stmt *stmt;
+  int version;
+
+  if ((stmt = prepare (self, "PRAGMA user_version", error)) == NULL)
+    return FALSE;
+  sqlite3_step (stmt);
+  version = sqlite3_column_int (stmt, 0);
+  sqlite3_finalize (stmt);
+
+  if (version > (int) G_N_ELEMENTS (migrations))
+    {
+      g_set_error (error, KT_LEDGER_ERROR, KT_LEDGER_ERROR_SCHEMA,
+                   _("The task ledger was written by a newer Kie Tasks (schema %d); "
+                     "it is left untouched"), version);
+      return FALSE;
+    }
+
+  for (; version < (int) G_N_ELEMENTS (migrations); version++)
+    {
+      g_autofree char *set_version = g_strdup_printf ("PRAGMA user_version = %d", version + 1);
+
+      if (!exec (self, "BEGIN IMMEDIATE", KT_LEDGER_ERROR_SCHEMA, error))
+        return FALSE;
+      if (!exec (self, migrations[version], KT_LEDGER_ERROR_SCHEMA, error) ||
+          !exec (self, set_version, KT_LEDGER_ERROR_SCHEMA, error))
+        {
+          exec (self, "ROLLBACK", KT_LEDGER_ERROR_SCHEMA, NULL);
+          return FALSE;
+        }
+      if (!exec (self, "COMMIT", KT_LEDGER_ERROR_SCHEMA, error))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+static void
+watch_free (Watch *watch)
+{
+  g_clear_signal_handler (&watch->handler, watch->task);
+  g_clear_object (&watch->task);
+  g_free (watch);
+}
+
+static gboolean save_task (KtLedger *self, KtTask *task, Watch *watch, GError **error);
+
+static gboolean
+flush_cb (gpointer data)
+{
+  KtLedger *self = data;
+  g_autoptr(GError) error = NULL;
+
+  self->flush_id = 0;
+  if (!kt_ledger_flush (self, &error))
+    g_warning ("%s", error->message);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+task_notify_cb (KtTask     *task,
+                GParamSpec *pspec,
+                Watch      *watch)
+{
+  KtLedger *self = watch->ledger;
+  const char *name = pspec->name;
+
+  /* Only what the ledger keeps; last-checked alone is not worth a write. */
+  if (!g_str_equal (name, "state") && !g_str_equal (name, "record") &&
+      !g_str_equal (name, "last-error") && !g_str_equal (name, "model") &&
+      !g_str_equal (name, "prompt"))
+    return;
+
+  g_hash_table_add (self->dirty, g_strdup (kt_task_get_id (task)));
+  if (self->flush_id == 0)
+    self->flush_id = g_idle_add_full (G_PRIORITY_LOW, flush_cb, self, NULL);
+}
+
+static void
+watch_task (KtLedger    *self,
+            KtTask      *task,
+            KtTaskState  saved_state)
+{
+  Watch *watch = g_new0 (Watch, 1);
+
+  watch->ledger = self;
+  watch->task = g_object_ref (task);
+  watch->saved_state = saved_state;
+  watch->handler = g_signal_connect (task, "notify", G_CALLBACK (task_notify_cb), watch);
+  g_hash_table_replace (self->watched, (gpointer) kt_task_get_id (task), watch);
+}
+
+static void
+kt_ledger_dispose (GObject *object)
+{
+  KtLedger *self = KT_LEDGER (object);
+
+  if (self->db != NULL && g_hash_table_size (self->dirty) > 0)
+    {
+      g_autoptr(GError) error = NULL;
+      if (!kt_ledger_flush (self, &error))
+        g_warning ("%s", error->message);
+    }
+  g_clear_handle_id (&self->flush_id, g_source_remove);
+  g_hash_table_remove_all (self->watched);
+
+  G_OBJECT_CLASS (kt_ledger_parent_class)->dispose (object);
+}
+
+static void
+kt_ledger_finalize (GObject *object)
+{
+  KtLedger *self = KT_LEDGER (object);
+
+  g_clear_pointer (&self->watched, g_hash_table_unref);
+  g_clear_pointer (&self->dirty, g_hash_table_unref);
+  g_clear_pointer (&self->db, sqlite3_close);
+  g_free (self->path);
+  g_free (self->last_error);
+
+  G_OBJECT_CLASS (kt_ledger_parent_class)->finalize (object);
+}
+
+static void
+kt_ledger_get_property (GObject    *object,
+                        guint       prop_id,
+                        GValue     *value,
+                        GParamSpec *pspec)
+{
+  KtLedger *self = KT_LEDGER (object);
+
+  switch (prop_id)
+    {
+    case PROP_LAST_ERROR: g_value_set_string (value, self->last_error); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+kt_ledger_class_init (KtLedgerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = kt_ledger_dispose;
+  object_class->finalize = kt_ledger_finalize;
+  object_class->get_property = kt_ledger_get_property;
+
+  properties[PROP_LAST_ERROR] =
+    g_param_spec_string ("last-error", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+kt_ledger_init (KtLedger *self)
+{
+  self->watched = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) watch_free);
+  self->dirty = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+}
+
+/* $XDG_DATA_HOME/io.github.kietasks.KieTasks/ledger.sqlite3 */
+char *
+kt_ledger_default_path (void)
+{
+  return g_build_filename (g_get_user_data_dir (), DATA_DIR_NAME, "ledger.sqlite3", NULL);
+}
+
+/**
+ * kt_ledger_open:
+ * @path: (nullable): the database file; %NULL for the default place
+ */
+KtLedger *
+kt_ledger_open (const char  *path,
+                GError     **error)
+{
+  g_autoptr(KtLedger) self = g_object_new (KT_TYPE_LEDGER, NULL);
+  g_autofree char *dir = NULL;
+
+  self->path = path ? g_strdup (path) : kt_ledger_default_path ();
+  dir = g_path_get_dirname (self->path);
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, KT_LEDGER_ERROR, KT_LEDGER_ERROR_OPEN,
+                   _("Could not create the folder %s: %s"), dir, g_strerror (saved));
+      return NULL;
+    }
+
+  if (sqlite3_open_v2 (self->path, &self->db,
+                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+    {
+      g_set_error (error, KT_LEDGER_ERROR, KT_LEDGER_ERROR_OPEN,
+                   _("Could not open the task ledger %s: %s"), self->path,
+                   self->db ? sqlite3_errmsg (self->db) : "out of memory");
+      return NULL;
+    }
+  sqlite3_busy_timeout (self->db, 2000);
+
+  if (!exec (self, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
+                   "PRAGMA foreign_keys = ON;", KT_LEDGER_ERROR_OPEN, error))
+    return NULL;
+  if (!migrate (self, error))
+    return NULL;
+
+  return g_steal_pointer (&self);
+}
+
+/* Reads the summary of every task into @tasks in one batch, and watches them from then on. */
+gboolean
+kt_ledger_load (KtLedger    *self,
+                KtTaskList  *tasks,
+                GError     **error)
+{
+  g_autoptr(GPtrArray) loaded = g_ptr_array_new_with_free_func (g_object_unref);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (KT_IS_LEDGER (self), FALSE);
+  g_return_val_if_fail (KT_IS_TASK_LIST (tasks), FALSE);
+
+  stmt = prepare (self, "SELECT id, added_at, state, raw_state, model, prompt, create_time, "
+                        "complete_time, last_checked FROM tasks ORDER BY added_at, rowid", error);
+  if (stmt == NULL)
+    return FALSE;
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      const char *id = (const char *) sqlite3_column_text (stmt, 0);
+      KtTaskState state = kt_task_state_from_string ((const char *) sqlite3_column_text (stmt, 2));
+      KtTask *task;
+
+      if (id == NULL || *id == '\0')
+        continue;
+      task = kt_task_new (id, sqlite3_column_int64 (stmt, 1));
+      kt_task_restore (task, state,
+                       (const char *) sqlite3_column_text (stmt, 3),
+                       (const char *) sqlite3_column_text (stmt, 4),
+                       (const char *) sqlite3_column_text (stmt, 5),
+                       column_time (stmt, 6), column_time (stmt, 7), column_time (stmt, 8));
+      g_ptr_array_add (loaded, task);
+    }
+  sqlite3_finalize (stmt);
+
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (self, error, KT_LEDGER_ERROR_READ, _("The task ledger could not be read"));
+      return FALSE;
+    }
+
+  kt_task_list_add_many (tasks, (KtTask **) loaded->pdata, loaded->len);
+  for (guint i = 0; i < loaded->len; i++)
+    {
+      KtTask *task = g_ptr_array_index (loaded, i);
+      if (kt_task_list_lookup (tasks, kt_task_get_id (task)) == task)
+        watch_task (self, task, kt_task_get_state (task));
+    }
+
+  return TRUE;
+}
+
+/**
+ * kt_ledger_add:
+ * @added: (out) (optional) (transfer container): the tasks that were new
+ *
+ * Adds the IDs that are not known yet to the ledger (one transaction) and then to @tasks.
+ */
+gboolean
+kt_ledger_add (KtLedger            *self,
+               KtTaskList          *tasks,
+               const char * const  *ids,
+               GPtrArray          **added,
+               GError             **error)
+{
+  g_autoptr(GPtrArray) fresh = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  gint64 now_ms = g_get_real_time () / 1000;
+  sqlite3_stmt *stmt;
+
+  g_return_val_if_fail (KT_IS_LEDGER (self), FALSE);
+  g_return_val_if_fail (ids != NULL, FALSE);
+
+  for (guint i = 0; ids[i] != NULL; i++)
+    if (*ids[i] != '\0' && kt_task_list_lookup (tasks, ids[i]) == NULL &&
+        g_hash_table_add (seen, (gpointer) ids[i]))
+      g_ptr_array_add (fresh, kt_task_new (ids[i], now_ms));
+
+  if (fresh->len > 0)
+    {
+      if (!exec (self, "BEGIN IMMEDIATE", KT_LEDGER_ERROR_WRITE, error))
+        return FALSE;
+      if ((stmt = prepare (self, "INSERT OR IGNORE INTO tasks (id, added_at) VALUES (?, ?)", error)) == NULL)
+        {
+          exec (self, "ROLLBACK", KT_LEDGER_ERROR_WRITE, NULL);
+          return FALSE;
+        }
+      for (guint i = 0; i < fresh->len; i++)
+        {
+          KtTask *task = g_ptr_array_index (fresh, i);
+
+          sqlite3_reset (stmt);
+          bind_text (stmt, 1, kt_task_get_id (task));
+          sqlite3_bind_int64 (stmt, 2, now_ms);
+          if (sqlite3_step (stmt) != SQLITE_DONE)
+            {
+              set_sqlite_error (self, error, KT_LEDGER_ERROR_WRITE, _("Could not save the new tasks"));
+              sqlite3_finalize (stmt);
+              exec (self, "ROLLBACK", KT_LEDGER_ERROR_WRITE, NULL);
+              set_last_error (self, *error);
+              return FALSE;
+            }
+        }
+      sqlite3_finalize (stmt);
+      if (!exec (self, "COMMIT", KT_LEDGER_ERROR_WRITE, error))
+        {
+          exec (self, "ROLLBACK", KT_LEDGER_ERROR_WRITE, NULL);
+          set_last_error (self, *error);
+          return FALSE;
+        }
+
+      kt_task_list_add_many (tasks, (KtTask **) fresh->pdata, fresh->len);
+      for (guint i = 0; i < fresh->len; i++)
+        watch_task (self, g_ptr_array_index (fresh, i), KT_TASK_STATE_NEW);
+    }
+
+  if (added != NULL)
+    *added = g_steal_pointer (&fresh);
+  return TRUE;
+}
+
+gboolean
+kt_ledger_remove (KtLedger    *self,
+                  KtTaskList  *tasks,
+                  const char  *id,
+                  GError     **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (KT_IS_LEDGER (self), FALSE);
+  g_return_val_if_fail (id != NULL, FALSE);
+
+  if ((stmt = prepare (self, "DELETE FROM tasks WHERE id = ?", error)) == NULL)
+    return FALSE;
+  bind_text (stmt, 1, id);
+  rc = sqlite3_step (stmt);
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (self, error, KT_LEDGER_ERROR_WRITE, _("Could not remove the task"));
+      return FALSE;
+    }
+
+  g_hash_table_remove (self->dirty, id);
+  g_hash_table_remove (self->watched, id);
+  if (tasks != NULL)
+    kt_task_list_remove (tasks, id);
+  return TRUE;
+}
+
+static gboolean
+save_task (KtLedger  *self,
+           KtTask    *task,
+           Watch     *watch,
+           GError   **error)
+{
+  KtRecord *record = kt_task_get_record (task);
+  KtTaskState state = kt_task_get_state (task);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  if (!exec (self, "BEGIN IMMEDIATE", KT_LEDGER_ERROR_WRITE, error))
+    return FALSE;
+
+  stmt = prepare (self, "UPDATE tasks SET state = ?, raw_state = ?, model = ?, prompt = ?, "
+                        "create_time = ?, complete_time = ?, last_checked = ?, last_error = ?, "
+                        "last_answer = COALESCE (?, last_answer) WHERE id = ?", error);
+  if (stmt == NULL)
+    goto fail;
+  bind_text (stmt, 1, kt_task_state_to_string (state));
+  bind_text (stmt, 2, kt_task_get_raw_state (task));
+  bind_text (stmt, 3, kt_task_get_model (task));
+  bind_text (stmt, 4, kt_task_get_prompt (task));
+  bind_time (stmt, 5, kt_task_get_create_time (task));
+  bind_time (stmt, 6, kt_task_get_complete_time (task));
+  bind_time (stmt, 7, kt_task_get_last_checked (task));
+  bind_text (stmt, 8, kt_task_get_last_error (task));
+  bind_text (stmt, 9, record ? record->answer : NULL);
+  bind_text (stmt, 10, kt_task_get_id (task));
+  rc = sqlite3_step (stmt);
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (self, error, KT_LEDGER_ERROR_WRITE, _("Could not save the task"));
+      goto fail;
+    }
+
+  if (state != watch->saved_state)
+    {
+      stmt = prepare (self, "INSERT INTO state_changes (task_id, state, seen_at) VALUES (?, ?, ?)", error);
+      if (stmt == NULL)
+        goto fail;
+      bind_text (stmt, 1, kt_task_get_id (task));
+      bind_text (stmt, 2, kt_task_state_to_string (state));
+      sqlite3_bind_int64 (stmt, 3, MAX (kt_task_get_last_checked (task), 0));
+      rc = sqlite3_step (stmt);
+      sqlite3_finalize (stmt);
+      if (rc != SQLITE_DONE)
+        {
+          set_sqlite_error (self, error, KT_LEDGER_ERROR_WRITE, _("Could not save the task's history"));
+          goto fail;
+        }
+    }
+
+  if (!exec (self, "COMMIT", KT_LEDGER_ERROR_WRITE, error))
+    goto fail;
+
+  watch->saved_state = state;
+  return TRUE;
+
+fail:
+  exec (self, "ROLLBACK", KT_LEDGER_ERROR_WRITE, NULL);
+  return FALSE;
+}
+
+/*
+ * Writes every changed task now. A task whose write fails stays marked, so nothing is lost
+ * while the disk is full: the next change or flush tries again.
+ */
+gboolean
+kt_ledger_flush (KtLedger  *self,
+                 GError   **error)
+{
+  g_autoptr(GPtrArray) ids = NULL;
+  g_autoptr(GError) first_error = NULL;
+
+  g_return_val_if_fail (KT_IS_LEDGER (self), FALSE);
+
+  g_clear_handle_id (&self->flush_id, g_source_remove);
+  ids = g_hash_table_steal_all_keys (self->dirty);
+
+  for (guint i = 0; i < ids->len; i++)
+    {
+      const char *id = g_ptr_array_index (ids, i);
+      Watch *watch = g_hash_table_lookup (self->watched, id);
+      g_autoptr(GError) local_error = NULL;
+
+      if (watch == NULL)
+        continue;
+      if (!save_task (self, watch->task, watch, &local_error))
+        {
+          g_hash_table_add (self->dirty, g_strdup (id));
+          if (first_error == NULL)
+            first_error = g_steal_pointer (&local_error);
+        }
+    }
+  g_ptr_array_set_free_func (ids, g_free);
+
+  set_last_error (self, first_error);
+  if (first_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&first_error));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The last answer kept for a task, parsed again; NULL without an error when there is none. */
+KtRecord *
+kt_ledger_load_record (KtLedger    *self,
+                       const char  *id,
+                       GError     **error)
+{
+  sqlite3_stmt *stmt;
+  KtRecord *record = NULL;
+
+  g_return_val_if_fail (KT_IS_LEDGER (self), NULL);
+
+  if ((stmt = prepare (self, "SELECT last_answer FROM tasks WHERE id = ?", error)) == NULL)
+    return NULL;
+  bind_text (stmt, 1, id);
+  if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
+    {
+      const char *answer = (const char *) sqlite3_column_text (stmt, 0);
+      record = kt_record_parse (answer, (gsize) sqlite3_column_bytes (stmt, 0), 200, error);
+    }
+  sqlite3_finalize (stmt);
+  return record;
+}
+
+/**
+ * kt_ledger_get_state_changes:
+ *
+ * Returns: (transfer full) (element-type KtStateChange): every state seen for the task, oldest first
+ */
+GArray *
+kt_ledger_get_state_changes (KtLedger    *self,
+                             const char  *id,
+                             GError     **error)
+{
+  g_autoptr(GArray) changes = g_array_new (FALSE, FALSE, sizeof (KtStateChange));
+  sqlite3_stmt *stmt;
+
+  g_return_val_if_fail (KT_IS_LEDGER (self), NULL);
+
+  stmt = prepare (self, "SELECT state, seen_at FROM state_changes WHERE task_id = ? "
+                        "ORDER BY seen_at, rowid", error);
+  if (stmt == NULL)
+    return NULL;
+  bind_text (stmt, 1, id);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      KtStateChange change = {
+        .state = kt_task_state_from_string ((const char *) sqlite3_column_text (stmt, 0)),
+        .seen_at = sqlite3_column_int64 (stmt, 1),
+      };
+      g_array_append_val (changes, change);
+    }
+  sqlite3_finalize (stmt);
+  return g_steal_pointer (&changes);
+}
+
+gboolean
+kt_ledger_set_result_file (KtLedger    *self,
+                           const char  *task_id,
+                           const char  *url,
+                           const char  *path,
+                           GError     **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (KT_IS_LEDGER (self), FALSE);
+
+  stmt = prepare (self, "INSERT OR REPLACE INTO result_files (task_id, url, path, saved_at) "
+                        "VALUES (?, ?, ?, ?)", error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, task_id);
+  bind_text (stmt, 2, url);
+  bind_text (stmt, 3, path);
+  sqlite3_bind_int64 (stmt, 4, g_get_real_time () / 1000);
+  rc = sqlite3_step (stmt);
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (self, error, KT_LEDGER_ERROR_WRITE, _("Could not note the saved result"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+char *
+kt_ledger_get_result_file (KtLedger   *self,
+                           const char *task_id,
+                           const char *url)
+{
+  sqlite3_stmt *stmt;
+  char *path = NULL;
+
+  g_return_val_if_fail (KT_IS_LEDGER (self), NULL);
+
+  if ((stmt = prepare (self, "SELECT path FROM result_files WHERE task_id = ? AND url = ?", NULL)) == NULL)
+    return NULL;
+  bind_text (stmt, 1, task_id);
+  bind_text (stmt, 2, url);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    path = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  return path;
+}
+
+const char *
+kt_ledger_get_last_error (KtLedger *self)
+{
+  g_return_val_if_fail (KT_IS_LEDGER (self), NULL);
+  return self->last_error;
+}

@@ -1,0 +1,623 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "kt-record"
+
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+#include <glib/gi18n.h>
+
+#include "kt-api-error.h"
+#include "kt-record.h"
+
+/* Real answers nest four or five levels; anything far deeper is hostile. */
+#define MAX_JSON_DEPTH 64
+
+G_DEFINE_BOXED_TYPE (KtRecord, kt_record, kt_record_ref, kt_record_unref)
+
+static const char * const state_names[] = {
+  [KT_STATE_WAITING] = "waiting",
+  [KT_STATE_QUEUING] = "queuing",
+  [KT_STATE_GENERATING] = "generating",
+  [KT_STATE_SUCCESS] = "success",
+  [KT_STATE_FAIL] = "fail",
+  [KT_STATE_UNKNOWN] = "unknown",
+};
+
+const char *
+kt_state_to_string (KtState state)
+{
+  if ((guint) state < G_N_ELEMENTS (state_names))
+    return state_names[state];
+  return "unknown";
+}
+
+KtState
+kt_state_from_string (const char *text)
+{
+  g_autofree char *trimmed = NULL;
+
+  if (text == NULL)
+    return KT_STATE_UNKNOWN;
+
+  trimmed = g_strstrip (g_strdup (text));
+  for (guint i = 0; i < G_N_ELEMENTS (state_names); i++)
+    if (g_ascii_strcasecmp (trimmed, state_names[i]) == 0)
+      return (KtState) i;
+
+  return KT_STATE_UNKNOWN;
+}
+
+static void
+kt_record_clear (gpointer data)
+{
+  KtRecord *self = data;
+
+  g_free (self->task_id);
+  g_free (self->model);
+  g_free (self->raw_state);
+  g_free (self->fail_code);
+  g_free (self->fail_msg);
+  g_free (self->param_text);
+  g_free (self->input_text);
+  g_free (self->prompt);
+  g_strfreev (self->result_urls);
+  g_strfreev (self->watermark_urls);
+  g_strfreev (self->first_frame_urls);
+  g_strfreev (self->last_frame_urls);
+  g_free (self->result_object);
+  g_free (self->result_text);
+  g_free (self->answer);
+}
+
+KtRecord *
+kt_record_ref (KtRecord *record)
+{
+  g_return_val_if_fail (record != NULL, NULL);
+  return g_atomic_rc_box_acquire (record);
+}
+
+void
+kt_record_unref (KtRecord *record)
+{
+  g_return_if_fail (record != NULL);
+  g_atomic_rc_box_release_full (record, kt_record_clear);
+}
+
+gboolean
+kt_record_is_finished (const KtRecord *record)
+{
+  return record->state == KT_STATE_SUCCESS || record->state == KT_STATE_FAIL;
+}
+
+/* How long generation took: the server's own times, which are reliable, before costTime. */
+gint64
+kt_record_duration_ms (const KtRecord *record)
+{
+  if (record->create_time > 0 && record->complete_time >= record->create_time)
+    return record->complete_time - record->create_time;
+  if (record->cost_time >= 0)
+    return (gint64) (record->cost_time * 1000.0);
+  return -1;
+}
+
+/* Checks nesting before json-glib sees the text, so a hostile document cannot exhaust the stack. */
+static gboolean
+json_depth_ok (const char *text,
+               gsize       length)
+{
+  gboolean in_string = FALSE;
+  int depth = 0;
+
+  for (gsize i = 0; i < length; i++)
+    {
+      char c = text[i];
+
+      if (in_string)
+        {
+          if (c == '\\')
+            i++;
+          else if (c == '"')
+            in_string = FALSE;
+        }
+      else if (c == '"')
+        in_string = TRUE;
+      else if (c == '{' || c == '[')
+        {
+          if (++depth > MAX_JSON_DEPTH)
+            return FALSE;
+        }
+      else if (c == '}' || c == ']')
+        depth--;
+    }
+
+  return TRUE;
+}
+
+static JsonNode *
+parse_json_text (const char  *text,
+                 gsize        length,
+                 GError     **error)
+{
+  g_autoptr(JsonParser) parser = NULL;
+
+  if (!json_depth_ok (text, length))
+    {
+      g_set_error_literal (error, KT_API_ERROR, KT_API_ERROR_MALFORMED,
+                           _("The answer is nested too deeply to be a Kie.ai answer"));
+      return NULL;
+    }
+
+  parser = json_parser_new_immutable ();
+  if (!json_parser_load_from_data (parser, text, (gssize) length, error))
+    return NULL;
+
+  return json_parser_steal_root (parser);
+}
+
+static gboolean
+is_blank (const char *text,
+          gsize       length)
+{
+  for (gsize i = 0; i < length; i++)
+    if (!g_ascii_isspace (text[i]))
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+looks_like_html (const char *text,
+                 gsize       length)
+{
+  while (length > 0 && g_ascii_isspace (*text))
+    text++, length--;
+  return length > 0 && *text == '<';
+}
+
+static gboolean
+parse_int_text (const char *text,
+                gint64     *out)
+{
+  g_autofree char *copy = NULL;
+  char *end = NULL;
+  double value;
+
+  if (text == NULL)
+    return FALSE;
+  copy = g_strstrip (g_strdup (text));
+  if (*copy == '\0')
+    return FALSE;
+  errno = 0;
+  value = g_ascii_strtod (copy, &end);
+  if (errno != 0 || end == copy || (*end != '\0' && !(end[0] == '%' && end[1] == '\0')))
+    return FALSE;
+  if (!isfinite (value) || value > (double) G_MAXINT64 || value < (double) G_MININT64)
+    return FALSE;
+  *out = (gint64) value;
+  return TRUE;
+}
+
+static gboolean
+node_to_double (JsonNode *node,
+                double   *out)
+{
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return FALSE;
+
+  switch (json_node_get_value_type (node))
+    {
+    case G_TYPE_INT64:
+      *out = (double) json_node_get_int (node);
+      return TRUE;
+    case G_TYPE_DOUBLE:
+      *out = json_node_get_double (node);
+      return isfinite (*out);
+    case G_TYPE_STRING:
+      {
+        const char *text = json_node_get_string (node);
+        g_autofree char *copy = g_strstrip (g_strdup (text));
+        char *end = NULL;
+
+        if (*copy == '\0')
+          return FALSE;
+        *out = g_ascii_strtod (copy, &end);
+        return end != copy && *end == '\0' && isfinite (*out);
+      }
+    default:
+      return FALSE;
+    }
+}
+
+/* A text member that may also come as a number; empty strings and other types count as absent. */
+static char *
+member_text (JsonObject *object,
+             const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return NULL;
+
+  switch (json_node_get_value_type (node))
+    {
+    case G_TYPE_STRING:
+      {
+        const char *text = json_node_get_string (node);
+        return (text != NULL && *text != '\0') ? g_strdup (text) : NULL;
+      }
+    case G_TYPE_INT64:
+      return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
+    case G_TYPE_DOUBLE:
+      {
+        char buf[G_ASCII_DTOSTR_BUF_SIZE];
+        return g_strdup (g_ascii_dtostr (buf, sizeof buf, json_node_get_double (node)));
+      }
+    default:
+      return NULL;
+    }
+}
+
+static gint64
+member_time (JsonObject *object,
+             const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+  gint64 value = -1;
+  double d;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return -1;
+  if (json_node_get_value_type (node) == G_TYPE_STRING)
+    {
+      if (!parse_int_text (json_node_get_string (node), &value))
+        return -1;
+    }
+  else if (node_to_double (node, &d) && d < 9e18 && d > -9e18)
+    value = (gint64) d;
+
+  return value > 0 ? value : -1;
+}
+
+static double
+member_number (JsonObject *object,
+               const char *name)
+{
+  double value;
+
+  if (!node_to_double (json_object_get_member (object, name), &value) || value < 0)
+    return -1;
+  return value;
+}
+
+static int
+member_progress (JsonObject *object)
+{
+  JsonNode *node = json_object_get_member (object, "progress");
+  double value;
+
+  if (node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
+      json_node_get_value_type (node) == G_TYPE_STRING)
+    {
+      gint64 parsed;
+      if (!parse_int_text (json_node_get_string (node), &parsed))
+        return -1;
+      value = (double) parsed;
+    }
+  else if (!node_to_double (node, &value))
+    return -1;
+
+  return (int) CLAMP (value, 0, 100);
+}
+
+/*
+ * A member that should hold JSON: usually a JSON string (a nested document), sometimes the
+ * document itself. Returns the parsed node, or NULL with the raw text in @raw_text when the
+ * nested text is not valid JSON.
+ */
+static JsonNode *
+member_nested_json (JsonObject  *object,
+                    const char  *name,
+                    char       **raw_text)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  *raw_text = NULL;
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return NULL;
+
+  if (JSON_NODE_HOLDS_OBJECT (node) || JSON_NODE_HOLDS_ARRAY (node))
+    return json_node_copy (node);
+
+  if (json_node_get_value_type (node) == G_TYPE_STRING)
+    {
+      const char *text = json_node_get_string (node);
+      gsize length = strlen (text);
+      JsonNode *parsed;
+
+      if (is_blank (text, length))
+        return NULL;
+
+      parsed = parse_json_text (text, length, NULL);
+      if (parsed == NULL)
+        *raw_text = g_strdup (text);
+      return parsed;
+    }
+
+  return NULL;
+}
+
+static char *
+node_to_pretty_text (JsonNode *node)
+{
+  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+    return g_strdup (json_node_get_string (node));
+  return json_to_string (node, TRUE);
+}
+
+/* A list of URLs given as an array of strings or as one string; never NULL. */
+static char **
+member_url_list (JsonObject *object,
+                 const char *name)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
+
+  if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *array = json_node_get_array (node);
+      guint n = json_array_get_length (array);
+
+      for (guint i = 0; i < n; i++)
+        {
+          JsonNode *element = json_array_get_element (array, i);
+
+          if (JSON_NODE_HOLDS_VALUE (element) &&
+              json_node_get_value_type (element) == G_TYPE_STRING &&
+              *json_node_get_string (element) != '\0')
+            g_strv_builder_add (builder, json_node_get_string (element));
+        }
+    }
+  else if (node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
+           json_node_get_value_type (node) == G_TYPE_STRING &&
+           *json_node_get_string (node) != '\0')
+    g_strv_builder_add (builder, json_node_get_string (node));
+
+  return g_strv_builder_end (builder);
+}
+
+static void
+read_param (KtRecord   *self,
+            JsonObject *data)
+{
+  g_autoptr(JsonNode) param = NULL;
+  g_autofree char *raw = NULL;
+  JsonNode *input_member;
+
+  param = member_nested_json (data, "param", &raw);
+  if (param == NULL)
+    {
+      self->param_text = g_steal_pointer (&raw);
+      return;
+    }
+
+  self->param_text = json_to_string (param, FALSE);
+  if (!JSON_NODE_HOLDS_OBJECT (param))
+    return;
+
+  input_member = json_object_get_member (json_node_get_object (param), "input");
+  if (input_member != NULL)
+    {
+      g_autofree char *input_raw = NULL;
+      g_autoptr(JsonNode) input = member_nested_json (json_node_get_object (param), "input", &input_raw);
+
+      if (input != NULL)
+        {
+          self->input_text = json_to_string (input, TRUE);
+          if (JSON_NODE_HOLDS_OBJECT (input))
+            self->prompt = member_text (json_node_get_object (input), "prompt");
+        }
+      else
+        self->input_text = g_steal_pointer (&input_raw);
+    }
+
+  if (self->prompt == NULL)
+    self->prompt = member_text (json_node_get_object (param), "prompt");
+}
+
+static void
+read_result (KtRecord   *self,
+             JsonObject *data)
+{
+  g_autoptr(JsonNode) result = NULL;
+  JsonObject *object = NULL;
+  JsonNode *result_object;
+
+  result = member_nested_json (data, "resultJson", &self->result_text);
+  if (result != NULL && JSON_NODE_HOLDS_OBJECT (result))
+    object = json_node_get_object (result);
+
+  self->result_urls = member_url_list (object, "resultUrls");
+  self->watermark_urls = member_url_list (object, "resultWaterMarkUrls");
+  self->first_frame_urls = member_url_list (object, "firstFrameUrl");
+  self->last_frame_urls = member_url_list (object, "lastFrameUrl");
+
+  if (object != NULL && (result_object = json_object_get_member (object, "resultObject")) != NULL &&
+      !JSON_NODE_HOLDS_NULL (result_object))
+    self->result_object = node_to_pretty_text (result_object);
+  else if (result != NULL && !JSON_NODE_HOLDS_OBJECT (result))
+    self->result_object = node_to_pretty_text (result);
+}
+
+static KtRecord *
+record_from_data (JsonObject *data)
+{
+  KtRecord *self = g_atomic_rc_box_new0 (KtRecord);
+
+  self->task_id = member_text (data, "taskId");
+  self->model = member_text (data, "model");
+  self->raw_state = member_text (data, "state");
+  self->state = kt_state_from_string (self->raw_state);
+  self->fail_code = member_text (data, "failCode");
+  self->fail_msg = member_text (data, "failMsg");
+  self->create_time = member_time (data, "createTime");
+  self->complete_time = member_time (data, "completeTime");
+  self->update_time = member_time (data, "updateTime");
+  self->cost_time = member_number (data, "costTime");
+  self->credits_consumed = member_number (data, "creditsConsumed");
+  self->progress = member_progress (data);
+  read_param (self, data);
+  read_result (self, data);
+
+  return self;
+}
+
+static gboolean
+node_to_code (JsonNode *node,
+              int      *code)
+{
+  double value;
+
+  if (!node_to_double (node, &value) || value != floor (value) || value < 0 || value > 100000)
+    return FALSE;
+  *code = (int) value;
+  return TRUE;
+}
+
+static gboolean
+http_failed (guint http_status)
+{
+  return http_status >= 300;
+}
+
+JsonNode *
+kt_envelope_parse (const char  *body,
+                   gsize        length,
+                   guint        http_status,
+                   int         *code_out,
+                   char       **message_out,
+                   GError     **error)
+{
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GError) local_error = NULL;
+  JsonObject *envelope;
+  JsonNode *data;
+  int code;
+
+  if (body == NULL || is_blank (body, length))
+    {
+      if (http_failed (http_status))
+        kt_api_error_from_code ((int) http_status, NULL, error);
+      else
+        g_set_error_literal (error, KT_API_ERROR, KT_API_ERROR_MALFORMED,
+                             _("Kie.ai sent an empty answer"));
+      return NULL;
+    }
+
+  if (!g_utf8_validate_len (body, length, NULL))
+    {
+      if (http_failed (http_status))
+        kt_api_error_from_code ((int) http_status, NULL, error);
+      else
+        g_set_error_literal (error, KT_API_ERROR, KT_API_ERROR_MALFORMED,
+                             _("Kie.ai sent an answer that is not valid text"));
+      return NULL;
+    }
+
+  root = parse_json_text (body, length, &local_error);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      if (http_failed (http_status))
+        kt_api_error_from_code ((int) http_status, NULL, error);
+      else if (looks_like_html (body, length))
+        g_set_error (error, KT_API_ERROR, KT_API_ERROR_MALFORMED,
+                     _("Kie.ai answered with a web page instead of data (HTTP %u)"), http_status);
+      else if (local_error != NULL && g_error_matches (local_error, KT_API_ERROR, KT_API_ERROR_MALFORMED))
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      else
+        g_set_error (error, KT_API_ERROR, KT_API_ERROR_MALFORMED,
+                     _("Kie.ai sent an answer that is not valid data: %s"),
+                     local_error ? local_error->message : _("not a JSON object"));
+      return NULL;
+    }
+
+  envelope = json_node_get_object (root);
+  if (!node_to_code (json_object_get_member (envelope, "code"), &code))
+    {
+      if (http_failed (http_status))
+        kt_api_error_from_code ((int) http_status, NULL, error);
+      else
+        g_set_error_literal (error, KT_API_ERROR, KT_API_ERROR_MALFORMED,
+                             _("Kie.ai sent an answer without a result code"));
+      return NULL;
+    }
+
+  *code_out = code;
+  if (message_out != NULL)
+    {
+      *message_out = member_text (envelope, "msg");
+      if (*message_out == NULL)
+        *message_out = member_text (envelope, "message");
+    }
+
+  data = json_object_get_member (envelope, "data");
+  return data != NULL ? json_node_copy (data) : json_node_new (JSON_NODE_NULL);
+}
+
+/*
+ * Turns the body of a recordInfo answer into a record. @http_status is the HTTP status of the
+ * answer; the envelope's code, when there is one, says more and wins. 501 and 408 are failures
+ * of the task itself and give a record in state fail, not an error.
+ */
+KtRecord *
+kt_record_parse (const char  *body,
+                 gsize        length,
+                 guint        http_status,
+                 GError     **error)
+{
+  g_autoptr(JsonNode) data = NULL;
+  g_autofree char *message = NULL;
+  KtRecord *self;
+  int code = 0;
+
+  data = kt_envelope_parse (body, length, http_status, &code, &message, error);
+  if (data == NULL)
+    return NULL;
+
+  if (code == 501 || code == 408)
+    {
+      if (JSON_NODE_HOLDS_OBJECT (data))
+        self = record_from_data (json_node_get_object (data));
+      else
+        {
+          self = g_atomic_rc_box_new0 (KtRecord);
+          read_result (self, NULL);
+          self->create_time = self->complete_time = self->update_time = -1;
+          self->cost_time = self->credits_consumed = -1;
+          self->progress = -1;
+        }
+      self->state = KT_STATE_FAIL;
+      if (self->fail_code == NULL)
+        self->fail_code = g_strdup_printf ("%d", code);
+      if (self->fail_msg == NULL)
+        self->fail_msg = g_steal_pointer (&message);
+      self->answer = g_strndup (body, length);
+      return self;
+    }
+
+  if (!kt_api_error_from_code (code, message, error))
+    return NULL;
+
+  if (!JSON_NODE_HOLDS_OBJECT (data))
+    {
+      g_set_error_literal (error, KT_API_ERROR, KT_API_ERROR_MALFORMED,
+                           _("Kie.ai's answer held no task record"));
+      return NULL;
+    }
+
+  self = record_from_data (json_node_get_object (data));
+  self->answer = g_strndup (body, length);
+  return self;
+}

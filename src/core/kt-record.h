@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib-object.h>
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+/**
+ * KtState:
+ * @KT_STATE_UNKNOWN: the server sent a state this app does not know (kept in raw_state)
+ *
+ * A task's state as the recordInfo answer gives it.
+ */
+typedef enum
+{
+  KT_STATE_WAITING,
+  KT_STATE_QUEUING,
+  KT_STATE_GENERATING,
+  KT_STATE_SUCCESS,
+  KT_STATE_FAIL,
+  KT_STATE_UNKNOWN,
+} KtState;
+
+#define KT_TYPE_RECORD (kt_record_get_type ())
+
+/*
+ * One parsed recordInfo answer. Reference counted and immutable once parsed. Absent strings are
+ * NULL (the API's empty strings count as absent), absent times and numbers are negative.
+ */
+typedef struct
+{
+  char     *task_id;
+  char     *model;
+  KtState   state;
+  char     *raw_state;          /* the server's word, as it came */
+  char     *fail_code;          /* always text, whether it came as a string or a number */
+  char     *fail_msg;
+  char     *param_text;         /* the createTask body as sent (JSON text, maybe invalid) */
+  char     *input_text;         /* param.input pretty-printed, or raw text if it was invalid */
+  char     *prompt;             /* param.input.prompt, when there is one */
+  char    **result_urls;        /* main results, never NULL */
+  char    **watermark_urls;     /* never NULL */
+  char    **first_frame_urls;   /* never NULL */
+  char    **last_frame_urls;    /* never NULL */
+  char     *result_object;      /* resultObject pretty-printed, for text results */
+  char     *result_text;        /* resultJson as raw text when it was not valid JSON */
+  gint64    create_time;        /* Unix ms, or -1 */
+  gint64    complete_time;
+  gint64    update_time;
+  double    cost_time;          /* as the server sent it (seconds in practice), or -1 */
+  double    credits_consumed;   /* or -1 */
+  int       progress;           /* 0-100, or -1 */
+  char     *answer;             /* the whole body as received (valid UTF-8) */
+} KtRecord;
+
+GType        kt_record_get_type          (void) G_GNUC_CONST;
+KtRecord    *kt_record_parse             (const char  *body,
+                                          gsize        length,
+                                          guint        http_status,
+                                          GError     **error);
+KtRecord    *kt_record_ref               (KtRecord    *record);
+void         kt_record_unref             (KtRecord    *record);
+gboolean     kt_record_is_finished       (const KtRecord *record);
+gint64       kt_record_duration_ms       (const KtRecord *record);
+
+const char  *kt_state_to_string          (KtState      state);
+KtState      kt_state_from_string        (const char  *text);
+
+/* Shared helpers for the envelope, also used for the credit and download-url calls. */
+JsonNode    *kt_envelope_parse           (const char  *body,
+                                          gsize        length,
+                                          guint        http_status,
+                                          int         *code,
+                                          char       **message,
+                                          GError     **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KtRecord, kt_record_unref)
+
+G_END_DECLS

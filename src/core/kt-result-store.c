@@ -1,0 +1,547 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "kt-result-store"
+
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+
+#include "kt-client.h"
+#include "kt-result-store.h"
+
+/*
+ * Downloads result files before they expire. Result hosts get no Authorization header (the
+ * requests are built here and never pass through the API client). A file is written under a
+ * temporary name in its final folder and linked to its final name only when complete, so a
+ * half-written file never carries a real name, and an existing file is never replaced.
+ */
+
+#define CHUNK_SIZE (128 * 1024)
+#define MAX_NAME_BYTES 120
+
+struct _KtResultStore
+{
+  GObject      parent_instance;
+
+  SoupSession *session;
+  char        *directory;
+  guint64      max_size;
+};
+
+typedef struct
+{
+  SoupMessage   *message;
+  GInputStream  *input;
+  GOutputStream *output;
+  GFile         *directory;
+  GFile         *temp;
+  char          *url;
+  char          *task_id;
+  guint64        written;
+  GBytes        *pending;
+} Download;
+
+G_DEFINE_QUARK (kt-result-error-quark, kt_result_error)
+G_DEFINE_FINAL_TYPE (KtResultStore, kt_result_store, G_TYPE_OBJECT)
+
+static void
+download_free (Download *download)
+{
+  g_clear_object (&download->message);
+  g_clear_object (&download->input);
+  g_clear_object (&download->output);
+  if (download->temp != NULL)
+    g_file_delete (download->temp, NULL, NULL);
+  g_clear_object (&download->temp);
+  g_clear_object (&download->directory);
+  g_clear_pointer (&download->pending, g_bytes_unref);
+  g_free (download->url);
+  g_free (download->task_id);
+  g_free (download);
+}
+
+static const struct {
+  const char *type;
+  const char *extension;
+} known_types[] = {
+  { "image/png", "png" }, { "image/jpeg", "jpg" }, { "image/webp", "webp" },
+  { "image/gif", "gif" }, { "image/avif", "avif" }, { "image/svg+xml", "svg" },
+  { "video/mp4", "mp4" }, { "video/webm", "webm" }, { "video/quicktime", "mov" },
+  { "audio/mpeg", "mp3" }, { "audio/wav", "wav" }, { "audio/x-wav", "wav" },
+  { "audio/ogg", "ogg" }, { "audio/flac", "flac" }, { "audio/mp4", "m4a" }, { "audio/aac", "aac" },
+  { "text/plain", "txt" }, { "application/json", "json" }, { "application/zip", "zip" },
+  { "model/gltf-binary", "glb" },
+};
+
+static const char *
+extension_for_type (const char *content_type)
+{
+  if (content_type == NULL)
+    return NULL;
+  for (guint i = 0; i < G_N_ELEMENTS (known_types); i++)
+    if (g_ascii_strcasecmp (content_type, known_types[i].type) == 0)
+      return known_types[i].extension;
+  return NULL;
+}
+
+static gboolean
+extension_matches_type (const char *extension,
+                        const char *content_type)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (known_types); i++)
+    if (g_ascii_strcasecmp (extension, known_types[i].extension) == 0)
+      return content_type == NULL || g_ascii_strcasecmp (content_type, known_types[i].type) == 0 ||
+             (g_str_equal (extension, "jpeg") && g_str_equal (content_type, "image/jpeg"));
+  return FALSE;
+}
+
+static gboolean
+is_reserved_windows_name (const char *stem)
+{
+  static const char * const reserved[] = {
+    "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8",
+    "COM9", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (reserved); i++)
+    if (g_ascii_strcasecmp (stem, reserved[i]) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/*
+ * A file name that is safe on every common file system: ASCII letters, digits, '-', '_' and
+ * one '.', no leading dot, no reserved device name, at most MAX_NAME_BYTES bytes. The
+ * extension comes from the content type when the server gave a known one, else from the URL.
+ */
+char *
+kt_safe_file_name (const char *url,
+                   const char *content_type,
+                   const char *fallback_stem)
+{
+  g_autoptr(GUri) uri = NULL;
+  g_autofree char *base = NULL;
+  g_autofree char *unescaped = NULL;
+  g_autofree char *url_extension = NULL;
+  const char *extension = extension_for_type (content_type);
+  GString *stem = g_string_new (NULL);
+  char *dot;
+
+  uri = url ? g_uri_parse (url, G_URI_FLAGS_ENCODED, NULL) : NULL;
+  if (uri != NULL && g_uri_get_path (uri) != NULL)
+    {
+      unescaped = g_uri_unescape_string (g_uri_get_path (uri), NULL);
+      if (unescaped != NULL)
+        base = g_path_get_basename (unescaped);
+    }
+
+  if (base != NULL && (dot = strrchr (base, '.')) != NULL && dot != base)
+    {
+      *dot = '\0';
+      url_extension = g_ascii_strdown (dot + 1, -1);
+      for (char *p = url_extension; *p; p++)
+        if (!g_ascii_isalnum (*p))
+          {
+            g_clear_pointer (&url_extension, g_free);
+            break;
+          }
+      if (url_extension != NULL && (strlen (url_extension) == 0 || strlen (url_extension) > 5))
+        g_clear_pointer (&url_extension, g_free);
+    }
+
+  for (const char *p = base; p != NULL && *p; p++)
+    {
+      char c = *p;
+      if (g_ascii_isalnum (c) || c == '-' || c == '_')
+        g_string_append_c (stem, c);
+      else if (stem->len > 0 && stem->str[stem->len - 1] != '_')
+        g_string_append_c (stem, '_');
+    }
+  while (stem->len > 0 && stem->str[stem->len - 1] == '_')
+    g_string_truncate (stem, stem->len - 1);
+  while (stem->len > 0 && (stem->str[0] == '_' || stem->str[0] == '-'))
+    g_string_erase (stem, 0, 1);
+
+  if (stem->len == 0 || g_str_equal (stem->str, "/"))
+    g_string_assign (stem, fallback_stem ? fallback_stem : "result");
+  if (is_reserved_windows_name (stem->str))
+    g_string_prepend (stem, "file-");
+  if (stem->len > MAX_NAME_BYTES - 8)
+    g_string_truncate (stem, MAX_NAME_BYTES - 8);
+
+  if (url_extension != NULL && (extension == NULL || extension_matches_type (url_extension, content_type)))
+    extension = url_extension;
+  if (extension == NULL)
+    extension = "bin";
+
+  g_string_append_printf (stem, ".%s", extension);
+  return g_string_free (stem, FALSE);
+}
+
+static void
+kt_result_store_finalize (GObject *object)
+{
+  KtResultStore *self = KT_RESULT_STORE (object);
+
+  g_clear_object (&self->session);
+  g_free (self->directory);
+
+  G_OBJECT_CLASS (kt_result_store_parent_class)->finalize (object);
+}
+
+static void
+kt_result_store_class_init (KtResultStoreClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = kt_result_store_finalize;
+}
+
+static void
+kt_result_store_init (KtResultStore *self)
+{
+  self->max_size = KT_RESULT_STORE_DEFAULT_MAX_SIZE;
+}
+
+/* $XDG_DATA_HOME/io.github.kietasks.KieTasks/results */
+char *
+kt_result_store_default_dir (void)
+{
+  return g_build_filename (g_get_user_data_dir (), DATA_DIR_NAME, "results", NULL);
+}
+
+/**
+ * kt_result_store_new:
+ * @directory: (nullable): where results are kept; %NULL for the app's data folder
+ */
+KtResultStore *
+kt_result_store_new (SoupSession *session,
+                     const char  *directory)
+{
+  KtResultStore *self;
+
+  g_return_val_if_fail (SOUP_IS_SESSION (session), NULL);
+
+  self = g_object_new (KT_TYPE_RESULT_STORE, NULL);
+  self->session = g_object_ref (session);
+  self->directory = directory ? g_strdup (directory) : kt_result_store_default_dir ();
+  return self;
+}
+
+const char *
+kt_result_store_get_directory (KtResultStore *self)
+{
+  g_return_val_if_fail (KT_IS_RESULT_STORE (self), NULL);
+  return self->directory;
+}
+
+void
+kt_result_store_set_max_size (KtResultStore *self,
+                              guint64        max_size)
+{
+  g_return_if_fail (KT_IS_RESULT_STORE (self));
+  self->max_size = max_size;
+}
+
+/* Links the finished temporary file to a free name: "name.ext", then "name (2).ext", ... */
+static GFile *
+publish (Download  *download,
+         GError   **error)
+{
+  const char *content_type = soup_message_headers_get_content_type (
+    soup_message_get_response_headers (download->message), NULL);
+  g_autofree char *name = kt_safe_file_name (download->url, content_type, download->task_id);
+  g_autofree char *temp_path = g_file_get_path (download->temp);
+  g_autofree char *stem = g_strdup (name);
+  const char *extension = "";
+  char *dot = strrchr (stem, '.');
+
+  if (dot != NULL)
+    {
+      *dot = '\0';
+      extension = dot + 1;
+    }
+
+  for (guint n = 1; n < 1000; n++)
+    {
+      g_autofree char *candidate = n == 1 ? g_strdup (name)
+                                          : g_strdup_printf ("%s (%u).%s", stem, n, extension);
+      g_autoptr(GFile) target = g_file_get_child (download->directory, candidate);
+      g_autofree char *target_path = g_file_get_path (target);
+
+      if (link (temp_path, target_path) == 0)
+        {
+          g_unlink (temp_path);
+          g_clear_object (&download->temp);
+          return g_steal_pointer (&target);
+        }
+      if (errno == EEXIST)
+        continue;
+
+      /* File systems without hard links: a move that refuses to replace. */
+      {
+        g_autoptr(GError) move_error = NULL;
+
+        if (g_file_move (download->temp, target, G_FILE_COPY_NONE, NULL, NULL, NULL, &move_error))
+          {
+            g_clear_object (&download->temp);
+            return g_steal_pointer (&target);
+          }
+        if (g_error_matches (move_error, G_IO_ERROR, G_IO_ERROR_EXISTS))
+          continue;
+        g_set_error (error, KT_RESULT_ERROR, KT_RESULT_ERROR_WRITE,
+                     _("Could not save %s: %s"), candidate, move_error->message);
+        return NULL;
+      }
+    }
+
+  g_set_error (error, KT_RESULT_ERROR, KT_RESULT_ERROR_WRITE,
+               _("Could not find a free file name for %s"), name);
+  return NULL;
+}
+
+static void read_next (GTask *task);
+
+static void
+fail_io (GTask        *task,
+         const GError *error,
+         KtResultError code,
+         const char   *what)
+{
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_task_return_error (task, g_error_copy (error));
+  else
+    g_task_return_new_error (task, KT_RESULT_ERROR, code, "%s: %s", what, error->message);
+}
+
+static void
+close_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Download *download = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  GFile *file;
+
+  if (!g_output_stream_close_finish (G_OUTPUT_STREAM (source), result, &error))
+    {
+      fail_io (task, error, KT_RESULT_ERROR_WRITE, _("Could not write the result file"));
+      return;
+    }
+
+  file = publish (download, &error);
+  if (file == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, file, g_object_unref);
+}
+
+static void
+write_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error))
+    {
+      fail_io (task, error, KT_RESULT_ERROR_WRITE, _("Could not write the result file"));
+      return;
+    }
+  read_next (g_steal_pointer (&task));
+}
+
+static void
+read_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  KtResultStore *self = g_task_get_source_object (task);
+  Download *download = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  gsize size;
+
+  g_clear_pointer (&download->pending, g_bytes_unref);
+  download->pending = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
+  if (download->pending == NULL)
+    {
+      fail_io (task, error, KT_RESULT_ERROR_NETWORK, _("The download was interrupted"));
+      return;
+    }
+
+  size = g_bytes_get_size (download->pending);
+  if (size == 0)
+    {
+      g_output_stream_close_async (download->output, G_PRIORITY_DEFAULT,
+                                   g_task_get_cancellable (task), close_cb, g_steal_pointer (&task));
+      return;
+    }
+
+  download->written += size;
+  if (download->written > self->max_size)
+    {
+      g_task_return_new_error (task, KT_RESULT_ERROR, KT_RESULT_ERROR_TOO_LARGE,
+                               _("The result file is larger than the limit of %s"),
+                               g_format_size (self->max_size));
+      return;
+    }
+
+  g_output_stream_write_all_async (download->output,
+                                   g_bytes_get_data (download->pending, NULL), size,
+                                   G_PRIORITY_DEFAULT, g_task_get_cancellable (task),
+                                   write_cb, g_steal_pointer (&task));
+}
+
+static void
+read_next (GTask *task)
+{
+  Download *download = g_task_get_task_data (task);
+
+  g_input_stream_read_bytes_async (download->input, CHUNK_SIZE, G_PRIORITY_DEFAULT,
+                                   g_task_get_cancellable (task), read_cb, task);
+}
+
+static void
+create_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Download *download = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  download->output = G_OUTPUT_STREAM (g_file_create_finish (G_FILE (source), result, &error));
+  if (download->output == NULL)
+    {
+      g_clear_object (&download->temp);   /* not ours to delete */
+      fail_io (task, error, KT_RESULT_ERROR_WRITE, _("Could not create the result file"));
+      return;
+    }
+  read_next (g_steal_pointer (&task));
+}
+
+static void
+send_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  KtResultStore *self = g_task_get_source_object (task);
+  Download *download = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *temp_name = NULL;
+  guint status;
+  goffset length;
+
+  download->input = soup_session_send_finish (SOUP_SESSION (source), result, &error);
+  if (download->input == NULL)
+    {
+      fail_io (task, error, KT_RESULT_ERROR_NETWORK, _("Could not download the result"));
+      return;
+    }
+
+  status = soup_message_get_status (download->message);
+  if (status == 403 || status == 404 || status == 410)
+    {
+      g_task_return_new_error (task, KT_RESULT_ERROR, KT_RESULT_ERROR_EXPIRED,
+                               _("The result has expired on the server (HTTP %u)"), status);
+      return;
+    }
+  if (!SOUP_STATUS_IS_SUCCESSFUL (status))
+    {
+      g_task_return_new_error (task, KT_RESULT_ERROR, KT_RESULT_ERROR_HTTP,
+                               _("The result could not be downloaded (HTTP %u)"), status);
+      return;
+    }
+
+  length = soup_message_headers_get_content_length (soup_message_get_response_headers (download->message));
+  if (length > 0 && (guint64) length > self->max_size)
+    {
+      g_task_return_new_error (task, KT_RESULT_ERROR, KT_RESULT_ERROR_TOO_LARGE,
+                               _("The result file (%s) is larger than the limit of %s"),
+                               g_format_size (length), g_format_size (self->max_size));
+      return;
+    }
+
+  if (g_mkdir_with_parents (g_file_peek_path (download->directory), 0700) != 0)
+    {
+      int saved = errno;
+      g_task_return_new_error (task, KT_RESULT_ERROR, KT_RESULT_ERROR_WRITE,
+                               _("Could not create the folder %s: %s"),
+                               g_file_peek_path (download->directory), g_strerror (saved));
+      return;
+    }
+
+  temp_name = g_strdup_printf (".kt-download-%08x%08x.part", g_random_int (), g_random_int ());
+  download->temp = g_file_get_child (download->directory, temp_name);
+  g_file_create_async (download->temp, G_FILE_CREATE_PRIVATE, G_PRIORITY_DEFAULT,
+                       g_task_get_cancellable (task), create_cb, g_steal_pointer (&task));
+}
+
+/**
+ * kt_result_store_download_async:
+ * @task_id: the task the file belongs to; names the folder and stands in for a missing file name
+ * @directory: (nullable): where to save; %NULL for the store's folder for @task_id
+ *
+ * Downloads @url without any credentials into a new file that replaces nothing.
+ */
+void
+kt_result_store_download_async (KtResultStore       *self,
+                                const char          *url,
+                                const char          *task_id,
+                                const char          *directory,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GUri) uri = NULL;
+  g_autofree char *safe_id = NULL;
+  Download *download;
+
+  g_return_if_fail (KT_IS_RESULT_STORE (self));
+  g_return_if_fail (url != NULL && task_id != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, kt_result_store_download_async);
+  download = g_new0 (Download, 1);
+  download->url = g_strdup (url);
+  safe_id = kt_safe_file_name (NULL, NULL, task_id);
+  *strrchr (safe_id, '.') = '\0';
+  download->task_id = g_strdup (safe_id);
+  g_task_set_task_data (task, download, (GDestroyNotify) download_free);
+
+  uri = g_uri_parse (url, G_URI_FLAGS_ENCODED, NULL);
+  if (uri == NULL || g_uri_get_host (uri) == NULL ||
+      !(g_ascii_strcasecmp (g_uri_get_scheme (uri), "https") == 0 ||
+        (g_ascii_strcasecmp (g_uri_get_scheme (uri), "http") == 0 && kt_uri_is_loopback (uri))))
+    {
+      g_task_return_new_error (task, KT_RESULT_ERROR, KT_RESULT_ERROR_BAD_URL,
+                               _("Not downloading “%s”: only https:// result links are fetched"), url);
+      return;
+    }
+
+  download->directory = directory ? g_file_new_for_path (directory)
+                                  : g_file_new_build_filename (self->directory, safe_id, NULL);
+  download->message = soup_message_new_from_uri ("GET", uri);
+  soup_session_send_async (self->session, download->message, G_PRIORITY_LOW, cancellable,
+                           send_cb, g_steal_pointer (&task));
+}
+
+/**
+ * kt_result_store_download_finish:
+ *
+ * Returns: (transfer full): the saved file, or %NULL with an error in %KT_RESULT_ERROR
+ */
+GFile *
+kt_result_store_download_finish (KtResultStore  *self,
+                                 GAsyncResult   *result,
+                                 GError        **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+#include <libsoup/soup.h>
+
+G_BEGIN_DECLS
+
+#define KT_RESULT_ERROR (kt_result_error_quark ())
+
+typedef enum
+{
+  KT_RESULT_ERROR_EXPIRED,     /* 403, 404 or 410: the server no longer has the file */
+  KT_RESULT_ERROR_TOO_LARGE,
+  KT_RESULT_ERROR_HTTP,
+  KT_RESULT_ERROR_NETWORK,
+  KT_RESULT_ERROR_WRITE,
+  KT_RESULT_ERROR_BAD_URL,
+} KtResultError;
+
+#define KT_RESULT_STORE_DEFAULT_MAX_SIZE (4 * (guint64) 1024 * 1024 * 1024)
+
+#define KT_TYPE_RESULT_STORE (kt_result_store_get_type ())
+
+G_DECLARE_FINAL_TYPE (KtResultStore, kt_result_store, KT, RESULT_STORE, GObject)
+
+GQuark         kt_result_error_quark            (void);
+char          *kt_result_store_default_dir      (void);
+KtResultStore *kt_result_store_new              (SoupSession         *session,
+                                                 const char          *directory);
+const char    *kt_result_store_get_directory    (KtResultStore       *self);
+void           kt_result_store_set_max_size     (KtResultStore       *self,
+                                                 guint64              max_size);
+void           kt_result_store_download_async   (KtResultStore       *self,
+                                                 const char          *url,
+                                                 const char          *task_id,
+                                                 const char          *directory,
+                                                 GCancellable        *cancellable,
+                                                 GAsyncReadyCallback  callback,
+                                                 gpointer             user_data);
+GFile         *kt_result_store_download_finish  (KtResultStore       *self,
+                                                 GAsyncResult        *result,
+                                                 GError             **error);
+
+char          *kt_safe_file_name                (const char          *url,
+                                                 const char          *content_type,
+                                                 const char          *fallback_stem);
+
+G_END_DECLS

@@ -1,0 +1,720 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "kt-scheduler"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "kt-api-error.h"
+#include "kt-cadence.h"
+#include "kt-core-enums.h"
+#include "kt-rate-limiter.h"
+#include "kt-scheduler.h"
+
+/*
+ * Decides when each unfinished task is asked about. The rhythm of one task is the pure
+ * kt_cadence_next_delay(); this object adds what is global: one rate cap for the key, a few
+ * requests in flight at most, jitter, pauses the server asks for, and the network's state.
+ * There is a single timer, armed for the earliest due task, and none when nothing is due.
+ */
+
+#define JITTER 0.1
+
+typedef struct
+{
+  KtTask  *task;
+  gint64   due_us;             /* monotonic */
+  guint    errors;
+  int      last_error;
+  gint64   retry_after_ms;
+  guint    not_found_count;
+  gint64   not_found_since_us;
+  gboolean in_flight;
+} Entry;
+
+struct _KtScheduler
+{
+  GObject            parent_instance;
+
+  KtClient          *client;
+  KtTaskList        *tasks;
+  GNetworkMonitor   *monitor;
+  GCancellable      *cancellable;
+  GHashTable        *entries;        /* id -> Entry */
+  GRand             *rand;
+  KtRateLimiter      limiter;
+  double             rate;
+  guint              max_in_flight;
+  guint              in_flight;
+  double             time_scale;
+  guint              timer_id;
+  gint64             paused_until_us;
+  guint              pause_errors;
+  gboolean           offline;
+  gboolean           auth_halted;
+  guint              halted_generation;
+  guint64            n_requests;
+  KtSchedulerStatus  status;
+  char              *status_message;
+};
+
+enum {
+  PROP_0,
+  PROP_STATUS,
+  PROP_STATUS_MESSAGE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+G_DEFINE_FINAL_TYPE (KtScheduler, kt_scheduler, G_TYPE_OBJECT)
+
+typedef struct
+{
+  KtScheduler *self;
+  char        *task_id;
+  guint        key_generation;
+} Poll;
+
+static void reschedule (KtScheduler *self);
+
+static void
+entry_free (Entry *entry)
+{
+  g_clear_object (&entry->task);
+  g_free (entry);
+}
+
+static void
+update_status (KtScheduler *self)
+{
+  KtSchedulerStatus status;
+
+  if (self->auth_halted)
+    status = KT_SCHEDULER_AUTH_REJECTED;
+  else if (self->offline)
+    status = KT_SCHEDULER_OFFLINE;
+  else if (self->paused_until_us > g_get_monotonic_time ())
+    status = self->status == KT_SCHEDULER_MAINTENANCE ? KT_SCHEDULER_MAINTENANCE
+                                                       : KT_SCHEDULER_RATE_LIMITED;
+  else if (g_hash_table_size (self->entries) > 0)
+    status = KT_SCHEDULER_POLLING;
+  else
+    status = KT_SCHEDULER_IDLE;
+
+  if (status != self->status)
+    {
+      self->status = status;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATUS]);
+    }
+}
+
+static void
+set_status_message (KtScheduler *self,
+                    const char  *message)
+{
+  if (g_set_str (&self->status_message, message))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATUS_MESSAGE]);
+}
+
+static gint64
+scaled_us (KtScheduler *self,
+           gint64       ms)
+{
+  return (gint64) (ms * 1000.0 * self->time_scale);
+}
+
+static gint64
+jittered (KtScheduler *self,
+          gint64       us)
+{
+  return (gint64) (us * g_rand_double_range (self->rand, 1.0 - JITTER, 1.0 + JITTER));
+}
+
+static gint64
+task_age_ms (KtTask *task)
+{
+  gint64 since = kt_task_get_create_time (task);
+
+  if (since <= 0)
+    since = kt_task_get_added_time (task);
+  return g_get_real_time () / 1000 - since;
+}
+
+static void
+schedule_next (KtScheduler *self,
+               Entry       *entry,
+               gint64       now_us)
+{
+  KtCadenceInput input = {
+    .age_ms = task_age_ms (entry->task),
+    .state = kt_task_get_state (entry->task),
+    .model = kt_task_get_model (entry->task),
+    .consecutive_errors = entry->errors,
+    .last_error = entry->last_error,
+    .retry_after_ms = -1,
+    .not_found_count = entry->not_found_count,
+  };
+  gint64 delay_ms = kt_cadence_next_delay (&input);
+  gint64 delay_us;
+
+  if (delay_ms < 0)
+    {
+      entry->due_us = G_MAXINT64;
+      return;
+    }
+
+  delay_us = jittered (self, scaled_us (self, delay_ms));
+  /* A delay the server asked for is honoured as it came, in real time. */
+  if (entry->retry_after_ms > 0)
+    delay_us = MAX (delay_us, entry->retry_after_ms * 1000);
+  entry->due_us = now_us + delay_us;
+}
+
+static void
+track (KtScheduler *self,
+       KtTask      *task,
+       gint64       due_us)
+{
+  Entry *entry;
+
+  if (g_hash_table_contains (self->entries, kt_task_get_id (task)))
+    return;
+
+  entry = g_new0 (Entry, 1);
+  entry->task = g_object_ref (task);
+  entry->last_error = -1;
+  entry->retry_after_ms = -1;
+  entry->due_us = due_us;
+  g_hash_table_insert (self->entries, (gpointer) kt_task_get_id (task), entry);
+}
+
+static void
+untrack (KtScheduler *self,
+         Entry       *entry)
+{
+  g_hash_table_remove (self->entries, kt_task_get_id (entry->task));
+}
+
+static void
+pause_all (KtScheduler *self,
+           gint64       until_us,
+           KtSchedulerStatus status)
+{
+  self->paused_until_us = MAX (self->paused_until_us, until_us);
+  self->status = status;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATUS]);
+}
+
+static void
+poll_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  Poll *poll = user_data;
+  g_autoptr(KtScheduler) self = poll->self;
+  g_autofree char *task_id = poll->task_id;
+  guint generation = poll->key_generation;
+  g_autoptr(KtRecord) record = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 retry_after_ms = -1;
+  gint64 now_us = g_get_monotonic_time ();
+  gint64 now_ms = g_get_real_time () / 1000;
+  Entry *entry;
+
+  g_free (poll);
+
+  record = kt_client_query_record_finish (KT_CLIENT (source), result, &retry_after_ms, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  self->in_flight--;
+  entry = g_hash_table_lookup (self->entries, task_id);
+  if (entry == NULL)
+    {
+      /* The task was removed while its request was under way: the answer is dropped. */
+      reschedule (self);
+      return;
+    }
+  entry->in_flight = FALSE;
+  entry->retry_after_ms = retry_after_ms;
+
+  if (record != NULL)
+    {
+      entry->errors = 0;
+      entry->last_error = -1;
+      entry->not_found_count = 0;
+      entry->not_found_since_us = 0;
+      self->pause_errors = 0;
+      if (!self->auth_halted && !self->offline)
+        set_status_message (self, NULL);
+      kt_task_apply_record (entry->task, record, now_ms);
+    }
+  else if (g_error_matches (error, KT_API_ERROR, KT_API_ERROR_NOT_FOUND))
+    {
+      entry->last_error = KT_API_ERROR_NOT_FOUND;
+      entry->not_found_count++;
+      if (entry->not_found_since_us == 0)
+        entry->not_found_since_us = now_us;
+      if (now_us - entry->not_found_since_us >= scaled_us (self, KT_CADENCE_NOT_FOUND_GRACE_MS))
+        kt_task_set_not_found (entry->task, now_ms);
+    }
+  else
+    {
+      entry->errors++;
+      entry->last_error = error->code;
+      kt_task_set_error (entry->task, error, now_ms);
+
+      if (g_error_matches (error, KT_API_ERROR, KT_API_ERROR_AUTH_REJECTED))
+        {
+          /* An old key's rejection says nothing about the key set since. */
+          if (generation == kt_client_get_key_generation (self->client))
+            {
+              self->auth_halted = TRUE;
+              self->halted_generation = generation;
+              set_status_message (self, error->message);
+            }
+          else
+            entry->errors = 0;
+        }
+      else if (g_error_matches (error, KT_API_ERROR, KT_API_ERROR_RATE_LIMITED))
+        {
+          gint64 wait_us = retry_after_ms > 0 ? retry_after_ms * 1000
+                                              : scaled_us (self, 10000) << MIN (self->pause_errors, 5);
+          self->pause_errors++;
+          set_status_message (self, error->message);
+          pause_all (self, now_us + wait_us, KT_SCHEDULER_RATE_LIMITED);
+        }
+      else if (g_error_matches (error, KT_API_ERROR, KT_API_ERROR_MAINTENANCE))
+        {
+          gint64 wait_us = retry_after_ms > 0 ? retry_after_ms * 1000
+                                              : scaled_us (self, 60000) << MIN (self->pause_errors, 3);
+          self->pause_errors++;
+          set_status_message (self, error->message);
+          pause_all (self, now_us + wait_us, KT_SCHEDULER_MAINTENANCE);
+        }
+    }
+
+  if (kt_task_is_finished (entry->task))
+    untrack (self, entry);
+  else
+    schedule_next (self, entry, now_us);
+
+  update_status (self);
+  reschedule (self);
+}
+
+static void
+dispatch (KtScheduler *self,
+          Entry       *entry,
+          gint64       now_us)
+{
+  Poll *poll = g_new0 (Poll, 1);
+
+  poll->self = g_object_ref (self);
+  poll->task_id = g_strdup (kt_task_get_id (entry->task));
+  poll->key_generation = kt_client_get_key_generation (self->client);
+
+  entry->in_flight = TRUE;
+  self->in_flight++;
+  self->n_requests++;
+  kt_rate_limiter_take (&self->limiter, now_us);
+  kt_client_query_record_async (self->client, poll->task_id, self->cancellable, poll_cb, poll);
+}
+
+static int
+compare_due (gconstpointer a,
+             gconstpointer b)
+{
+  const Entry *ea = *(Entry * const *) a;
+  const Entry *eb = *(Entry * const *) b;
+
+  return (ea->due_us > eb->due_us) - (ea->due_us < eb->due_us);
+}
+
+static gboolean
+tick_cb (gpointer data)
+{
+  KtScheduler *self = data;
+
+  self->timer_id = 0;
+  reschedule (self);
+  return G_SOURCE_REMOVE;
+}
+
+/*
+ * Starts every request that is due and allowed, then arms the one timer for the next moment
+ * something can happen (or none at all).
+ */
+static void
+reschedule (KtScheduler *self)
+{
+  g_autoptr(GPtrArray) due = g_ptr_array_new ();
+  gint64 now_us = g_get_monotonic_time ();
+  gint64 next_us = G_MAXINT64;
+  GHashTableIter iter;
+  Entry *entry;
+
+  g_clear_handle_id (&self->timer_id, g_source_remove);
+  update_status (self);
+
+  if (self->auth_halted || self->offline)
+    return;
+
+  if (self->paused_until_us > now_us)
+    {
+      next_us = self->paused_until_us;
+      goto arm;
+    }
+
+  g_hash_table_iter_init (&iter, self->entries);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
+    {
+      if (entry->in_flight || entry->due_us == G_MAXINT64)
+        continue;
+      if (entry->due_us <= now_us)
+        g_ptr_array_add (due, entry);
+      else
+        next_us = MIN (next_us, entry->due_us);
+    }
+
+  g_ptr_array_sort (due, compare_due);
+  for (guint i = 0; i < due->len; i++)
+    {
+      gint64 wait_us;
+
+      if (self->in_flight >= self->max_in_flight)
+        break;   /* a completion calls reschedule() again */
+      wait_us = kt_rate_limiter_wait (&self->limiter, now_us);
+      if (wait_us > 0)
+        {
+          next_us = MIN (next_us, now_us + wait_us);
+          break;
+        }
+      dispatch (self, g_ptr_array_index (due, i), now_us);
+    }
+
+arm:
+  update_status (self);
+  if (next_us != G_MAXINT64)
+    {
+      gint64 delay_ms = MAX (0, (next_us - now_us + 999) / 1000);
+      self->timer_id = g_timeout_add_full (G_PRIORITY_DEFAULT, (guint) MIN (delay_ms, G_MAXUINT),
+                                           tick_cb, self, NULL);
+    }
+}
+
+static void
+track_position_range (KtScheduler *self,
+                      guint        position,
+                      guint        n)
+{
+  gint64 now_us = g_get_monotonic_time ();
+
+  for (guint i = position; i < position + n; i++)
+    {
+      g_autoptr(KtTask) task = g_list_model_get_item (G_LIST_MODEL (self->tasks), i);
+
+      /* New tasks are spread over a short moment so that a paste of many IDs is no burst. */
+      if (!kt_task_is_finished (task))
+        track (self, task, now_us + g_rand_int_range (self->rand, 0, 250000));
+    }
+}
+
+static void
+items_changed_cb (KtScheduler *self,
+                  guint        position,
+                  guint        removed,
+                  guint        added,
+                  GListModel  *model)
+{
+  if (removed > 0)
+    {
+      GHashTableIter iter;
+      Entry *entry;
+
+      g_hash_table_iter_init (&iter, self->entries);
+      while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
+        /* A request under way for a removed task finds no entry, and its answer is dropped. */
+        if (kt_task_list_lookup (self->tasks, kt_task_get_id (entry->task)) != entry->task)
+          g_hash_table_iter_remove (&iter);
+    }
+
+  track_position_range (self, position, added);
+  reschedule (self);
+}
+
+static void
+make_all_due (KtScheduler *self)
+{
+  gint64 now_us = g_get_monotonic_time ();
+  GHashTableIter iter;
+  Entry *entry;
+
+  g_hash_table_iter_init (&iter, self->entries);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
+    if (!entry->in_flight)
+      entry->due_us = now_us + g_rand_int_range (self->rand, 0, 250000);
+}
+
+static void
+key_changed_cb (KtScheduler *self,
+                GParamSpec  *pspec,
+                KtClient    *client)
+{
+  if (!self->auth_halted)
+    return;
+  if (kt_client_get_key_generation (client) == self->halted_generation)
+    return;
+
+  self->auth_halted = FALSE;
+  set_status_message (self, NULL);
+  {
+    GHashTableIter iter;
+    Entry *entry;
+
+    g_hash_table_iter_init (&iter, self->entries);
+    while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
+      entry->errors = 0;
+  }
+  make_all_due (self);
+  reschedule (self);
+}
+
+static void
+network_changed_cb (KtScheduler     *self,
+                    GParamSpec      *pspec,
+                    GNetworkMonitor *monitor)
+{
+  gboolean offline = !g_network_monitor_get_network_available (monitor);
+
+  if (offline == self->offline)
+    return;
+
+  self->offline = offline;
+  if (!offline)
+    {
+      /* Back online: everything that waited is checked at once, within the rate cap. */
+      self->paused_until_us = 0;
+      make_all_due (self);
+      set_status_message (self, NULL);
+    }
+  else
+    set_status_message (self, _("No network connection"));
+
+  reschedule (self);
+}
+
+static void
+kt_scheduler_dispose (GObject *object)
+{
+  KtScheduler *self = KT_SCHEDULER (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->timer_id, g_source_remove);
+  if (self->tasks != NULL)
+    g_signal_handlers_disconnect_by_data (self->tasks, self);
+  if (self->client != NULL)
+    g_signal_handlers_disconnect_by_data (self->client, self);
+  if (self->monitor != NULL)
+    g_signal_handlers_disconnect_by_data (self->monitor, self);
+  g_clear_object (&self->tasks);
+  g_clear_object (&self->client);
+  g_clear_object (&self->monitor);
+  g_clear_pointer (&self->entries, g_hash_table_unref);
+
+  G_OBJECT_CLASS (kt_scheduler_parent_class)->dispose (object);
+}
+
+static void
+kt_scheduler_finalize (GObject *object)
+{
+  KtScheduler *self = KT_SCHEDULER (object);
+
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->rand, g_rand_free);
+  g_free (self->status_message);
+
+  G_OBJECT_CLASS (kt_scheduler_parent_class)->finalize (object);
+}
+
+static void
+kt_scheduler_get_property (GObject    *object,
+                           guint       prop_id,
+                           GValue     *value,
+                           GParamSpec *pspec)
+{
+  KtScheduler *self = KT_SCHEDULER (object);
+
+  switch (prop_id)
+    {
+    case PROP_STATUS: g_value_set_enum (value, self->status); break;
+    case PROP_STATUS_MESSAGE: g_value_set_string (value, self->status_message); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+kt_scheduler_class_init (KtSchedulerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GParamFlags ro = G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+
+  object_class->dispose = kt_scheduler_dispose;
+  object_class->finalize = kt_scheduler_finalize;
+  object_class->get_property = kt_scheduler_get_property;
+
+  properties[PROP_STATUS] =
+    g_param_spec_enum ("status", NULL, NULL, KT_TYPE_SCHEDULER_STATUS, KT_SCHEDULER_IDLE, ro);
+  properties[PROP_STATUS_MESSAGE] = g_param_spec_string ("status-message", NULL, NULL, NULL, ro);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+kt_scheduler_init (KtScheduler *self)
+{
+  self->cancellable = g_cancellable_new ();
+  self->entries = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) entry_free);
+  self->rand = g_rand_new ();
+  self->rate = KT_SCHEDULER_DEFAULT_RATE;
+  self->max_in_flight = KT_SCHEDULER_DEFAULT_IN_FLIGHT;
+  self->time_scale = 1.0;
+  kt_rate_limiter_init (&self->limiter, self->rate, 1.0);
+}
+
+/**
+ * kt_scheduler_new:
+ * @monitor: (nullable): the network monitor; %NULL for the default one
+ *
+ * Starts polling every unfinished task of @tasks, now and as tasks are added.
+ */
+KtScheduler *
+kt_scheduler_new (KtClient        *client,
+                  KtTaskList      *tasks,
+                  GNetworkMonitor *monitor)
+{
+  KtScheduler *self;
+
+  g_return_val_if_fail (KT_IS_CLIENT (client), NULL);
+  g_return_val_if_fail (KT_IS_TASK_LIST (tasks), NULL);
+
+  self = g_object_new (KT_TYPE_SCHEDULER, NULL);
+  self->client = g_object_ref (client);
+  self->tasks = g_object_ref (tasks);
+  self->monitor = g_object_ref (monitor != NULL ? monitor : g_network_monitor_get_default ());
+  self->offline = !g_network_monitor_get_network_available (self->monitor);
+
+  g_signal_connect_object (tasks, "items-changed", G_CALLBACK (items_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (client, "notify::key-generation", G_CALLBACK (key_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->monitor, "notify::network-available",
+                           G_CALLBACK (network_changed_cb), self, G_CONNECT_SWAPPED);
+
+  track_position_range (self, 0, g_list_model_get_n_items (G_LIST_MODEL (tasks)));
+  reschedule (self);
+
+  return self;
+}
+
+void
+kt_scheduler_set_rate_limit (KtScheduler *self,
+                             double       requests_per_second)
+{
+  g_return_if_fail (KT_IS_SCHEDULER (self));
+  g_return_if_fail (requests_per_second > 0);
+
+  self->rate = requests_per_second;
+  kt_rate_limiter_init (&self->limiter, requests_per_second, 1.0);
+  reschedule (self);
+}
+
+void
+kt_scheduler_set_max_in_flight (KtScheduler *self,
+                                guint        max_in_flight)
+{
+  g_return_if_fail (KT_IS_SCHEDULER (self));
+  g_return_if_fail (max_in_flight > 0);
+
+  self->max_in_flight = max_in_flight;
+  reschedule (self);
+}
+
+/* Shrinks every delay of the cadence (not the rate cap, nor what the server asks for); for
+ * tests and the demo mode. */
+void
+kt_scheduler_set_time_scale (KtScheduler *self,
+                             double       scale)
+{
+  g_return_if_fail (KT_IS_SCHEDULER (self));
+  g_return_if_fail (scale > 0);
+
+  self->time_scale = scale;
+}
+
+/* Checks a task (or, with %NULL, every unfinished task) as soon as the rate cap allows. */
+void
+kt_scheduler_refresh (KtScheduler *self,
+                      const char  *task_id)
+{
+  g_return_if_fail (KT_IS_SCHEDULER (self));
+
+  if (task_id == NULL)
+    make_all_due (self);
+  else
+    {
+      KtTask *task = kt_task_list_lookup (self->tasks, task_id);
+      Entry *entry;
+
+      if (task == NULL)
+        return;
+      track (self, task, g_get_monotonic_time ());
+      entry = g_hash_table_lookup (self->entries, task_id);
+      if (!entry->in_flight)
+        entry->due_us = g_get_monotonic_time ();
+    }
+
+  /* A refresh asked for by the user also lifts a pause for a rejected key. */
+  if (self->auth_halted)
+    {
+      self->auth_halted = FALSE;
+      self->halted_generation = G_MAXUINT;
+    }
+  reschedule (self);
+}
+
+KtSchedulerStatus
+kt_scheduler_get_status (KtScheduler *self)
+{
+  g_return_val_if_fail (KT_IS_SCHEDULER (self), KT_SCHEDULER_IDLE);
+  return self->status;
+}
+
+const char *
+kt_scheduler_get_status_message (KtScheduler *self)
+{
+  g_return_val_if_fail (KT_IS_SCHEDULER (self), NULL);
+  return self->status_message;
+}
+
+guint
+kt_scheduler_get_n_active (KtScheduler *self)
+{
+  g_return_val_if_fail (KT_IS_SCHEDULER (self), 0);
+  return g_hash_table_size (self->entries);
+}
+
+gboolean
+kt_scheduler_has_timer (KtScheduler *self)
+{
+  g_return_val_if_fail (KT_IS_SCHEDULER (self), FALSE);
+  return self->timer_id != 0;
+}
+
+guint64
+kt_scheduler_get_n_requests (KtScheduler *self)
+{
+  g_return_val_if_fail (KT_IS_SCHEDULER (self), 0);
+  return self->n_requests;
+}

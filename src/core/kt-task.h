@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib-object.h>
+
+#include "kt-record.h"
+
+G_BEGIN_DECLS
+
+/**
+ * KtTaskState:
+ * @KT_TASK_STATE_NEW: no answer yet
+ * @KT_TASK_STATE_UNKNOWN: the server sent a state this app does not know
+ * @KT_TASK_STATE_NOT_FOUND: Kie.ai did not know the ID after the grace period
+ *
+ * What the app knows of a task. Mirrors #KtState, with the states only the app can know.
+ */
+typedef enum
+{
+  KT_TASK_STATE_NEW,
+  KT_TASK_STATE_WAITING,
+  KT_TASK_STATE_QUEUING,
+  KT_TASK_STATE_GENERATING,
+  KT_TASK_STATE_SUCCESS,
+  KT_TASK_STATE_FAIL,
+  KT_TASK_STATE_UNKNOWN,
+  KT_TASK_STATE_NOT_FOUND,
+} KtTaskState;
+
+#define KT_TYPE_TASK (kt_task_get_type ())
+
+G_DECLARE_FINAL_TYPE (KtTask, kt_task, KT, TASK, GObject)
+
+KtTask      *kt_task_new               (const char     *id,
+                                        gint64          added_time);
+const char  *kt_task_get_id            (KtTask         *self);
+gint64       kt_task_get_added_time    (KtTask         *self);
+KtTaskState  kt_task_get_state         (KtTask         *self);
+const char  *kt_task_get_raw_state     (KtTask         *self);
+const char  *kt_task_get_model         (KtTask         *self);
+const char  *kt_task_get_prompt        (KtTask         *self);
+const char  *kt_task_get_fail_code     (KtTask         *self);
+const char  *kt_task_get_fail_msg      (KtTask         *self);
+int          kt_task_get_progress      (KtTask         *self);
+gint64       kt_task_get_create_time   (KtTask         *self);
+gint64       kt_task_get_complete_time (KtTask         *self);
+gint64       kt_task_get_last_checked  (KtTask         *self);
+const char  *kt_task_get_last_error    (KtTask         *self);
+int          kt_task_get_error_kind    (KtTask         *self);
+KtRecord    *kt_task_get_record        (KtTask         *self);
+gboolean     kt_task_is_finished       (KtTask         *self);
+
+void         kt_task_apply_record      (KtTask         *self,
+                                        KtRecord       *record,
+                                        gint64          checked_time);
+void         kt_task_set_not_found     (KtTask         *self,
+                                        gint64          checked_time);
+void         kt_task_set_error         (KtTask         *self,
+                                        const GError   *error,
+                                        gint64          checked_time);
+void         kt_task_restore           (KtTask         *self,
+                                        KtTaskState     state,
+                                        const char     *raw_state,
+                                        const char     *model,
+                                        const char     *prompt,
+                                        gint64          create_time,
+                                        gint64          complete_time,
+                                        gint64          last_checked);
+
+const char  *kt_task_state_to_string   (KtTaskState     state);
+KtTaskState  kt_task_state_from_string (const char     *text);
+KtTaskState  kt_task_state_from_record (KtState         state);
+
+G_END_DECLS
