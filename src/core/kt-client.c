@@ -590,6 +590,7 @@ send_cb (GObject      *source,
   Call *call = g_task_get_task_data (task);
   g_autoptr(GInputStream) stream = NULL;
   g_autoptr(GError) error = NULL;
+  GCancellable *cancellable;
   GError *kt_error = NULL;
 
   stream = soup_session_send_finish (SOUP_SESSION (source), result, &error);
@@ -618,8 +619,9 @@ send_cb (GObject      *source,
     }
 
   g_byte_array_set_size (call->body, 0);
+  cancellable = g_task_get_cancellable (task);
   g_input_stream_read_bytes_async (stream, READ_CHUNK, G_PRIORITY_DEFAULT,
-                                   g_task_get_cancellable (task), read_cb, g_steal_pointer (&task));
+                                   cancellable, read_cb, g_steal_pointer (&task));
 }
 
 static void

@@ -363,6 +363,7 @@ read_cb (GObject      *source,
   KtResultStore *self = g_task_get_source_object (task);
   Download *download = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
+  GCancellable *cancellable;
   gsize size;
 
   g_clear_pointer (&download->pending, g_bytes_unref);
@@ -376,23 +377,25 @@ read_cb (GObject      *source,
   size = g_bytes_get_size (download->pending);
   if (size == 0)
     {
+      cancellable = g_task_get_cancellable (task);
       g_output_stream_close_async (download->output, G_PRIORITY_DEFAULT,
-                                   g_task_get_cancellable (task), close_cb, g_steal_pointer (&task));
+                                   cancellable, close_cb, g_steal_pointer (&task));
       return;
     }
 
   download->written += size;
+  cancellable = g_task_get_cancellable (task);
   if (download->written > self->max_size)
     {
+      g_autofree char *limit = g_format_size (self->max_size);
       g_task_return_new_error (task, KT_RESULT_ERROR, KT_RESULT_ERROR_TOO_LARGE,
-                               _("The result file is larger than the limit of %s"),
-                               g_format_size (self->max_size));
+                               _("The result file is larger than the limit of %s"), limit);
       return;
     }
 
   g_output_stream_write_all_async (download->output,
                                    g_bytes_get_data (download->pending, NULL), size,
-                                   G_PRIORITY_DEFAULT, g_task_get_cancellable (task),
+                                   G_PRIORITY_DEFAULT, cancellable,
                                    write_cb, g_steal_pointer (&task));
 }
 
@@ -434,6 +437,7 @@ send_cb (GObject      *source,
   Download *download = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
   g_autofree char *temp_name = NULL;
+  GCancellable *cancellable;
   guint status;
   goffset length;
 
@@ -461,9 +465,10 @@ send_cb (GObject      *source,
   length = soup_message_headers_get_content_length (soup_message_get_response_headers (download->message));
   if (length > 0 && (guint64) length > self->max_size)
     {
+      g_autofree char *size = g_format_size (length);
+      g_autofree char *limit = g_format_size (self->max_size);
       g_task_return_new_error (task, KT_RESULT_ERROR, KT_RESULT_ERROR_TOO_LARGE,
-                               _("The result file (%s) is larger than the limit of %s"),
-                               g_format_size (length), g_format_size (self->max_size));
+                               _("The result file (%s) is larger than the limit of %s"), size, limit);
       return;
     }
 
@@ -478,8 +483,9 @@ send_cb (GObject      *source,
 
   temp_name = g_strdup_printf (".kt-download-%08x%08x.part", g_random_int (), g_random_int ());
   download->temp = g_file_get_child (download->directory, temp_name);
+  cancellable = g_task_get_cancellable (task);
   g_file_create_async (download->temp, G_FILE_CREATE_PRIVATE, G_PRIORITY_DEFAULT,
-                       g_task_get_cancellable (task), create_cb, g_steal_pointer (&task));
+                       cancellable, create_cb, g_steal_pointer (&task));
 }
 
 /**

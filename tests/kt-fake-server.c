@@ -1,0 +1,678 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "kt-fake-server"
+
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <json-glib/json-glib.h>
+
+#include "kt-fake-server.h"
+
+/*
+ * A local server that plays the Kie.ai API on loopback, over HTTP or HTTPS.
+ *
+ * It is driven by a JSON script (docs/fake-server.md):
+ *
+ *   { "apiKey": "k", "credits": 60.62,
+ *     "tasks": { "ID": [ STEP, STEP, ... ] },
+ *     "media": { "cat.png": { "file": "/path" } | { "text": "..." } | { "size": 1000 } },
+ *     "expiredMedia": ["old.png"] }
+ *
+ * Each recordInfo query for ID takes the next STEP; the last one repeats. A STEP is either a
+ * record in short form ({"state": "success", "resultUrls": ["$BASE/media/cat.png"], ...}),
+ * which the server dresses as Kie.ai does (param and resultJson as JSON strings, input as a
+ * third level), or a raw answer: {"status": 200, "body": "...", "headers": {...}}, with
+ * "delayMs" and "drop": true (close the connection without answering) available on both.
+ * "$BASE" in any string becomes the server's own URL.
+ */
+
+struct _KtFakeServer
+{
+  GObject      parent_instance;
+
+  SoupServer  *server;
+  char        *url;
+  char        *api_key;
+  double       credits;
+  GHashTable  *scripts;       /* id -> JsonArray of steps */
+  GHashTable  *positions;     /* id -> GUINT_TO_POINTER (next step) */
+  GHashTable  *media;         /* name -> GBytes */
+  GHashTable  *expired;       /* name set */
+  GPtrArray   *requests;
+  FILE        *log;
+};
+
+G_DEFINE_FINAL_TYPE (KtFakeServer, kt_fake_server, G_TYPE_OBJECT)
+
+static void
+request_free (KtFakeRequest *request)
+{
+  g_free (request->method);
+  g_free (request->path);
+  g_free (request->query);
+  g_free (request->task_id);
+  g_free (request->authorization);
+  g_free (request->body);
+  g_clear_pointer (&request->headers, g_hash_table_unref);
+  g_free (request);
+}
+
+static char *
+substitute_base (KtFakeServer *self,
+                 const char   *text)
+{
+  g_autoptr(GString) out = g_string_new (text);
+
+  g_string_replace (out, "$BASE", self->url, 0);
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+static const char *
+get_string (JsonObject *object,
+            const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+    return json_node_get_string (node);
+  return NULL;
+}
+
+/* The short form of a record, dressed as the real API sends it. */
+static char *
+dress_record (KtFakeServer *self,
+              const char   *task_id,
+              JsonObject   *step)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(JsonBuilder) input = json_builder_new ();
+  g_autoptr(JsonBuilder) param = json_builder_new ();
+  g_autoptr(JsonBuilder) result = json_builder_new ();
+  g_autoptr(JsonNode) input_node = NULL;
+  g_autoptr(JsonNode) param_node = NULL;
+  g_autoptr(JsonNode) result_node = NULL;
+  g_autofree char *input_text = NULL;
+  g_autofree char *param_text = NULL;
+  g_autofree char *result_text = NULL;
+  g_autofree char *text = NULL;
+  const char *state = get_string (step, "state");
+  const char *model = get_string (step, "model");
+  const char *prompt = get_string (step, "prompt");
+  gint64 created = g_get_real_time () / 1000 - 5000;
+
+  if (model == NULL)
+    model = "grok-imagine/text-to-image";
+  if (prompt == NULL)
+    prompt = "A lighthouse at dusk";
+
+  json_builder_begin_object (input);
+  json_builder_set_member_name (input, "prompt");
+  json_builder_add_string_value (input, prompt);
+  json_builder_set_member_name (input, "aspect_ratio");
+  json_builder_add_string_value (input, "3:2");
+  json_builder_end_object (input);
+  input_node = json_builder_get_root (input);
+  input_text = json_to_string (input_node, FALSE);
+
+  json_builder_begin_object (param);
+  json_builder_set_member_name (param, "model");
+  json_builder_add_string_value (param, model);
+  json_builder_set_member_name (param, "input");
+  json_builder_add_string_value (param, input_text);
+  json_builder_end_object (param);
+  param_node = json_builder_get_root (param);
+  param_text = json_to_string (param_node, FALSE);
+
+  if (json_object_has_member (step, "resultUrls") || json_object_has_member (step, "resultObject"))
+    {
+      json_builder_begin_object (result);
+      if (json_object_has_member (step, "resultUrls"))
+        {
+          json_builder_set_member_name (result, "resultUrls");
+          json_builder_add_value (result, json_node_copy (json_object_get_member (step, "resultUrls")));
+        }
+      if (json_object_has_member (step, "resultObject"))
+        {
+          json_builder_set_member_name (result, "resultObject");
+          json_builder_add_value (result, json_node_copy (json_object_get_member (step, "resultObject")));
+        }
+      json_builder_end_object (result);
+      result_node = json_builder_get_root (result);
+      result_text = json_to_string (result_node, FALSE);
+    }
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "code");
+  json_builder_add_int_value (b, 200);
+  json_builder_set_member_name (b, "msg");
+  json_builder_add_string_value (b, "success");
+  json_builder_set_member_name (b, "data");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "taskId");
+  json_builder_add_string_value (b, task_id);
+  json_builder_set_member_name (b, "model");
+  json_builder_add_string_value (b, model);
+  json_builder_set_member_name (b, "state");
+  json_builder_add_string_value (b, state ? state : "waiting");
+  json_builder_set_member_name (b, "param");
+  json_builder_add_string_value (b, param_text);
+  json_builder_set_member_name (b, "resultJson");
+  json_builder_add_string_value (b, result_text ? result_text : "");
+  json_builder_set_member_name (b, "failCode");
+  if (json_object_has_member (step, "failCode"))
+    json_builder_add_value (b, json_node_copy (json_object_get_member (step, "failCode")));
+  else
+    json_builder_add_string_value (b, "");
+  json_builder_set_member_name (b, "failMsg");
+  json_builder_add_string_value (b, get_string (step, "failMsg") ? get_string (step, "failMsg") : "");
+  if (json_object_has_member (step, "progress"))
+    {
+      json_builder_set_member_name (b, "progress");
+      json_builder_add_value (b, json_node_copy (json_object_get_member (step, "progress")));
+    }
+  json_builder_set_member_name (b, "createTime");
+  json_builder_add_int_value (b, created);
+  json_builder_set_member_name (b, "updateTime");
+  json_builder_add_int_value (b, created + 1000);
+  if (state != NULL && (g_ascii_strcasecmp (state, "success") == 0 || g_ascii_strcasecmp (state, "fail") == 0))
+    {
+      json_builder_set_member_name (b, "completeTime");
+      json_builder_add_int_value (b, created + 4000);
+      json_builder_set_member_name (b, "costTime");
+      json_builder_add_int_value (b, 4);
+    }
+  if (json_object_has_member (step, "creditsConsumed"))
+    {
+      json_builder_set_member_name (b, "creditsConsumed");
+      json_builder_add_value (b, json_node_copy (json_object_get_member (step, "creditsConsumed")));
+    }
+  json_builder_end_object (b);
+  json_builder_end_object (b);
+
+  root = json_builder_get_root (b);
+  text = json_to_string (root, FALSE);
+  return substitute_base (self, text);
+}
+
+static void
+log_request (KtFakeServer  *self,
+             KtFakeRequest *request)
+{
+  g_autoptr(JsonBuilder) b = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *line = NULL;
+  GHashTableIter iter;
+  const char *name, *value;
+
+  if (self->log == NULL)
+    return;
+
+  b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "timeUs");
+  json_builder_add_int_value (b, request->time_us);
+  json_builder_set_member_name (b, "method");
+  json_builder_add_string_value (b, request->method);
+  json_builder_set_member_name (b, "path");
+  json_builder_add_string_value (b, request->path);
+  json_builder_set_member_name (b, "query");
+  json_builder_add_string_value (b, request->query);
+  json_builder_set_member_name (b, "headers");
+  json_builder_begin_object (b);
+  g_hash_table_iter_init (&iter, request->headers);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &name, (gpointer *) &value))
+    {
+      json_builder_set_member_name (b, name);
+      json_builder_add_string_value (b, value);
+    }
+  json_builder_end_object (b);
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  line = json_to_string (root, FALSE);
+  fprintf (self->log, "%s\n", line);
+  fflush (self->log);
+}
+
+static void
+add_header_cb (const char *name,
+               const char *value,
+               gpointer    user_data)
+{
+  g_hash_table_insert (user_data, g_ascii_strdown (name, -1), g_strdup (value));
+}
+
+static void
+respond (SoupServerMessage *msg,
+         guint              status,
+         const char        *content_type,
+         const char        *body,
+         gsize              length)
+{
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, content_type, SOUP_MEMORY_COPY, body, length);
+}
+
+static void
+respond_json (SoupServerMessage *msg,
+              const char        *body)
+{
+  respond (msg, 200, "application/json", body, strlen (body));
+}
+
+typedef struct
+{
+  SoupServerMessage *msg;
+  gboolean           drop;
+} Delayed;
+
+static gboolean
+unpause_cb (gpointer data)
+{
+  Delayed *delayed = data;
+
+  if (delayed->drop)
+    {
+      GIOStream *stream = soup_server_message_steal_connection (delayed->msg);
+      g_io_stream_close (stream, NULL, NULL);
+      g_object_unref (stream);
+    }
+  else
+    soup_server_message_unpause (delayed->msg);
+  g_object_unref (delayed->msg);
+  g_free (delayed);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+apply_step (KtFakeServer      *self,
+            SoupServerMessage *msg,
+            const char        *task_id,
+            JsonObject        *step)
+{
+  gint64 delay = json_object_has_member (step, "delayMs") ? json_object_get_int_member (step, "delayMs") : 0;
+  gboolean drop = json_object_has_member (step, "drop") && json_object_get_boolean_member (step, "drop");
+
+  if (json_object_has_member (step, "body") || json_object_has_member (step, "status"))
+    {
+      g_autofree char *body = substitute_base (self, get_string (step, "body") ? get_string (step, "body") : "");
+      guint status = json_object_has_member (step, "status") ? (guint) json_object_get_int_member (step, "status") : 200;
+      JsonNode *headers = json_object_get_member (step, "headers");
+
+      respond (msg, status, get_string (step, "contentType") ? get_string (step, "contentType")
+                                                             : "application/json", body, strlen (body));
+      if (headers != NULL && JSON_NODE_HOLDS_OBJECT (headers))
+        {
+          JsonObject *object = json_node_get_object (headers);
+          g_autoptr(GList) names = json_object_get_members (object);
+
+          for (GList *l = names; l; l = l->next)
+            {
+              g_autofree char *value = substitute_base (self, json_object_get_string_member (object, l->data));
+              soup_message_headers_replace (soup_server_message_get_response_headers (msg), l->data, value);
+            }
+        }
+    }
+  else
+    {
+      g_autofree char *body = dress_record (self, task_id, step);
+      respond_json (msg, body);
+    }
+
+  if (delay > 0 || drop)
+    {
+      Delayed *delayed = g_new0 (Delayed, 1);
+
+      delayed->msg = g_object_ref (msg);
+      delayed->drop = drop;
+      soup_server_message_pause (msg);
+      g_timeout_add ((guint) delay, unpause_cb, delayed);
+    }
+}
+
+static void
+handle_record (KtFakeServer      *self,
+               SoupServerMessage *msg,
+               const char        *task_id)
+{
+  JsonArray *steps;
+  guint position;
+
+  if (task_id == NULL || *task_id == '\0')
+    {
+      respond_json (msg, "{\"code\":400,\"msg\":\"taskId is required\",\"data\":null}");
+      return;
+    }
+
+  steps = g_hash_table_lookup (self->scripts, task_id);
+  if (steps == NULL || json_array_get_length (steps) == 0)
+    {
+      respond_json (msg, "{\"code\":422,\"msg\":\"recordInfo is null\",\"data\":null}");
+      return;
+    }
+
+  position = GPOINTER_TO_UINT (g_hash_table_lookup (self->positions, task_id));
+  g_hash_table_replace (self->positions, g_strdup (task_id),
+                        GUINT_TO_POINTER (MIN (position + 1, json_array_get_length (steps) - 1)));
+  apply_step (self, msg, task_id, json_array_get_object_element (steps, position));
+}
+
+static const char *
+media_type (const char *name)
+{
+  if (g_str_has_suffix (name, ".png")) return "image/png";
+  if (g_str_has_suffix (name, ".jpg") || g_str_has_suffix (name, ".jpeg")) return "image/jpeg";
+  if (g_str_has_suffix (name, ".webp")) return "image/webp";
+  if (g_str_has_suffix (name, ".mp4")) return "video/mp4";
+  if (g_str_has_suffix (name, ".webm")) return "video/webm";
+  if (g_str_has_suffix (name, ".mp3")) return "audio/mpeg";
+  if (g_str_has_suffix (name, ".wav")) return "audio/wav";
+  if (g_str_has_suffix (name, ".ogg")) return "audio/ogg";
+  return "application/octet-stream";
+}
+
+static void
+handler_cb (SoupServer        *server,
+            SoupServerMessage *msg,
+            const char        *path,
+            GHashTable        *query,
+            gpointer           user_data)
+{
+  KtFakeServer *self = user_data;
+  KtFakeRequest *request = g_new0 (KtFakeRequest, 1);
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  SoupMessageBody *request_body = soup_server_message_get_request_body (msg);
+  GUri *uri = soup_server_message_get_uri (msg);
+  const char *method = soup_server_message_get_method (msg);
+  gboolean authorized;
+
+  request->method = g_strdup (method);
+  request->path = g_strdup (path);
+  request->query = g_strdup (g_uri_get_query (uri));
+  request->task_id = g_strdup (query ? g_hash_table_lookup (query, "taskId") : NULL);
+  request->authorization = g_strdup (soup_message_headers_get_one (headers, "Authorization"));
+  request->headers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  soup_message_headers_foreach (headers, add_header_cb, request->headers);
+  if (request_body != NULL && request_body->length > 0)
+    {
+      g_autoptr(GBytes) bytes = soup_message_body_flatten (request_body);
+      request->body = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+    }
+  request->time_us = g_get_monotonic_time ();
+  g_ptr_array_add (self->requests, request);
+  log_request (self, request);
+
+  if (g_str_has_prefix (path, "/media/"))
+    {
+      const char *name = path + strlen ("/media/");
+      GBytes *bytes = g_hash_table_lookup (self->media, name);
+
+      if (g_hash_table_contains (self->expired, name) || bytes == NULL)
+        respond (msg, 404, "text/plain", "expired", 7);
+      else
+        respond (msg, 200, media_type (name), g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+      return;
+    }
+
+  if (g_str_equal (path, "/redirect"))
+    {
+      const char *to = query ? g_hash_table_lookup (query, "to") : NULL;
+      soup_server_message_set_redirect (msg, 302, to ? to : "/");
+      return;
+    }
+
+  {
+    g_autofree char *expected = self->api_key ? g_strdup_printf ("Bearer %s", self->api_key) : NULL;
+    authorized = expected == NULL ? request->authorization != NULL
+                                  : g_strcmp0 (expected, request->authorization) == 0;
+  }
+
+  if (!authorized)
+    {
+      respond_json (msg, "{\"code\":401,\"msg\":\"You do not have access permissions\"}");
+      return;
+    }
+
+  if (g_str_equal (path, "/api/v1/jobs/recordInfo") && g_str_equal (method, "GET"))
+    handle_record (self, msg, request->task_id);
+  else if (g_str_equal (path, "/api/v1/chat/credit") && g_str_equal (method, "GET"))
+    {
+      char number[G_ASCII_DTOSTR_BUF_SIZE];
+      g_autofree char *body = g_strdup_printf ("{\"code\":200,\"msg\":\"success\",\"data\":%s}",
+                                               g_ascii_dtostr (number, sizeof number, self->credits));
+      respond_json (msg, body);
+    }
+  else if (g_str_equal (path, "/api/v1/common/download-url") && g_str_equal (method, "POST"))
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      const char *url = NULL;
+
+      if (request->body && json_parser_load_from_data (parser, request->body, -1, NULL) &&
+          JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+        url = get_string (json_node_get_object (json_parser_get_root (parser)), "url");
+
+      if (url != NULL && g_str_has_prefix (url, self->url))
+        {
+          g_autofree char *fresh = g_strdup_printf ("{\"code\":200,\"msg\":\"success\",\"data\":\"%s?fresh=1\"}", url);
+          respond_json (msg, fresh);
+        }
+      else
+        respond_json (msg, "{\"code\":422,\"msg\":\"url is not a kie.ai file\",\"data\":null}");
+    }
+  else
+    respond (msg, 404, "text/html", "<html><body>Not Found</body></html>", 35);
+}
+
+static void
+kt_fake_server_finalize (GObject *object)
+{
+  KtFakeServer *self = KT_FAKE_SERVER (object);
+
+  if (self->server != NULL)
+    soup_server_disconnect (self->server);
+  g_clear_object (&self->server);
+  g_free (self->url);
+  g_free (self->api_key);
+  g_clear_pointer (&self->scripts, g_hash_table_unref);
+  g_clear_pointer (&self->positions, g_hash_table_unref);
+  g_clear_pointer (&self->media, g_hash_table_unref);
+  g_clear_pointer (&self->expired, g_hash_table_unref);
+  g_clear_pointer (&self->requests, g_ptr_array_unref);
+  if (self->log != NULL)
+    fclose (self->log);
+
+  G_OBJECT_CLASS (kt_fake_server_parent_class)->finalize (object);
+}
+
+static void
+kt_fake_server_class_init (KtFakeServerClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = kt_fake_server_finalize;
+}
+
+static void
+kt_fake_server_init (KtFakeServer *self)
+{
+  self->credits = 100;
+  self->scripts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) json_array_unref);
+  self->positions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->media = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_bytes_unref);
+  self->expired = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->requests = g_ptr_array_new_with_free_func ((GDestroyNotify) request_free);
+}
+
+/**
+ * kt_fake_server_new:
+ * @cert_file: (nullable): a PEM certificate; with @key_file, the server speaks HTTPS
+ * @port: 0 for any free port
+ *
+ * Listens on 127.0.0.1.
+ */
+KtFakeServer *
+kt_fake_server_new (const char  *cert_file,
+                    const char  *key_file,
+                    guint        port,
+                    GError     **error)
+{
+  g_autoptr(KtFakeServer) self = g_object_new (KT_TYPE_FAKE_SERVER, NULL);
+  g_autoptr(GTlsCertificate) certificate = NULL;
+  SoupServerListenOptions options = SOUP_SERVER_LISTEN_IPV4_ONLY;
+  GSList *uris;
+
+  if (cert_file != NULL)
+    {
+      certificate = g_tls_certificate_new_from_files (cert_file, key_file, error);
+      if (certificate == NULL)
+        return NULL;
+      options |= SOUP_SERVER_LISTEN_HTTPS;
+    }
+
+  self->server = soup_server_new ("server-header", "kie-fake-server", NULL);
+  if (certificate != NULL)
+    soup_server_set_tls_certificate (self->server, certificate);
+  soup_server_add_handler (self->server, NULL, handler_cb, self, NULL);
+  if (!soup_server_listen_local (self->server, port, options, error))
+    return NULL;
+
+  uris = soup_server_get_uris (self->server);
+  self->url = g_strdup_printf ("%s://127.0.0.1:%d", cert_file ? "https" : "http",
+                               g_uri_get_port (uris->data));
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+
+  return g_steal_pointer (&self);
+}
+
+const char *
+kt_fake_server_get_url (KtFakeServer *self)
+{
+  return self->url;
+}
+
+void
+kt_fake_server_set_media (KtFakeServer *self,
+                          const char   *name,
+                          GBytes       *bytes)
+{
+  g_hash_table_replace (self->media, g_strdup (name), g_bytes_ref (bytes));
+}
+
+/* Adds to what the server knows: tasks named again start their script from the first step. */
+gboolean
+kt_fake_server_load_script (KtFakeServer  *self,
+                            const char    *json,
+                            GError       **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *root;
+
+  if (!json_parser_load_from_data (parser, json, -1, error))
+    return FALSE;
+  if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "the script is not an object");
+      return FALSE;
+    }
+  root = json_node_get_object (json_parser_get_root (parser));
+
+  if (json_object_has_member (root, "apiKey"))
+    g_set_str (&self->api_key, get_string (root, "apiKey"));
+  if (json_object_has_member (root, "credits"))
+    self->credits = json_object_get_double_member (root, "credits");
+
+  if (json_object_has_member (root, "tasks"))
+    {
+      JsonObject *tasks = json_object_get_object_member (root, "tasks");
+      g_autoptr(GList) ids = json_object_get_members (tasks);
+
+      for (GList *l = ids; l; l = l->next)
+        {
+          g_hash_table_replace (self->scripts, g_strdup (l->data),
+                                json_array_ref (json_object_get_array_member (tasks, l->data)));
+          g_hash_table_remove (self->positions, l->data);
+        }
+    }
+
+  if (json_object_has_member (root, "media"))
+    {
+      JsonObject *media = json_object_get_object_member (root, "media");
+      g_autoptr(GList) names = json_object_get_members (media);
+
+      for (GList *l = names; l; l = l->next)
+        {
+          JsonObject *spec = json_object_get_object_member (media, l->data);
+          g_autoptr(GBytes) bytes = NULL;
+
+          if (get_string (spec, "file") != NULL)
+            {
+              char *contents;
+              gsize length;
+
+              if (!g_file_get_contents (get_string (spec, "file"), &contents, &length, error))
+                return FALSE;
+              bytes = g_bytes_new_take (contents, length);
+            }
+          else if (get_string (spec, "text") != NULL)
+            bytes = g_bytes_new (get_string (spec, "text"), strlen (get_string (spec, "text")));
+          else
+            {
+              gsize size = (gsize) json_object_get_int_member_with_default (spec, "size", 16);
+              guint8 *data = g_malloc (size);
+              for (gsize i = 0; i < size; i++)
+                data[i] = (guint8) (i * 31 + 7);
+              bytes = g_bytes_new_take (data, size);
+            }
+          kt_fake_server_set_media (self, l->data, bytes);
+        }
+    }
+
+  if (json_object_has_member (root, "expiredMedia"))
+    {
+      JsonArray *expired = json_object_get_array_member (root, "expiredMedia");
+      for (guint i = 0; i < json_array_get_length (expired); i++)
+        g_hash_table_add (self->expired, g_strdup (json_array_get_string_element (expired, i)));
+    }
+
+  return TRUE;
+}
+
+/* Returns: (transfer none) (element-type KtFakeRequest): every request so far, oldest first */
+GPtrArray *
+kt_fake_server_get_requests (KtFakeServer *self)
+{
+  return self->requests;
+}
+
+guint
+kt_fake_server_count_requests (KtFakeServer *self,
+                               const char   *path,
+                               const char   *task_id)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < self->requests->len; i++)
+    {
+      KtFakeRequest *request = g_ptr_array_index (self->requests, i);
+      if ((path == NULL || g_str_equal (request->path, path)) &&
+          (task_id == NULL || g_strcmp0 (request->task_id, task_id) == 0))
+        n++;
+    }
+  return n;
+}
+
+void
+kt_fake_server_clear_requests (KtFakeServer *self)
+{
+  g_ptr_array_set_size (self->requests, 0);
+}
+
+/* Every request, one JSON object per line, for the program's users. */
+void
+kt_fake_server_set_log_file (KtFakeServer *self,
+                             const char   *path)
+{
+  if (self->log != NULL)
+    fclose (self->log);
+  self->log = path ? fopen (path, "a") : NULL;
+}
