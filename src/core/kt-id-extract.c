@@ -70,10 +70,37 @@ compare_hits (gconstpointer a,
   return (ha->start > hb->start) - (ha->start < hb->start);
 }
 
+/*
+ * Whether the match at @start sits inside a URL of some host other than kie.ai: result URLs
+ * carry hex file names that are not task IDs, while kie.ai's own pages name tasks in theirs.
+ */
+static gboolean
+inside_foreign_url (const char *text,
+                    gsize       start)
+{
+  static const char delimiters[] = " \t\r\n\"'<>()[]{},\\";
+  gsize begin = start;
+  const char *scheme;
+  g_autofree char *host = NULL;
+  gsize host_length;
+
+  while (begin > 0 && strchr (delimiters, text[begin - 1]) == NULL)
+    begin--;
+
+  scheme = g_strstr_len (text + begin, (gssize) (start - begin), "://");
+  if (scheme == NULL)
+    return FALSE;
+
+  host_length = strcspn (scheme + 3, "/?#:");
+  host = g_ascii_strdown (scheme + 3, (gssize) host_length);
+  return !(g_str_equal (host, "kie.ai") || g_str_has_suffix (host, ".kie.ai"));
+}
+
 static void
-collect (GRegex  *regex,
+collect (GRegex     *regex,
          const char *text,
-         GArray  *hits)
+         gboolean    skip_foreign_urls,
+         GArray     *hits)
 {
   g_autoptr(GMatchInfo) match = NULL;
 
@@ -84,6 +111,11 @@ collect (GRegex  *regex,
       int start = 0;
 
       g_match_info_fetch_pos (match, 1, &start, NULL);
+      if (skip_foreign_urls && inside_foreign_url (text, (gsize) start))
+        {
+          g_match_info_next (match, NULL);
+          continue;
+        }
       hit.start = (gsize) start;
       hit.id = g_match_info_fetch (match, 1);
       /* A trailing dot or colon ends a sentence or a log field, not the ID. */
@@ -111,8 +143,8 @@ kt_extract_task_ids (const char *text)
   init_regexes ();
 
   valid = g_utf8_make_valid (text, -1);
-  collect (labelled_regex, valid, hits);
-  collect (shape_regex, valid, hits);
+  collect (labelled_regex, valid, FALSE, hits);
+  collect (shape_regex, valid, TRUE, hits);
   g_array_sort (hits, compare_hits);
 
   for (guint i = 0; i < hits->len; i++)

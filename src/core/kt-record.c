@@ -403,7 +403,10 @@ read_param (KtRecord   *self,
       return;
     }
 
-  self->param_text = json_to_string (param, FALSE);
+  /* Keep the text as the server sent it when it came as a string. */
+  self->param_text = member_text (data, "param");
+  if (self->param_text == NULL)
+    self->param_text = json_to_string (param, FALSE);
   if (!JSON_NODE_HOLDS_OBJECT (param))
     return;
 
@@ -435,7 +438,8 @@ read_result (KtRecord   *self,
   JsonObject *object = NULL;
   JsonNode *result_object;
 
-  result = member_nested_json (data, "resultJson", &self->result_text);
+  if (data != NULL)
+    result = member_nested_json (data, "resultJson", &self->result_text);
   if (result != NULL && JSON_NODE_HOLDS_OBJECT (result))
     object = json_node_get_object (result);
 

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gstdio.h>
+
+#include "kt-test-util.h"
+
+/* A local Kie.ai on a free loopback port; HTTPS with the certificate made for the tests. */
+KtFakeServer *
+kt_test_server_new (gboolean tls)
+{
+  g_autoptr(GError) error = NULL;
+  KtFakeServer *server;
+
+  server = kt_fake_server_new (tls ? g_getenv ("KT_TEST_CERT") : NULL,
+                               tls ? g_getenv ("KT_TEST_KEY") : NULL, 0, &error);
+  g_assert_no_error (error);
+  return server;
+}
+
+void
+kt_test_server_script (KtFakeServer *server,
+                       const char   *json)
+{
+  g_autoptr(GError) error = NULL;
+
+  kt_fake_server_load_script (server, json, &error);
+  g_assert_no_error (error);
+}
+
+char *
+kt_test_make_temp_dir (void)
+{
+  g_autoptr(GError) error = NULL;
+  char *dir = g_dir_make_tmp ("kt-test-XXXXXX", &error);
+
+  g_assert_no_error (error);
+  return dir;
+}
+
+void
+kt_test_remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (dir != NULL)
+    while ((name = g_dir_read_name (dir)) != NULL)
+      {
+        g_autofree char *child = g_build_filename (path, name, NULL);
+        if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+          kt_test_remove_tree (child);
+        else
+          g_unlink (child);
+      }
+  g_rmdir (path);
+}
+
+static gboolean
+timeout_cb (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs the main loop until @done says so; fails the test after @timeout_ms. */
+void
+kt_test_wait_until (gboolean (*done) (gpointer data),
+                    gpointer  data,
+                    guint     timeout_ms)
+{
+  gboolean timed_out = FALSE;
+  guint id = g_timeout_add (timeout_ms, timeout_cb, &timed_out);
+
+  while (!done (data) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (!timed_out)
+    g_source_remove (id);
+  g_assert_false (timed_out);
+}
+
+/* Runs the main loop for @ms milliseconds. */
+void
+kt_test_spin (guint ms)
+{
+  gboolean over = FALSE;
+
+  g_timeout_add (ms, timeout_cb, &over);
+  while (!over)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+char *
+kt_test_fixture (const char *name,
+                 gsize      *length)
+{
+  g_autofree char *path = g_build_filename (g_getenv ("KT_TEST_FIXTURES"), name, NULL);
+  g_autoptr(GError) error = NULL;
+  char *contents = NULL;
+
+  g_file_get_contents (path, &contents, length, &error);
+  g_assert_no_error (error);
+  return contents;
+}

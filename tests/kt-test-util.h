@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "kt-fake-server.h"
+
+G_BEGIN_DECLS
+
+KtFakeServer *kt_test_server_new        (gboolean      tls);
+void          kt_test_server_script     (KtFakeServer *server,
+                                         const char   *json);
+char         *kt_test_make_temp_dir     (void);
+void          kt_test_remove_tree       (const char   *path);
+void          kt_test_wait_until        (gboolean    (*done) (gpointer data),
+                                         gpointer      data,
+                                         guint         timeout_ms);
+void          kt_test_spin              (guint         ms);
+char         *kt_test_fixture           (const char   *name,
+                                         gsize        *length);
+
+G_END_DECLS

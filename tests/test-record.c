@@ -1,0 +1,483 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include "kt-api-error.h"
+#include "kt-record.h"
+#include "kt-test-util.h"
+
+static KtRecord *
+parse_fixture (const char *name,
+               guint       http_status,
+               GError    **error)
+{
+  gsize length;
+  g_autofree char *body = kt_test_fixture (name, &length);
+
+  return kt_record_parse (body, length, http_status, error);
+}
+
+static KtRecord *
+parse_text (const char *text,
+            GError    **error)
+{
+  return kt_record_parse (text, strlen (text), 200, error);
+}
+
+static void
+test_documented_success (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KtRecord) record = parse_fixture ("doc-success.json", 200, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (record->task_id, ==, "task_12345678");
+  g_assert_cmpstr (record->model, ==, "grok-imagine/text-to-image");
+  g_assert_cmpint (record->state, ==, KT_STATE_SUCCESS);
+  g_assert_cmpstr (record->raw_state, ==, "success");
+  g_assert_cmpstr (record->prompt, ==, "Cinematic portrait...");
+  g_assert_cmpuint (g_strv_length (record->result_urls), ==, 1);
+  g_assert_cmpstr (record->result_urls[0], ==, "https://example.com/generated-content.jpg");
+  /* Empty strings count as absent. */
+  g_assert_null (record->fail_code);
+  g_assert_null (record->fail_msg);
+  g_assert_cmpint (record->create_time, ==, 1698765400000);
+  g_assert_cmpint (record->complete_time, ==, 1698765432000);
+  g_assert_cmpint (kt_record_duration_ms (record), ==, 32000);
+  g_assert_true (kt_record_is_finished (record));
+  g_assert_nonnull (strstr (record->answer, "task_12345678"));
+}
+
+static void
+test_documented_failure (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KtRecord) record = parse_fixture ("doc-fail.json", 200, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpint (record->state, ==, KT_STATE_FAIL);
+  g_assert_cmpstr (record->fail_code, ==, "422");
+  g_assert_cmpstr (record->fail_msg, ==, "Invalid prompt: prompt contains prohibited content");
+  g_assert_cmpuint (g_strv_length (record->result_urls), ==, 0);
+  g_assert_null (record->result_object);
+}
+
+/* param.input as a JSON string inside the param JSON string: three levels. */
+static void
+test_three_levels_and_real_fields (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KtRecord) record = parse_fixture ("real-success.json", 200, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (record->prompt, ==, "A red fox in snow\nsecond line");
+  g_assert_nonnull (strstr (record->input_text, "square_hd"));
+  g_assert_cmpuint (g_strv_length (record->result_urls), ==, 2);
+  g_assert_cmpstr (record->result_urls[1], ==, "https://tempfile.aiquickdraw.com/workers/nano/image_2.png");
+  g_assert_null (record->fail_code);   /* null on success */
+  g_assert_null (record->fail_msg);
+  g_assert_cmpfloat (record->credits_consumed, ==, 3.5);
+  g_assert_cmpfloat (record->cost_time, ==, 31);
+  /* costTime is seconds in real answers; the duration comes from the times. */
+  g_assert_cmpint (kt_record_duration_ms (record), ==, 31000);
+  g_assert_cmpint (record->update_time, ==, -1);
+}
+
+static void
+test_watermark_kept_apart (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KtRecord) record = parse_fixture ("sora-watermark.json", 200, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_strv_length (record->result_urls), ==, 1);
+  g_assert_cmpstr (record->result_urls[0], ==, "https://file.aiquickdraw.com/v/clean.mp4");
+  g_assert_cmpuint (g_strv_length (record->watermark_urls), ==, 1);
+  g_assert_cmpstr (record->watermark_urls[0], ==, "https://file.aiquickdraw.com/v/marked.mp4");
+}
+
+static void
+test_first_and_last_frames (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KtRecord) record = parse_fixture ("frames.json", 200, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_strv_length (record->result_urls), ==, 1);
+  g_assert_cmpstr (record->first_frame_urls[0], ==, "https://file.aiquickdraw.com/v/first.jpg");
+  /* One string instead of an array is still one URL. */
+  g_assert_cmpstr (record->last_frame_urls[0], ==, "https://file.aiquickdraw.com/v/last.jpg");
+  /* A time as a numeric string. */
+  g_assert_cmpint (record->create_time, ==, 1761234000000);
+}
+
+static void
+test_result_object (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KtRecord) record = parse_fixture ("result-object.json", 200, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_strv_length (record->result_urls), ==, 0);
+  g_assert_nonnull (record->result_object);
+  g_assert_nonnull (strstr (record->result_object, "\"text\" : \"Hello\""));
+}
+
+static void
+test_success_without_results (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KtRecord) record = parse_fixture ("success-nothing.json", 200, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpint (record->state, ==, KT_STATE_SUCCESS);
+  g_assert_cmpuint (g_strv_length (record->result_urls), ==, 0);
+  g_assert_null (record->result_object);
+  g_assert_null (record->result_text);
+}
+
+/* A nested document that is not valid JSON is kept as text; the record still parses. */
+static void
+test_invalid_nested_kept_as_text (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KtRecord) record = parse_fixture ("invalid-nested.json", 200, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpint (record->state, ==, KT_STATE_SUCCESS);
+  /* The stray backslash is kept in the text shown to the user. */
+  g_assert_nonnull (record->param_text);
+  g_assert_nonnull (strstr (record->param_text, "C:\\ path"));
+  g_assert_nonnull (record->result_text);
+  g_assert_nonnull (strstr (record->result_text, "https://a/b.png"));
+  g_assert_cmpuint (g_strv_length (record->result_urls), ==, 0);
+}
+
+static void
+test_numeric_fail_code_and_case (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KtRecord) record = parse_fixture ("numeric-failcode.json", 200, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpint (record->state, ==, KT_STATE_FAIL);
+  g_assert_cmpstr (record->raw_state, ==, "Fail");
+  g_assert_cmpstr (record->fail_code, ==, "500");
+  g_assert_cmpint (record->progress, ==, 35);
+  g_assert_cmpint (record->update_time, ==, -1);
+}
+
+static void
+test_state_words (void)
+{
+  const struct { const char *word; KtState state; } cases[] = {
+    { "waiting", KT_STATE_WAITING }, { "QUEUING", KT_STATE_QUEUING },
+    { "Generating", KT_STATE_GENERATING }, { "SUCCESS", KT_STATE_SUCCESS },
+    { " fail ", KT_STATE_FAIL }, { "PENDING_REVIEW", KT_STATE_UNKNOWN }, { "", KT_STATE_UNKNOWN },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    g_assert_cmpint (kt_state_from_string (cases[i].word), ==, cases[i].state);
+}
+
+static void
+test_unknown_state_kept (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KtRecord) record = parse_fixture ("unknown-state.json", 200, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpint (record->state, ==, KT_STATE_UNKNOWN);
+  g_assert_cmpstr (record->raw_state, ==, "PENDING_REVIEW");
+  g_assert_false (kt_record_is_finished (record));
+}
+
+/* 501 and 408 are the task's failure, even without a state, and keep the server's words. */
+static void
+test_501_and_408_are_failures (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KtRecord) r501 = parse_fixture ("code-501.json", 200, &error);
+  g_autoptr(KtRecord) r408 = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (r501->state, ==, KT_STATE_FAIL);
+  g_assert_cmpstr (r501->fail_code, ==, "501");
+  g_assert_cmpstr (r501->fail_msg, ==, "Generation failed: upstream model error");
+
+  r408 = parse_fixture ("code-408.json", 200, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (r408->state, ==, KT_STATE_FAIL);
+  g_assert_cmpstr (r408->fail_code, ==, "408");
+  /* The "message" key is read as well as "msg". */
+  g_assert_cmpstr (r408->fail_msg, ==, "The upstream produced no result in 10 minutes");
+}
+
+static void
+assert_error (const char *body,
+              guint       http_status,
+              KtApiError  expected)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KtRecord) record = kt_record_parse (body, body ? strlen (body) : 0, http_status, &error);
+
+  g_assert_null (record);
+  g_assert_error (error, KT_API_ERROR, (gint) expected);
+  g_assert_nonnull (error->message);
+  g_assert_cmpuint (strlen (error->message), >, 5);
+}
+
+static void
+test_error_codes (void)
+{
+  assert_error ("{\"code\":401,\"msg\":\"You do not have access permissions\"}", 200, KT_API_ERROR_AUTH_REJECTED);
+  assert_error ("{\"code\":402,\"msg\":\"The current credits are insufficient. Please top up.\"}", 200, KT_API_ERROR_NO_CREDITS);
+  assert_error ("{\"code\":404,\"msg\":\"Task not found\"}", 200, KT_API_ERROR_NOT_FOUND);
+  assert_error ("{\"code\":422,\"msg\":\"recordInfo is null\",\"data\":null}", 200, KT_API_ERROR_NOT_FOUND);
+  assert_error ("{\"code\":429,\"msg\":\"Rate limit exceeded\"}", 200, KT_API_ERROR_RATE_LIMITED);
+  assert_error ("{\"code\":433,\"msg\":\"Sub-key usage exceeds limit\"}", 200, KT_API_ERROR_KEY_LIMIT);
+  assert_error ("{\"code\":455,\"msg\":\"Service under maintenance\"}", 200, KT_API_ERROR_MAINTENANCE);
+  assert_error ("{\"code\":500,\"msg\":\"Server error\"}", 200, KT_API_ERROR_SERVER);
+  assert_error ("{\"code\":505,\"msg\":\"Feature disabled\"}", 200, KT_API_ERROR_DISABLED);
+  assert_error ("{\"code\":400,\"msg\":\"taskId is required\"}", 200, KT_API_ERROR_BAD_REQUEST);
+  /* The code as a string. */
+  assert_error ("{\"code\":\"401\",\"msg\":\"no\"}", 200, KT_API_ERROR_AUTH_REJECTED);
+}
+
+static void
+test_server_message_in_error (void)
+{
+  g_autoptr(GError) error = NULL;
+  const char *body = "{\"code\":402,\"message\":\"The current credits are insufficient. Please top up.\"}";
+  g_autoptr(KtRecord) record = kt_record_parse (body, strlen (body), 200, &error);
+
+  g_assert_null (record);
+  g_assert_nonnull (strstr (error->message, "The current credits are insufficient"));
+}
+
+/* The HTTP layer counts when the body says nothing. */
+static void
+test_http_layer (void)
+{
+  g_autofree char *html = kt_test_fixture ("proxy-error.html", NULL);
+
+  assert_error (html, 502, KT_API_ERROR_SERVER);
+  assert_error (html, 503, KT_API_ERROR_MAINTENANCE);
+  assert_error (html, 429, KT_API_ERROR_RATE_LIMITED);
+  assert_error ("", 401, KT_API_ERROR_AUTH_REJECTED);
+  assert_error ("", 404, KT_API_ERROR_NOT_FOUND);
+  assert_error ("", 504, KT_API_ERROR_TIMEOUT);
+  /* A JSON error envelope with a matching HTTP status. */
+  assert_error ("{\"code\":429,\"msg\":\"slow down\"}", 429, KT_API_ERROR_RATE_LIMITED);
+  /* An HTML page with 200 is a malformed answer, said in words. */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(KtRecord) record = kt_record_parse (html, strlen (html), 200, &error);
+    g_assert_error (error, KT_API_ERROR, KT_API_ERROR_MALFORMED);
+    g_assert_nonnull (strstr (error->message, "web page"));
+  }
+}
+
+static void
+test_malformed_bodies (void)
+{
+  assert_error ("", 200, KT_API_ERROR_MALFORMED);
+  assert_error ("   \n", 200, KT_API_ERROR_MALFORMED);
+  assert_error (NULL, 200, KT_API_ERROR_MALFORMED);
+  assert_error ("not json at all", 200, KT_API_ERROR_MALFORMED);
+  assert_error ("[1,2,3]", 200, KT_API_ERROR_MALFORMED);
+  assert_error ("{\"msg\":\"no code\"}", 200, KT_API_ERROR_MALFORMED);
+  assert_error ("{\"code\":200,\"msg\":\"success\",\"data\":null}", 200, KT_API_ERROR_MALFORMED);
+  assert_error ("{\"code\":200,\"msg\":\"success\",\"data\":\"text\"}", 200, KT_API_ERROR_MALFORMED);
+  assert_error ("{\"code\":200,\"data\":{\"taskId\":\"x\"", 200, KT_API_ERROR_MALFORMED);
+  assert_error ("{\"code\":1.5,\"data\":{}}", 200, KT_API_ERROR_MALFORMED);
+}
+
+static void
+test_invalid_utf8 (void)
+{
+  const char body[] = "{\"code\":200,\"data\":{\"taskId\":\"\xff\xfe\",\"state\":\"success\"}}";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KtRecord) record = kt_record_parse (body, sizeof body - 1, 200, &error);
+
+  g_assert_null (record);
+  g_assert_error (error, KT_API_ERROR, KT_API_ERROR_MALFORMED);
+}
+
+static void
+test_embedded_nul (void)
+{
+  const char body[] = "{\"code\":200,\"data\":{\"taskId\":\"a\",\"state\":\"success\"}}\0garbage";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KtRecord) record = kt_record_parse (body, sizeof body - 1, 200, &error);
+
+  g_assert_null (record);
+  g_assert_error (error, KT_API_ERROR, KT_API_ERROR_MALFORMED);
+}
+
+static void
+test_deep_nesting (void)
+{
+  GString *body = g_string_new ("{\"code\":200,\"data\":");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KtRecord) record = NULL;
+
+  for (int i = 0; i < 200000; i++)
+    g_string_append_c (body, '[');
+  for (int i = 0; i < 200000; i++)
+    g_string_append_c (body, ']');
+  g_string_append_c (body, '}');
+
+  record = kt_record_parse (body->str, body->len, 200, &error);
+  g_assert_null (record);
+  g_assert_error (error, KT_API_ERROR, KT_API_ERROR_MALFORMED);
+  g_string_free (body, TRUE);
+}
+
+/* Deep nesting hidden inside the nested resultJson string. */
+static void
+test_deep_nesting_in_nested_string (void)
+{
+  GString *inner = g_string_new (NULL);
+  g_autofree char *body = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KtRecord) record = NULL;
+
+  for (int i = 0; i < 100000; i++)
+    g_string_append (inner, "[");
+  body = g_strdup_printf ("{\"code\":200,\"data\":{\"taskId\":\"d\",\"state\":\"success\",\"resultJson\":\"%s\"}}", inner->str);
+  record = kt_record_parse (body, strlen (body), 200, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (record->state, ==, KT_STATE_SUCCESS);
+  g_assert_nonnull (record->result_text);
+  g_string_free (inner, TRUE);
+}
+
+static void
+test_huge_strings (void)
+{
+  gsize big = 1024 * 1024;
+  g_autofree char *filler = g_malloc (big + 1);
+  g_autofree char *body = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KtRecord) record = NULL;
+
+  memset (filler, 'a', big);
+  filler[big] = '\0';
+  body = g_strdup_printf ("{\"code\":200,\"msg\":\"%s\",\"data\":{\"taskId\":\"h\",\"state\":\"fail\","
+                          "\"failMsg\":\"%s\",\"model\":\"%s\"}}", filler, filler, filler);
+  record = kt_record_parse (body, strlen (body), 200, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (strlen (record->fail_msg), ==, big);
+  g_assert_cmpuint (strlen (record->model), ==, big);
+}
+
+/* Every field with a wrong type: the record still parses, the odd fields count as absent. */
+static void
+test_wrong_types_everywhere (void)
+{
+  const char *body =
+    "{\"code\":200,\"msg\":[],\"message\":{},\"data\":{\"taskId\":[1],\"model\":{\"a\":1},"
+    "\"state\":42,\"param\":17,\"resultJson\":[\"https://x/y.png\"],\"failCode\":true,"
+    "\"failMsg\":[\"no\"],\"createTime\":\"yesterday\",\"completeTime\":{},\"updateTime\":-5,"
+    "\"costTime\":\"fast\",\"progress\":[50],\"creditsConsumed\":\"-1\"}}";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KtRecord) record = kt_record_parse (body, strlen (body), 200, &error);
+
+  g_assert_no_error (error);
+  g_assert_null (record->task_id);
+  g_assert_null (record->model);
+  g_assert_cmpstr (record->raw_state, ==, "42");
+  g_assert_cmpint (record->state, ==, KT_STATE_UNKNOWN);
+  g_assert_null (record->fail_code);
+  g_assert_null (record->fail_msg);
+  g_assert_cmpint (record->create_time, ==, -1);
+  g_assert_cmpint (record->complete_time, ==, -1);
+  g_assert_cmpint (record->update_time, ==, -1);
+  g_assert_cmpfloat (record->cost_time, <, 0);
+  g_assert_cmpint (record->progress, ==, -1);
+  g_assert_cmpfloat (record->credits_consumed, <, 0);
+  g_assert_cmpuint (g_strv_length (record->result_urls), ==, 0);
+  g_assert_nonnull (record->result_object);  /* an unexpected shape is still shown as text */
+}
+
+static void
+test_progress_forms (void)
+{
+  const struct { const char *value; int expected; } cases[] = {
+    { "45", 45 }, { "\"45\"", 45 }, { "\"45%\"", 45 }, { "45.7", 45 }, { "150", 100 },
+    { "-3", 0 }, { "\"abc\"", -1 }, { "null", -1 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *body = g_strdup_printf ("{\"code\":200,\"data\":{\"taskId\":\"p\",\"state\":\"generating\",\"progress\":%s}}",
+                                               cases[i].value);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(KtRecord) record = parse_text (body, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpint (record->progress, ==, cases[i].expected);
+    }
+}
+
+/* Random corruption of a real answer must never crash, hang or leak; an error has words. */
+static void
+test_fuzzed_answers (void)
+{
+  gsize length;
+  g_autofree char *original = kt_test_fixture ("real-success.json", &length);
+  GRand *rand = g_rand_new_with_seed (20261129);
+
+  for (int round = 0; round < 3000; round++)
+    {
+      g_autofree char *copy = g_memdup2 (original, length);
+      gsize cut = g_rand_int_range (rand, 0, (gint32) length + 1);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(KtRecord) record = NULL;
+
+      for (int flips = g_rand_int_range (rand, 1, 6); flips > 0; flips--)
+        copy[g_rand_int_range (rand, 0, (gint32) length)] = (char) g_rand_int_range (rand, 0, 256);
+
+      record = kt_record_parse (copy, cut, (guint) g_rand_int_range (rand, 199, 505), &error);
+      g_assert_true ((record == NULL) != (error == NULL));
+      if (error != NULL)
+        g_assert_cmpuint (strlen (error->message), >, 0);
+    }
+  g_rand_free (rand);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/record/documented-success", test_documented_success);
+  g_test_add_func ("/record/documented-failure", test_documented_failure);
+  g_test_add_func ("/record/three-levels", test_three_levels_and_real_fields);
+  g_test_add_func ("/record/watermark-apart", test_watermark_kept_apart);
+  g_test_add_func ("/record/first-last-frames", test_first_and_last_frames);
+  g_test_add_func ("/record/result-object", test_result_object);
+  g_test_add_func ("/record/success-without-results", test_success_without_results);
+  g_test_add_func ("/record/invalid-nested", test_invalid_nested_kept_as_text);
+  g_test_add_func ("/record/numeric-fail-code", test_numeric_fail_code_and_case);
+  g_test_add_func ("/record/state-words", test_state_words);
+  g_test_add_func ("/record/unknown-state", test_unknown_state_kept);
+  g_test_add_func ("/record/501-408", test_501_and_408_are_failures);
+  g_test_add_func ("/record/error-codes", test_error_codes);
+  g_test_add_func ("/record/server-message", test_server_message_in_error);
+  g_test_add_func ("/record/http-layer", test_http_layer);
+  g_test_add_func ("/record/malformed", test_malformed_bodies);
+  g_test_add_func ("/record/invalid-utf8", test_invalid_utf8);
+  g_test_add_func ("/record/embedded-nul", test_embedded_nul);
+  g_test_add_func ("/record/deep-nesting", test_deep_nesting);
+  g_test_add_func ("/record/deep-nesting-nested", test_deep_nesting_in_nested_string);
+  g_test_add_func ("/record/huge-strings", test_huge_strings);
+  g_test_add_func ("/record/wrong-types", test_wrong_types_everywhere);
+  g_test_add_func ("/record/progress-forms", test_progress_forms);
+  g_test_add_func ("/record/fuzzed", test_fuzzed_answers);
+
+  return g_test_run ();
+}
