@@ -1,3 +1,519 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
-#include <glib.h>
-int main (int argc, char **argv) { g_test_init (&argc, &argv, NULL); return g_test_run (); }
+
+#include "kt-api-error.h"
+#include "kt-scheduler.h"
+#include "kt-test-util.h"
+
+#define KEY "sched-key"
+
+/* ---- a network monitor the test can switch off and on ---------------------------------- */
+
+#define TEST_TYPE_MONITOR (test_monitor_get_type ())
+G_DECLARE_FINAL_TYPE (TestMonitor, test_monitor, TEST, MONITOR, GObject)
+
+struct _TestMonitor
+{
+  GObject  parent_instance;
+  gboolean available;
+};
+
+enum { MON_PROP_0, MON_PROP_AVAILABLE, MON_PROP_METERED, MON_PROP_CONNECTIVITY };
+
+static gboolean
+test_monitor_initable_init (GInitable     *initable,
+                            GCancellable  *cancellable,
+                            GError       **error)
+{
+  return TRUE;
+}
+
+static void test_monitor_iface_init (GNetworkMonitorInterface *iface) { }
+
+static void
+test_monitor_initable_iface_init (GInitableIface *iface)
+{
+  iface->init = test_monitor_initable_init;
+}
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (TestMonitor, test_monitor, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_INITABLE, test_monitor_initable_iface_init)
+                               G_IMPLEMENT_INTERFACE (G_TYPE_NETWORK_MONITOR, test_monitor_iface_init))
+
+static void
+test_monitor_get_property (GObject    *object,
+                           guint       prop_id,
+                           GValue     *value,
+                           GParamSpec *pspec)
+{
+  TestMonitor *self = TEST_MONITOR (object);
+
+  switch (prop_id)
+    {
+    case MON_PROP_AVAILABLE: g_value_set_boolean (value, self->available); break;
+    case MON_PROP_METERED: g_value_set_boolean (value, FALSE); break;
+    case MON_PROP_CONNECTIVITY:
+      g_value_set_enum (value, self->available ? G_NETWORK_CONNECTIVITY_FULL : G_NETWORK_CONNECTIVITY_LOCAL);
+      break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+test_monitor_class_init (TestMonitorClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->get_property = test_monitor_get_property;
+  g_object_class_override_property (object_class, MON_PROP_AVAILABLE, "network-available");
+  g_object_class_override_property (object_class, MON_PROP_METERED, "network-metered");
+  g_object_class_override_property (object_class, MON_PROP_CONNECTIVITY, "connectivity");
+}
+
+static void
+test_monitor_init (TestMonitor *self)
+{
+  self->available = TRUE;
+}
+
+static void
+test_monitor_set_available (TestMonitor *self,
+                            gboolean     available)
+{
+  self->available = available;
+  g_object_notify (G_OBJECT (self), "network-available");
+}
+
+/* ---- fixture ------------------------------------------------------------------------- */
+
+typedef struct
+{
+  KtFakeServer *server;
+  KtClient     *client;
+  KtTaskList   *tasks;
+  TestMonitor  *monitor;
+  KtScheduler  *scheduler;
+} Fixture;
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->server = kt_test_server_new (FALSE);
+  kt_test_server_script (f->server, "{\"apiKey\":\"" KEY "\"}");
+  f->client = kt_client_new (kt_fake_server_get_url (f->server), NULL, &error);
+  g_assert_no_error (error);
+  kt_client_set_api_key (f->client, KEY);
+  f->tasks = kt_task_list_new ();
+  f->monitor = g_object_new (TEST_TYPE_MONITOR, NULL);
+}
+
+static void
+start (Fixture *f,
+       double   time_scale,
+       double   rate)
+{
+  f->scheduler = kt_scheduler_new (f->client, f->tasks, G_NETWORK_MONITOR (f->monitor));
+  kt_scheduler_set_time_scale (f->scheduler, time_scale);
+  kt_scheduler_set_rate_limit (f->scheduler, rate);
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  if (f->scheduler != NULL)
+    g_assert_finalize_object (f->scheduler);
+  g_clear_object (&f->tasks);
+  g_clear_object (&f->client);
+  g_clear_object (&f->monitor);
+  g_clear_object (&f->server);
+}
+
+static KtTask *
+add_task (Fixture    *f,
+          const char *id)
+{
+  g_autoptr(KtTask) task = kt_task_new (id, g_get_real_time () / 1000);
+
+  g_assert_true (kt_task_list_add (f->tasks, task));
+  return task;
+}
+
+typedef struct
+{
+  KtTask      *task;
+  KtTaskState  state;
+} StateWait;
+
+static gboolean
+task_in_state (gpointer data)
+{
+  StateWait *wait = data;
+  return kt_task_get_state (wait->task) == wait->state;
+}
+
+static void
+wait_for_state (KtTask      *task,
+                KtTaskState  state,
+                guint        timeout_ms)
+{
+  StateWait wait = { task, state };
+  kt_test_wait_until (task_in_state, &wait, timeout_ms);
+}
+
+/* ---- tests --------------------------------------------------------------------------- */
+
+/* Rows would follow the script: waiting, generating, success; then no request and no timer. */
+static void
+test_follows_script_then_stops (Fixture       *f,
+                                gconstpointer  data)
+{
+  KtTask *task;
+  guint requests;
+
+  kt_test_server_script (f->server, "{\"tasks\":{\"t1\":[{\"state\":\"waiting\"},{\"state\":\"generating\",\"progress\":50},"
+                                    "{\"state\":\"success\",\"resultUrls\":[\"$BASE/media/a.png\"]}]}}");
+  task = add_task (f, "t1");
+  start (f, 0.02, 50);
+  g_assert_cmpint (kt_scheduler_get_status (f->scheduler), ==, KT_SCHEDULER_POLLING);
+
+  wait_for_state (task, KT_TASK_STATE_WAITING, 5000);
+  wait_for_state (task, KT_TASK_STATE_GENERATING, 5000);
+  g_assert_cmpint (kt_task_get_progress (task), ==, 50);
+  wait_for_state (task, KT_TASK_STATE_SUCCESS, 5000);
+
+  requests = kt_fake_server_count_requests (f->server, NULL, "t1");
+  g_assert_cmpuint (requests, ==, 3);
+  g_assert_false (kt_scheduler_has_timer (f->scheduler));
+  g_assert_cmpint (kt_scheduler_get_status (f->scheduler), ==, KT_SCHEDULER_IDLE);
+  kt_test_spin (300);
+  g_assert_cmpuint (kt_fake_server_count_requests (f->server, NULL, "t1"), ==, requests);
+}
+
+static void
+test_no_timer_without_active_tasks (Fixture       *f,
+                                    gconstpointer  data)
+{
+  g_autoptr(KtTask) done = kt_task_new ("done", 1);
+
+  kt_task_restore (done, KT_TASK_STATE_SUCCESS, "success", "m", NULL, 1, 2, 3);
+  kt_task_list_add (f->tasks, done);
+  start (f, 0.01, 50);
+  g_assert_false (kt_scheduler_has_timer (f->scheduler));
+  g_assert_cmpuint (kt_scheduler_get_n_active (f->scheduler), ==, 0);
+  g_assert_cmpint (kt_scheduler_get_status (f->scheduler), ==, KT_SCHEDULER_IDLE);
+  kt_test_spin (200);
+  g_assert_cmpuint (kt_fake_server_get_requests (f->server)->len, ==, 0);
+}
+
+/* 404/422 right after creation is tolerated for the grace period, then the task is not found. */
+static void
+test_not_found_grace (Fixture       *f,
+                      gconstpointer  data)
+{
+  KtTask *lost, *late;
+  gint64 started = g_get_monotonic_time ();
+  gint64 elapsed;
+
+  kt_test_server_script (f->server, "{\"tasks\":{\"late\":["
+                                    "{\"body\":\"{\\\"code\\\":422,\\\"msg\\\":\\\"recordInfo is null\\\",\\\"data\\\":null}\"},"
+                                    "{\"body\":\"{\\\"code\\\":404,\\\"msg\\\":\\\"Task not found\\\"}\"},"
+                                    "{\"state\":\"queuing\"}]}}");
+  lost = add_task (f, "lost");
+  late = add_task (f, "late");
+  start (f, 0.02, 50);   /* the 90 s grace becomes 1.8 s */
+
+  wait_for_state (late, KT_TASK_STATE_QUEUING, 5000);
+  g_assert_null (kt_task_get_last_error (late));
+
+  kt_test_spin (500);
+  g_assert_cmpint (kt_task_get_state (lost), ==, KT_TASK_STATE_NEW);   /* still within the grace */
+  g_assert_cmpuint (kt_fake_server_count_requests (f->server, NULL, "lost"), >=, 2);
+
+  wait_for_state (lost, KT_TASK_STATE_NOT_FOUND, 10000);
+  elapsed = g_get_monotonic_time () - started;
+  g_assert_cmpint (elapsed, >=, 1800000);
+  g_assert_true (kt_task_is_finished (lost));
+}
+
+/* A rejected key halts all polling until the key changes. */
+static void
+test_auth_rejection_halts (Fixture       *f,
+                           gconstpointer  data)
+{
+  KtTask *a, *b;
+  guint requests;
+
+  kt_test_server_script (f->server, "{\"tasks\":{\"a\":[{\"state\":\"generating\"},{\"state\":\"success\"}],"
+                                    "\"b\":[{\"state\":\"generating\"},{\"state\":\"success\"}]}}");
+  kt_client_set_api_key (f->client, "revoked");
+  a = add_task (f, "a");
+  b = add_task (f, "b");
+  start (f, 0.02, 50);
+
+  while (kt_scheduler_get_status (f->scheduler) != KT_SCHEDULER_AUTH_REJECTED)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_nonnull (kt_scheduler_get_status_message (f->scheduler));
+  kt_test_spin (200);
+  requests = kt_fake_server_get_requests (f->server)->len;
+  g_assert_cmpuint (requests, <=, 3);    /* those already in flight, no more */
+  kt_test_spin (600);
+  g_assert_cmpuint (kt_fake_server_get_requests (f->server)->len, ==, requests);
+  g_assert_false (kt_scheduler_has_timer (f->scheduler));
+  /* Every task that was asked shows why it is not current. */
+  g_assert_cmpuint (kt_fake_server_count_requests (f->server, NULL, "a") +
+                    kt_fake_server_count_requests (f->server, NULL, "b"), >=, 1);
+  if (kt_fake_server_count_requests (f->server, NULL, "a") > 0)
+    g_assert_cmpint (kt_task_get_error_kind (a), ==, KT_API_ERROR_AUTH_REJECTED);
+  if (kt_fake_server_count_requests (f->server, NULL, "b") > 0)
+    g_assert_cmpint (kt_task_get_error_kind (b), ==, KT_API_ERROR_AUTH_REJECTED);
+
+  kt_client_set_api_key (f->client, KEY);
+  wait_for_state (a, KT_TASK_STATE_SUCCESS, 5000);
+  wait_for_state (b, KT_TASK_STATE_SUCCESS, 5000);
+  g_assert_null (kt_task_get_last_error (a));
+}
+
+typedef struct
+{
+  KtScheduler      *scheduler;
+  KtSchedulerStatus status;
+} StatusWait;
+
+static gboolean
+scheduler_in_status (gpointer data)
+{
+  StatusWait *wait = data;
+  return kt_scheduler_get_status (wait->scheduler) == wait->status;
+}
+
+/* Retry-After is honoured in real time, for every task, not just the one that was told. */
+static void
+test_retry_after_pauses_all (Fixture       *f,
+                             gconstpointer  data)
+{
+  GPtrArray *requests;
+  KtTask *a;
+  gint64 told_at = 0, next_at = 0;
+  StatusWait wait;
+
+  kt_test_server_script (f->server, "{\"tasks\":{\"a\":[{\"status\":429,\"body\":\"{\\\"code\\\":429,\\\"msg\\\":\\\"Rate limit exceeded\\\"}\","
+                                    "\"headers\":{\"Retry-After\":\"1\"}},{\"state\":\"success\"}],"
+                                    "\"b\":[{\"state\":\"generating\",\"delayMs\":50}]}}");
+  a = add_task (f, "a");
+  start (f, 0.01, 50);
+  wait = (StatusWait) { f->scheduler, KT_SCHEDULER_RATE_LIMITED };
+  kt_test_wait_until (scheduler_in_status, &wait, 5000);
+  add_task (f, "b");
+  wait_for_state (a, KT_TASK_STATE_SUCCESS, 5000);
+
+  requests = kt_fake_server_get_requests (f->server);
+  for (guint i = 0; i < requests->len; i++)
+    {
+      KtFakeRequest *r = g_ptr_array_index (requests, i);
+      if (told_at == 0)
+        told_at = r->time_us;
+      else if (next_at == 0)
+        next_at = r->time_us;
+    }
+  g_assert_cmpint (next_at - told_at, >=, 1000000);
+}
+
+/* The global cap holds however many tasks are due, and requests never come in one burst. */
+static void
+test_rate_cap_and_in_flight (Fixture       *f,
+                             gconstpointer  data)
+{
+  GString *script = g_string_new ("{\"tasks\":{");
+  GPtrArray *requests;
+  const double rate = 10;
+
+  for (int i = 0; i < 40; i++)
+    g_string_append_printf (script, "%s\"t%d\":[{\"state\":\"generating\",\"delayMs\":150}]", i ? "," : "", i);
+  g_string_append (script, "}}");
+  kt_test_server_script (f->server, script->str);
+  g_string_free (script, TRUE);
+
+  for (int i = 0; i < 40; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("t%d", i);
+      add_task (f, id);
+    }
+  start (f, 0.001, rate);   /* every task is due again almost at once */
+  kt_scheduler_set_max_in_flight (f->scheduler, 2);
+  kt_test_spin (3000);
+
+  requests = kt_fake_server_get_requests (f->server);
+  g_test_message ("%u requests in 3 s at a cap of %.0f/s", requests->len, rate);
+  g_assert_cmpuint (requests->len, >=, 10);
+  for (guint i = 0; i < requests->len; i++)
+    {
+      gint64 t = ((KtFakeRequest *) g_ptr_array_index (requests, i))->time_us;
+      guint in_second = 0, overlapping = 0;
+
+      for (guint j = 0; j < requests->len; j++)
+        {
+          gint64 u = ((KtFakeRequest *) g_ptr_array_index (requests, j))->time_us;
+          if (u >= t && u - t < 1000000)
+            in_second++;
+          /* a request is in flight for at least the 150 ms the server waits */
+          if (u <= t && t - u < 140000)
+            overlapping++;
+        }
+      g_assert_cmpuint (in_second, <=, (guint) rate);
+      g_assert_cmpuint (overlapping, <=, 2);
+    }
+}
+
+static void
+test_offline_pauses_and_resumes (Fixture       *f,
+                                 gconstpointer  data)
+{
+  KtTask *task;
+  guint before;
+  gint64 back_at;
+  StatusWait wait;
+
+  kt_test_server_script (f->server, "{\"tasks\":{\"o\":[{\"state\":\"generating\"},{\"state\":\"generating\"},{\"state\":\"success\"}]}}");
+  task = add_task (f, "o");
+  start (f, 0.05, 50);
+  wait_for_state (task, KT_TASK_STATE_GENERATING, 5000);
+
+  test_monitor_set_available (f->monitor, FALSE);
+  g_assert_cmpint (kt_scheduler_get_status (f->scheduler), ==, KT_SCHEDULER_OFFLINE);
+  g_assert_false (kt_scheduler_has_timer (f->scheduler));
+  before = kt_fake_server_get_requests (f->server)->len;
+  kt_test_spin (800);
+  g_assert_cmpuint (kt_fake_server_get_requests (f->server)->len, <=, before + 1);  /* one in flight at most */
+  before = kt_fake_server_get_requests (f->server)->len;
+
+  back_at = g_get_monotonic_time ();
+  test_monitor_set_available (f->monitor, TRUE);
+  wait = (StatusWait) { f->scheduler, KT_SCHEDULER_POLLING };
+  kt_test_wait_until (scheduler_in_status, &wait, 1000);
+  while (kt_fake_server_get_requests (f->server)->len == before)
+    g_main_context_iteration (NULL, TRUE);
+  /* At once, not after the task's next delay. */
+  g_assert_cmpint (((KtFakeRequest *) g_ptr_array_index (kt_fake_server_get_requests (f->server), before))->time_us - back_at, <, 500000);
+  wait_for_state (task, KT_TASK_STATE_SUCCESS, 5000);
+}
+
+/* Network faults do not fail a task: it keeps its state, says why, and is asked again. */
+static void
+test_errors_keep_task_alive (Fixture       *f,
+                             gconstpointer  data)
+{
+  KtTask *task;
+
+  kt_test_server_script (f->server, "{\"tasks\":{\"e\":[{\"state\":\"generating\"},{\"drop\":true},"
+                                    "{\"status\":502,\"contentType\":\"text/html\",\"body\":\"<html>bad gateway</html>\"},"
+                                    "{\"body\":\"not json\"},{\"state\":\"success\"}]}}");
+  task = add_task (f, "e");
+  start (f, 0.002, 50);
+  wait_for_state (task, KT_TASK_STATE_GENERATING, 5000);
+  wait_for_state (task, KT_TASK_STATE_SUCCESS, 20000);
+  g_assert_cmpuint (kt_fake_server_count_requests (f->server, NULL, "e"), ==, 5);
+}
+
+static gboolean
+has_error (gpointer data)
+{
+  return kt_task_get_last_error (data) != NULL;
+}
+
+static void
+test_error_is_visible_on_task (Fixture       *f,
+                               gconstpointer  data)
+{
+  KtTask *task;
+
+  kt_test_server_script (f->server, "{\"tasks\":{\"x\":[{\"body\":\"{\\\"code\\\":500,\\\"msg\\\":\\\"Server error\\\"}\"}]}}");
+  task = add_task (f, "x");
+  start (f, 0.01, 50);
+  kt_test_wait_until (has_error, task, 5000);
+  g_assert_cmpint (kt_task_get_error_kind (task), ==, KT_API_ERROR_SERVER);
+  g_assert_cmpint (kt_task_get_state (task), ==, KT_TASK_STATE_NEW);
+}
+
+static void
+test_removed_task_not_polled (Fixture       *f,
+                              gconstpointer  data)
+{
+  kt_test_server_script (f->server, "{\"tasks\":{\"r\":[{\"state\":\"generating\"}]}}");
+  add_task (f, "r");
+  start (f, 0.01, 50);
+  while (kt_fake_server_count_requests (f->server, NULL, "r") == 0)
+    g_main_context_iteration (NULL, TRUE);
+  kt_task_list_remove (f->tasks, "r");
+  kt_test_spin (100);
+  {
+    guint n = kt_fake_server_count_requests (f->server, NULL, "r");
+    kt_test_spin (500);
+    g_assert_cmpuint (kt_fake_server_count_requests (f->server, NULL, "r"), ==, n);
+  }
+  g_assert_cmpuint (kt_scheduler_get_n_active (f->scheduler), ==, 0);
+  g_assert_false (kt_scheduler_has_timer (f->scheduler));
+}
+
+/* An unrecognised state is shown as it came and polled on, not guessed. */
+static void
+test_unknown_state_polled_on (Fixture       *f,
+                              gconstpointer  data)
+{
+  KtTask *task;
+
+  kt_test_server_script (f->server, "{\"tasks\":{\"u\":[{\"state\":\"PENDING_REVIEW\"},{\"state\":\"success\"}]}}");
+  task = add_task (f, "u");
+  start (f, 0.01, 50);
+  wait_for_state (task, KT_TASK_STATE_UNKNOWN, 5000);
+  g_assert_cmpstr (kt_task_get_raw_state (task), ==, "PENDING_REVIEW");
+  wait_for_state (task, KT_TASK_STATE_SUCCESS, 5000);
+}
+
+/* Refresh asks at once, even for a finished task, and then stops again. */
+static void
+test_refresh (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autoptr(KtTask) done = kt_task_new ("f", 1);
+
+  kt_test_server_script (f->server, "{\"tasks\":{\"f\":[{\"state\":\"success\"}]}}");
+  kt_task_restore (done, KT_TASK_STATE_SUCCESS, "success", "m", NULL, 1, 2, 3);
+  kt_task_list_add (f->tasks, done);
+  start (f, 1.0, 50);
+  g_assert_false (kt_scheduler_has_timer (f->scheduler));
+
+  kt_scheduler_refresh (f->scheduler, "f");
+  while (kt_fake_server_count_requests (f->server, NULL, "f") == 0)
+    g_main_context_iteration (NULL, TRUE);
+  while (kt_scheduler_get_n_active (f->scheduler) > 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (kt_scheduler_has_timer (f->scheduler));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("/scheduler/follows-script-then-stops", test_follows_script_then_stops);
+  ADD ("/scheduler/no-timer-without-active", test_no_timer_without_active_tasks);
+  ADD ("/scheduler/not-found-grace", test_not_found_grace);
+  ADD ("/scheduler/auth-rejection-halts", test_auth_rejection_halts);
+  ADD ("/scheduler/retry-after", test_retry_after_pauses_all);
+  ADD ("/scheduler/rate-cap", test_rate_cap_and_in_flight);
+  ADD ("/scheduler/offline", test_offline_pauses_and_resumes);
+  ADD ("/scheduler/errors-keep-task-alive", test_errors_keep_task_alive);
+  ADD ("/scheduler/error-visible", test_error_is_visible_on_task);
+  ADD ("/scheduler/removed-task", test_removed_task_not_polled);
+  ADD ("/scheduler/unknown-state", test_unknown_state_polled_on);
+  ADD ("/scheduler/refresh", test_refresh);
+#undef ADD
+
+  return g_test_run ();
+}

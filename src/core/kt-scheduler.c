@@ -69,9 +69,10 @@ static GParamSpec *properties[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (KtScheduler, kt_scheduler, G_TYPE_OBJECT)
 
+/* A request under way. It holds the scheduler weakly: dropping the scheduler cancels it. */
 typedef struct
 {
-  KtScheduler *self;
+  GWeakRef     self;
   char        *task_id;
   guint        key_generation;
 } Poll;
@@ -212,7 +213,7 @@ poll_cb (GObject      *source,
          gpointer      user_data)
 {
   Poll *poll = user_data;
-  g_autoptr(KtScheduler) self = poll->self;
+  g_autoptr(KtScheduler) self = g_weak_ref_get (&poll->self);
   g_autofree char *task_id = poll->task_id;
   guint generation = poll->key_generation;
   g_autoptr(KtRecord) record = NULL;
@@ -222,10 +223,11 @@ poll_cb (GObject      *source,
   gint64 now_ms = g_get_real_time () / 1000;
   Entry *entry;
 
+  g_weak_ref_clear (&poll->self);
   g_free (poll);
 
   record = kt_client_query_record_finish (KT_CLIENT (source), result, &retry_after_ms, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (self == NULL || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
   self->in_flight--;
@@ -311,7 +313,7 @@ dispatch (KtScheduler *self,
 {
   Poll *poll = g_new0 (Poll, 1);
 
-  poll->self = g_object_ref (self);
+  g_weak_ref_init (&poll->self, self);
   poll->task_id = g_strdup (kt_task_get_id (entry->task));
   poll->key_generation = kt_client_get_key_generation (self->client);
 
