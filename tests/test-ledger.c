@@ -1,3 +1,315 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
-#include <glib.h>
-int main (int argc, char **argv) { g_test_init (&argc, &argv, NULL); return g_test_run (); }
+
+#include <string.h>
+#include <sqlite3.h>
+
+#include <glib/gstdio.h>
+
+#include "kt-api-error.h"
+#include "kt-ledger.h"
+#include "kt-test-util.h"
+
+typedef struct
+{
+  char *dir;
+  char *path;
+} Fixture;
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  f->dir = kt_test_make_temp_dir ();
+  f->path = g_build_filename (f->dir, "sub", "ledger.sqlite3", NULL);
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  kt_test_remove_tree (f->dir);
+  g_free (f->dir);
+  g_free (f->path);
+}
+
+static KtRecord *
+record_for (const char *id,
+            const char *state)
+{
+  g_autofree char *body = g_strdup_printf (
+    "{\"code\":200,\"msg\":\"success\",\"data\":{\"taskId\":\"%s\",\"model\":\"flux/kontext\",\"state\":\"%s\","
+    "\"param\":\"{\\\"input\\\":{\\\"prompt\\\":\\\"a cat\\\"}}\",\"createTime\":1761234000000}}", id, state);
+  g_autoptr(GError) error = NULL;
+  KtRecord *record = kt_record_parse (body, strlen (body), 200, &error);
+
+  g_assert_no_error (error);
+  return record;
+}
+
+static KtLedger *
+open_ledger (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  KtLedger *ledger = kt_ledger_open (f->path, &error);
+
+  g_assert_no_error (error);
+  return ledger;
+}
+
+/* What the user added, and what was learnt, is there after a restart. */
+static void
+test_survives_restart (Fixture       *f,
+                       gconstpointer  data)
+{
+  const char *ids[] = { "b-task", "a-task", "b-task", "c-task", NULL };
+  g_autoptr(GError) error = NULL;
+
+  {
+    g_autoptr(KtLedger) ledger = open_ledger (f);
+    g_autoptr(KtTaskList) tasks = kt_task_list_new ();
+    g_autoptr(GPtrArray) added = NULL;
+    g_autoptr(KtRecord) record = record_for ("a-task", "success");
+
+    g_assert_true (kt_ledger_load (ledger, tasks, &error));
+    g_assert_true (kt_ledger_add (ledger, tasks, ids, &added, &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (added->len, ==, 3);
+    g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (tasks)), ==, 3);
+
+    kt_task_list_apply_record (tasks, record, 1761234005000);
+    g_assert_true (kt_ledger_flush (ledger, &error));
+  }
+
+  {
+    g_autoptr(KtLedger) ledger = open_ledger (f);
+    g_autoptr(KtTaskList) tasks = kt_task_list_new ();
+    g_autoptr(KtTask) first = NULL;
+    g_autoptr(KtRecord) kept = NULL;
+    KtTask *a;
+
+    g_assert_true (kt_ledger_load (ledger, tasks, &error));
+    g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (tasks)), ==, 3);
+    first = g_list_model_get_item (G_LIST_MODEL (tasks), 0);
+    g_assert_cmpstr (kt_task_get_id (first), ==, "b-task");   /* the order they were added */
+
+    a = kt_task_list_lookup (tasks, "a-task");
+    g_assert_cmpint (kt_task_get_state (a), ==, KT_TASK_STATE_SUCCESS);
+    g_assert_cmpstr (kt_task_get_model (a), ==, "flux/kontext");
+    g_assert_cmpstr (kt_task_get_prompt (a), ==, "a cat");
+    g_assert_cmpint (kt_task_get_create_time (a), ==, 1761234000000);
+    /* Loaded lazily: the full answer only when asked for. */
+    g_assert_null (kt_task_get_record (a));
+    kept = kt_ledger_load_record (ledger, "a-task", &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (kept->task_id, ==, "a-task");
+    g_assert_cmpint (kept->state, ==, KT_STATE_SUCCESS);
+  }
+}
+
+/* Changes are written once the main loop is idle, one transaction per task, with history. */
+static void
+test_changes_written_on_idle (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autoptr(KtLedger) ledger = open_ledger (f);
+  g_autoptr(KtTaskList) tasks = kt_task_list_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) history = NULL;
+  const char *ids[] = { "t", NULL };
+  g_autoptr(KtRecord) waiting = record_for ("t", "waiting");
+  g_autoptr(KtRecord) generating = record_for ("t", "generating");
+  g_autoptr(KtRecord) done = record_for ("t", "success");
+
+  g_assert_true (kt_ledger_add (ledger, tasks, ids, NULL, &error));
+  kt_task_list_apply_record (tasks, waiting, 1000);
+  kt_test_spin (50);
+  kt_task_list_apply_record (tasks, generating, 2000);
+  kt_task_list_apply_record (tasks, generating, 2500);  /* no change: no new history */
+  kt_test_spin (50);
+  kt_task_list_apply_record (tasks, done, 3000);
+  kt_test_spin (50);
+
+  history = kt_ledger_get_state_changes (ledger, "t", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (history->len, ==, 3);
+  g_assert_cmpint (g_array_index (history, KtStateChange, 0).state, ==, KT_TASK_STATE_WAITING);
+  g_assert_cmpint (g_array_index (history, KtStateChange, 0).seen_at, ==, 1000);
+  g_assert_cmpint (g_array_index (history, KtStateChange, 1).state, ==, KT_TASK_STATE_GENERATING);
+  g_assert_cmpint (g_array_index (history, KtStateChange, 2).state, ==, KT_TASK_STATE_SUCCESS);
+  g_assert_cmpint (g_array_index (history, KtStateChange, 2).seen_at, ==, 3000);
+}
+
+static void
+test_duplicates_and_remove (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(KtLedger) ledger = open_ledger (f);
+  g_autoptr(KtTaskList) tasks = kt_task_list_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) added = NULL;
+  const char *first[] = { "x", "y", NULL };
+  const char *second[] = { "y", "z", "", NULL };
+
+  g_assert_true (kt_ledger_add (ledger, tasks, first, NULL, &error));
+  g_assert_true (kt_ledger_add (ledger, tasks, second, &added, &error));
+  g_assert_cmpuint (added->len, ==, 1);
+  g_assert_cmpstr (kt_task_get_id (g_ptr_array_index (added, 0)), ==, "z");
+
+  g_assert_true (kt_ledger_remove (ledger, tasks, "y", &error));
+  g_assert_null (kt_task_list_lookup (tasks, "y"));
+  g_clear_object (&ledger);
+
+  {
+    g_autoptr(KtLedger) again = open_ledger (f);
+    g_autoptr(KtTaskList) reloaded = kt_task_list_new ();
+    g_assert_true (kt_ledger_load (again, reloaded, &error));
+    g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (reloaded)), ==, 2);
+    g_assert_null (kt_task_list_lookup (reloaded, "y"));
+  }
+}
+
+static void
+test_schema_versioned_wal (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(KtLedger) ledger = open_ledger (f);
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+
+  g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
+  sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, KT_LEDGER_SCHEMA_VERSION);
+  sqlite3_finalize (stmt);
+  sqlite3_prepare_v2 (db, "PRAGMA journal_mode", -1, &stmt, NULL);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 0), ==, "wal");
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+}
+
+/* A ledger from a newer version is refused in words and left as it was. */
+static void
+test_newer_schema_refused (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KtLedger) ledger = NULL;
+  g_autofree char *dir = g_path_get_dirname (f->path);
+  sqlite3 *db = NULL;
+
+  g_mkdir_with_parents (dir, 0700);
+  g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
+  sqlite3_exec (db, "CREATE TABLE future (x); PRAGMA user_version = 99;", NULL, NULL, NULL);
+  sqlite3_close (db);
+
+  ledger = kt_ledger_open (f->path, &error);
+  g_assert_null (ledger);
+  g_assert_error (error, KT_LEDGER_ERROR, KT_LEDGER_ERROR_SCHEMA);
+  g_assert_nonnull (strstr (error->message, "newer"));
+}
+
+static void
+test_unopenable_path (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *blocker = g_build_filename (f->dir, "file", NULL);
+  g_autofree char *path = g_build_filename (blocker, "ledger.sqlite3", NULL);
+  g_autoptr(KtLedger) ledger = NULL;
+
+  g_file_set_contents (blocker, "x", 1, NULL);
+  ledger = kt_ledger_open (path, &error);
+  g_assert_null (ledger);
+  g_assert_error (error, KT_LEDGER_ERROR, KT_LEDGER_ERROR_OPEN);
+}
+
+/* A write that fails (here: the database made read-only underneath) keeps the change pending
+ * and reports it; nothing in memory is lost, and the next flush after recovery writes it. */
+static void
+test_failed_write_is_kept (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(KtLedger) ledger = open_ledger (f);
+  g_autoptr(KtTaskList) tasks = kt_task_list_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KtRecord) done = record_for ("w", "success");
+  const char *ids[] = { "w", NULL };
+  sqlite3 *db = NULL;
+
+  g_assert_true (kt_ledger_add (ledger, tasks, ids, NULL, &error));
+
+  /* Another connection holds a write lock: our write cannot go through. */
+  g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
+  sqlite3_busy_timeout (db, 0);
+  g_assert_cmpint (sqlite3_exec (db, "BEGIN EXCLUSIVE", NULL, NULL, NULL), ==, SQLITE_OK);
+
+  kt_task_list_apply_record (tasks, done, 5000);
+  g_assert_false (kt_ledger_flush (ledger, &error));
+  g_assert_error (error, KT_LEDGER_ERROR, KT_LEDGER_ERROR_WRITE);
+  g_assert_nonnull (kt_ledger_get_last_error (ledger));
+  g_clear_error (&error);
+
+  sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+  sqlite3_close (db);
+  g_assert_true (kt_ledger_flush (ledger, &error));
+  g_assert_no_error (error);
+  g_assert_null (kt_ledger_get_last_error (ledger));
+  g_clear_object (&ledger);
+  g_clear_object (&tasks);
+
+  {
+    g_autoptr(KtLedger) again = open_ledger (f);
+    g_autoptr(KtTaskList) reloaded = kt_task_list_new ();
+    g_assert_true (kt_ledger_load (again, reloaded, &error));
+    g_assert_cmpint (kt_task_get_state (kt_task_list_lookup (reloaded, "w")), ==, KT_TASK_STATE_SUCCESS);
+  }
+}
+
+static void
+test_result_files (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(KtLedger) ledger = open_ledger (f);
+  g_autoptr(KtTaskList) tasks = kt_task_list_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  const char *ids[] = { "r", NULL };
+
+  g_assert_true (kt_ledger_add (ledger, tasks, ids, NULL, &error));
+  g_assert_true (kt_ledger_set_result_file (ledger, "r", "https://x/a.png", "/data/r/a.png", &error));
+  path = kt_ledger_get_result_file (ledger, "r", "https://x/a.png");
+  g_assert_cmpstr (path, ==, "/data/r/a.png");
+  g_assert_null (kt_ledger_get_result_file (ledger, "r", "https://x/b.png"));
+}
+
+static void
+test_default_path (void)
+{
+  g_autofree char *path = kt_ledger_default_path ();
+  g_autofree char *expected = g_build_filename (g_get_user_data_dir (), "io.github.kietasks.KieTasks",
+                                                "ledger.sqlite3", NULL);
+  g_assert_cmpstr (path, ==, expected);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("/ledger/survives-restart", test_survives_restart);
+  ADD ("/ledger/changes-on-idle", test_changes_written_on_idle);
+  ADD ("/ledger/duplicates-remove", test_duplicates_and_remove);
+  ADD ("/ledger/schema-wal", test_schema_versioned_wal);
+  ADD ("/ledger/newer-schema", test_newer_schema_refused);
+  ADD ("/ledger/unopenable", test_unopenable_path);
+  ADD ("/ledger/failed-write-kept", test_failed_write_is_kept);
+  ADD ("/ledger/result-files", test_result_files);
+#undef ADD
+  g_test_add_func ("/ledger/default-path", test_default_path);
+
+  return g_test_run ();
+}

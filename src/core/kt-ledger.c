@@ -359,7 +359,7 @@ kt_ledger_open (const char  *path,
                    self->db ? sqlite3_errmsg (self->db) : "out of memory");
       return NULL;
     }
-  sqlite3_busy_timeout (self->db, 2000);
+  sqlite3_busy_timeout (self->db, 250);
 
   if (!exec (self, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
                    "PRAGMA foreign_keys = ON;", KT_LEDGER_ERROR_OPEN, error))

@@ -88,15 +88,16 @@ extension_for_type (const char *content_type)
   return NULL;
 }
 
+/* Whether the URL's extension names the same kind of file as the server's content type. */
 static gboolean
 extension_matches_type (const char *extension,
                         const char *content_type)
 {
-  for (guint i = 0; i < G_N_ELEMENTS (known_types); i++)
-    if (g_ascii_strcasecmp (extension, known_types[i].extension) == 0)
-      return content_type == NULL || g_ascii_strcasecmp (content_type, known_types[i].type) == 0 ||
-             (g_str_equal (extension, "jpeg") && g_str_equal (content_type, "image/jpeg"));
-  return FALSE;
+  const char *expected = extension_for_type (content_type);
+
+  if (expected == NULL || g_str_equal (extension, expected))
+    return TRUE;
+  return g_str_equal (expected, "jpg") && g_str_equal (extension, "jpeg");
 }
 
 static gboolean
@@ -133,9 +134,9 @@ kt_safe_file_name (const char *url,
   uri = url ? g_uri_parse (url, G_URI_FLAGS_ENCODED, NULL) : NULL;
   if (uri != NULL && g_uri_get_path (uri) != NULL)
     {
+      /* A path that would unescape to a NUL byte is used as it was sent. */
       unescaped = g_uri_unescape_string (g_uri_get_path (uri), NULL);
-      if (unescaped != NULL)
-        base = g_path_get_basename (unescaped);
+      base = g_path_get_basename (unescaped ? unescaped : g_uri_get_path (uri));
     }
 
   if (base != NULL && (dot = strrchr (base, '.')) != NULL && dot != base)
@@ -172,7 +173,7 @@ kt_safe_file_name (const char *url,
   if (stem->len > MAX_NAME_BYTES - 8)
     g_string_truncate (stem, MAX_NAME_BYTES - 8);
 
-  if (url_extension != NULL && (extension == NULL || extension_matches_type (url_extension, content_type)))
+  if (url_extension != NULL && extension_matches_type (url_extension, content_type))
     extension = url_extension;
   if (extension == NULL)
     extension = "bin";
