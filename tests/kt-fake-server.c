@@ -479,16 +479,29 @@ handler_cb (SoupServer        *server,
     respond (msg, 404, "text/html", "<html><body>Not Found</body></html>", 35);
 }
 
+static gboolean
+settled_cb (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
 static void
 kt_fake_server_finalize (GObject *object)
 {
   KtFakeServer *self = KT_FAKE_SERVER (object);
-  gint64 deadline = g_get_monotonic_time () + 100000;
 
-  /* Replies still waiting are abandoned; connection work already under way (a TLS handshake
-   * the client gave up on, say) is let finish first, as libsoup's server expects. */
+  /* Replies still waiting are abandoned. A TLS handshake the client gave up on completes on
+   * the server a moment later, and libsoup's server must still be there when it does. */
   g_clear_pointer (&self->delayed, g_ptr_array_unref);
-  while (g_main_context_pending (NULL) && g_get_monotonic_time () < deadline)
+  if (g_str_has_prefix (self->url ? self->url : "", "https"))
+    {
+      gboolean settled = FALSE;
+      g_timeout_add (150, settled_cb, &settled);
+      while (!settled)
+        g_main_context_iteration (NULL, TRUE);
+    }
+  while (g_main_context_pending (NULL))
     g_main_context_iteration (NULL, FALSE);
   if (self->server != NULL)
     soup_server_disconnect (self->server);

@@ -1,3 +1,416 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
-#include <glib.h>
-int main (int argc, char **argv) { g_test_init (&argc, &argv, NULL); return g_test_run (); }
+
+#include <string.h>
+
+#include <json-glib/json-glib.h>
+
+#include "kt-test-util.h"
+
+#define KEY "cli-key-42"
+
+typedef struct
+{
+  KtFakeServer *server;
+  char         *dir;
+} Fixture;
+
+typedef struct
+{
+  gboolean  done;
+  char     *out;
+  char     *err;
+  int       status;
+} Run;
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  f->server = kt_test_server_new (GPOINTER_TO_INT (data));
+  kt_test_server_script (f->server,
+    "{\"apiKey\":\"" KEY "\",\"credits\":60.62,"
+    "\"tasks\":{"
+    "\"0f3c2a9b8e7d6c5b4a3928170f1e2d3c\":[{\"state\":\"waiting\"},{\"state\":\"generating\",\"progress\":40},"
+    "  {\"state\":\"success\",\"resultUrls\":[\"$BASE/media/lighthouse.png\",\"$BASE/media/..%5C..%5Cescape.png\"]}],"
+    "\"9a8b7c6d5e4f30211a2b3c4d5e6f7a8b\":[{\"state\":\"queuing\"},{\"state\":\"fail\",\"failCode\":500,\"failMsg\":\"Internal error, please try again later.\"}],"
+    "\"done\":[{\"state\":\"success\",\"resultUrls\":[\"$BASE/media/lighthouse.png\"]}],"
+    "\"text\":[{\"state\":\"SUCCESS\",\"model\":\"gpt-4o/chat\",\"resultObject\":{\"text\":\"Hello\"}}],"
+    "\"gone\":[{\"state\":\"success\",\"resultUrls\":[\"$BASE/media/old.png\"]}],"
+    "\"broken\":[{\"status\":502,\"contentType\":\"text/html\",\"body\":\"<html>Bad Gateway</html>\"}]"
+    "},"
+    "\"media\":{\"lighthouse.png\":{\"size\":2048},\"..%5C..%5Cescape.png\":{\"size\":10},\"..\\\\..\\\\escape.png\":{\"size\":10}},"
+    "\"expiredMedia\":[\"old.png\"]}");
+  f->dir = kt_test_make_temp_dir ();
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_clear_object (&f->server);
+  kt_test_remove_tree (f->dir);
+  g_free (f->dir);
+}
+
+static void
+communicate_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      data)
+{
+  Run *run = data;
+  g_autoptr(GError) error = NULL;
+
+  g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), result, &run->out, &run->err, &error);
+  g_assert_no_error (error);
+  run->status = g_subprocess_get_exit_status (G_SUBPROCESS (source));
+  run->done = TRUE;
+}
+
+static gboolean
+run_done (gpointer data)
+{
+  return ((Run *) data)->done;
+}
+
+/* Runs kie-task with @argv while the server answers on this main loop. */
+static Run *
+kie_task (Fixture     *f,
+          const char  *key,
+          const char  *base_url,
+          const char **args)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                                                       G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  Run *run = g_new0 (Run, 1);
+
+  g_ptr_array_add (argv, (char *) g_getenv ("KIE_TASK"));
+  for (guint i = 0; args[i]; i++)
+    g_ptr_array_add (argv, (char *) args[i]);
+  g_ptr_array_add (argv, NULL);
+
+  g_subprocess_launcher_unsetenv (launcher, "KIE_API_KEY");
+  g_subprocess_launcher_unsetenv (launcher, "DBUS_SESSION_BUS_ADDRESS");
+  if (key != NULL)
+    g_subprocess_launcher_setenv (launcher, "KIE_API_KEY", key, TRUE);
+  g_subprocess_launcher_setenv (launcher, "KIE_API_BASE_URL",
+                                base_url ? base_url : kt_fake_server_get_url (f->server), TRUE);
+  if (g_str_has_prefix (kt_fake_server_get_url (f->server), "https"))
+    g_subprocess_launcher_setenv (launcher, "KIE_API_CA_FILE", g_getenv ("KT_TEST_CERT"), TRUE);
+  g_subprocess_launcher_setenv (launcher, "KIE_TASK_TIME_SCALE", "0.02", TRUE);
+  g_subprocess_launcher_set_cwd (launcher, f->dir);
+
+  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8_async (process, NULL, NULL, communicate_cb, run);
+  kt_test_wait_until (run_done, run, 60000);
+
+  /* Whatever happened, the key is never printed. */
+  g_assert_null (strstr (run->out, KEY));
+  g_assert_null (strstr (run->err, KEY));
+  return run;
+}
+
+static void
+run_free (Run *run)
+{
+  g_free (run->out);
+  g_free (run->err);
+  g_free (run);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Run, run_free)
+
+static GPtrArray *
+json_lines (const char *out)
+{
+  g_auto(GStrv) lines = g_strsplit (out, "\n", -1);
+  GPtrArray *objects = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      g_autoptr(GError) error = NULL;
+
+      if (*lines[i] == '\0')
+        continue;
+      json_parser_load_from_data (parser, lines[i], -1, &error);
+      g_assert_no_error (error);
+      g_assert_true (JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)));
+      g_ptr_array_add (objects, json_node_copy (json_parser_get_root (parser)));
+    }
+  return objects;
+}
+
+static JsonObject *
+line (GPtrArray *lines,
+      guint      i)
+{
+  return json_node_get_object (g_ptr_array_index (lines, i));
+}
+
+static void
+assert_required_keys (JsonObject *object)
+{
+  const char *keys[] = { "taskId", "state", "rawState", "model", "failCode", "failMsg", "resultUrls",
+                         "createTime", "completeTime", "updateTime", "error", NULL };
+
+  for (guint i = 0; keys[i]; i++)
+    g_assert_true (json_object_has_member (object, keys[i]));
+  g_assert_true (JSON_NODE_HOLDS_ARRAY (json_object_get_member (object, "resultUrls")));
+}
+
+static void
+test_status_json (Fixture       *f,
+                  gconstpointer  data)
+{
+  const char *args[] = { "status", "--json", "text", "nope", "9a8b7c6d5e4f30211a2b3c4d5e6f7a8b", "text", "a b&c", NULL };
+  g_autoptr(Run) run = kie_task (f, KEY, NULL, args);
+  g_autoptr(GPtrArray) lines = json_lines (run->out);
+
+  g_assert_cmpint (run->status, ==, 0);
+  g_assert_cmpuint (lines->len, ==, 5);   /* one per argument, in argument order */
+  for (guint i = 0; i < lines->len; i++)
+    assert_required_keys (line (lines, i));
+
+  g_assert_cmpstr (json_object_get_string_member (line (lines, 0), "taskId"), ==, "text");
+  g_assert_cmpstr (json_object_get_string_member (line (lines, 0), "state"), ==, "success");
+  g_assert_cmpstr (json_object_get_string_member (line (lines, 0), "rawState"), ==, "SUCCESS");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (line (lines, 0), "resultUrls")), ==, 0);
+  g_assert_true (json_object_get_null_member (line (lines, 0), "error"));
+  g_assert_true (json_object_get_null_member (line (lines, 0), "failCode"));
+  g_assert_cmpint (json_object_get_int_member (line (lines, 0), "createTime"), >, 1700000000000);
+
+  g_assert_cmpstr (json_object_get_string_member (line (lines, 1), "state"), ==, "not-found");
+  g_assert_true (json_object_get_null_member (line (lines, 1), "rawState"));
+
+  g_assert_cmpstr (json_object_get_string_member (line (lines, 2), "state"), ==, "queuing");
+  g_assert_cmpstr (json_object_get_string_member (line (lines, 3), "taskId"), ==, "text");
+  g_assert_cmpstr (json_object_get_string_member (line (lines, 4), "taskId"), ==, "a b&c");
+
+  /* The duplicate was asked once. */
+  g_assert_cmpuint (kt_fake_server_count_requests (f->server, NULL, "text"), ==, 1);
+}
+
+static void
+test_status_error_exit (Fixture       *f,
+                        gconstpointer  data)
+{
+  const char *args[] = { "status", "--json", "done", "broken", NULL };
+  g_autoptr(Run) run = kie_task (f, KEY, NULL, args);
+  g_autoptr(GPtrArray) lines = json_lines (run->out);
+
+  g_assert_cmpint (run->status, ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (line (lines, 0), "state"), ==, "success");
+  g_assert_cmpstr (json_object_get_string_member (line (lines, 1), "state"), ==, "error");
+  g_assert_nonnull (strstr (json_object_get_string_member (line (lines, 1), "error"), "server error"));
+}
+
+static void
+test_status_table (Fixture       *f,
+                   gconstpointer  data)
+{
+  const char *args[] = { "status", "9a8b7c6d5e4f30211a2b3c4d5e6f7a8b", "text", NULL };
+  g_autoptr(Run) run = kie_task (f, KEY, NULL, args);
+  g_auto(GStrv) rows = g_strsplit (run->out, "\n", -1);
+
+  g_assert_cmpint (run->status, ==, 0);
+  g_assert_true (g_str_has_prefix (rows[0], "TASK"));
+  g_assert_true (g_str_has_prefix (rows[1], "9a8b7c6d5e4f30211a2b3c4d5e6f7a8b"));
+  g_assert_nonnull (strstr (rows[1], "queuing"));
+  g_assert_nonnull (strstr (rows[2], "success"));
+  g_assert_nonnull (strstr (rows[2], "gpt-4o/chat"));
+}
+
+/* watch prints each change once, in order, and ends when every task ended. */
+static void
+test_watch (Fixture       *f,
+            gconstpointer  data)
+{
+  const char *args[] = { "watch", "--json", "0f3c2a9b8e7d6c5b4a3928170f1e2d3c", NULL };
+  g_autoptr(Run) run = kie_task (f, KEY, NULL, args);
+  g_autoptr(GPtrArray) lines = json_lines (run->out);
+
+  g_assert_cmpint (run->status, ==, 0);
+  g_assert_cmpuint (lines->len, ==, 3);
+  g_assert_cmpstr (json_object_get_string_member (line (lines, 0), "state"), ==, "waiting");
+  g_assert_cmpstr (json_object_get_string_member (line (lines, 1), "state"), ==, "generating");
+  g_assert_cmpint (json_object_get_int_member (line (lines, 1), "progress"), ==, 40);
+  g_assert_cmpstr (json_object_get_string_member (line (lines, 2), "state"), ==, "success");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (line (lines, 2), "resultUrls")), ==, 2);
+}
+
+static void
+test_watch_failure_exit (Fixture       *f,
+                         gconstpointer  data)
+{
+  const char *args[] = { "watch", "0f3c2a9b8e7d6c5b4a3928170f1e2d3c", "9a8b7c6d5e4f30211a2b3c4d5e6f7a8b", NULL };
+  g_autoptr(Run) run = kie_task (f, KEY, NULL, args);
+
+  g_assert_cmpint (run->status, ==, 1);
+  g_assert_nonnull (strstr (run->out, "500: Internal error, please try again later."));
+  g_assert_nonnull (strstr (run->out, "success"));
+}
+
+static void
+test_watch_rejected_key (Fixture       *f,
+                         gconstpointer  data)
+{
+  const char *args[] = { "watch", "done", NULL };
+  g_autoptr(Run) run = kie_task (f, "wrong-key", NULL, args);
+
+  g_assert_cmpint (run->status, ==, 1);
+  g_assert_nonnull (strstr (run->err, "API key was rejected"));
+}
+
+/* save: every file in DIR, nothing outside it, nothing replaced. */
+static void
+test_save (Fixture       *f,
+           gconstpointer  data)
+{
+  g_autofree char *out = g_build_filename (f->dir, "out", NULL);
+  const char *args[] = { "save", "--output", out, "done", NULL };
+  g_autofree char *first = g_build_filename (out, "lighthouse.png", NULL);
+  g_autofree char *second = g_build_filename (out, "lighthouse (2).png", NULL);
+  g_autofree char *escaped = g_build_filename (f->dir, "escape.png", NULL);
+  g_autoptr(Run) run = kie_task (f, KEY, NULL, args);
+  g_autoptr(Run) again = NULL;
+  gsize length = 0;
+  g_autofree char *contents = NULL;
+
+  g_assert_cmpint (run->status, ==, 0);
+  g_assert_true (g_file_get_contents (first, &contents, &length, NULL));
+  g_assert_cmpuint (length, ==, 2048);
+  g_assert_nonnull (strstr (run->out, first));
+
+  again = kie_task (f, KEY, NULL, args);
+  g_assert_cmpint (again->status, ==, 0);
+  g_assert_true (g_file_test (second, G_FILE_TEST_EXISTS));
+
+  /* A result whose name climbs out with backslashes (..\..\escape.png) stays inside DIR. */
+  {
+    const char *hostile[] = { "save", "-o", out, "0f3c2a9b8e7d6c5b4a3928170f1e2d3c", NULL };
+    g_autoptr(Run) run3 = NULL;
+
+    /* Walk the script to its success. */
+    for (int i = 0; i < 2; i++)
+      {
+        const char *status[] = { "status", "0f3c2a9b8e7d6c5b4a3928170f1e2d3c", NULL };
+        g_autoptr(Run) step = kie_task (f, KEY, NULL, status);
+      }
+    run3 = kie_task (f, KEY, NULL, hostile);
+    g_assert_cmpint (run3->status, ==, 0);
+    g_assert_false (g_file_test (escaped, G_FILE_TEST_EXISTS));
+    {
+      g_autofree char *inside = g_build_filename (out, "escape.png", NULL);
+      g_assert_true (g_file_test (inside, G_FILE_TEST_EXISTS));
+    }
+  }
+}
+
+static void
+test_save_partial (Fixture       *f,
+                   gconstpointer  data)
+{
+  const char *args[] = { "save", "--json", "gone", "9a8b7c6d5e4f30211a2b3c4d5e6f7a8b", NULL };
+  g_autoptr(Run) run = kie_task (f, KEY, NULL, args);
+  g_autoptr(GPtrArray) lines = json_lines (run->out);
+
+  g_assert_cmpint (run->status, ==, 1);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (line (lines, 0), "files")), ==, 0);
+}
+
+static void
+test_credits (Fixture       *f,
+              gconstpointer  data)
+{
+  const char *args[] = { "credits", NULL };
+  g_autoptr(Run) run = kie_task (f, KEY, NULL, args);
+
+  g_assert_cmpint (run->status, ==, 0);
+  g_assert_cmpstr (run->out, ==, "60.62\n");
+}
+
+static void
+test_usage (Fixture       *f,
+            gconstpointer  data)
+{
+  const char *none[] = { NULL };
+  const char *unknown[] = { "frobnicate", NULL };
+  const char *no_ids[] = { "status", "--json", NULL };
+  const char *bad_option[] = { "watch", "--jsn", "x", NULL };
+  const char *help[] = { "--help", NULL };
+  const char *sub_help[] = { "save", "--help", NULL };
+  g_autoptr(Run) r1 = kie_task (f, KEY, NULL, none);
+  g_autoptr(Run) r2 = kie_task (f, KEY, NULL, unknown);
+  g_autoptr(Run) r3 = kie_task (f, KEY, NULL, no_ids);
+  g_autoptr(Run) r4 = kie_task (f, KEY, NULL, bad_option);
+  g_autoptr(Run) r5 = kie_task (f, KEY, NULL, help);
+  g_autoptr(Run) r6 = kie_task (f, KEY, NULL, sub_help);
+
+  g_assert_cmpint (r1->status, ==, 2);
+  g_assert_cmpint (r2->status, ==, 2);
+  g_assert_nonnull (strstr (r2->err, "frobnicate"));
+  g_assert_cmpint (r3->status, ==, 2);
+  g_assert_cmpint (r4->status, ==, 2);
+  g_assert_cmpint (r5->status, ==, 0);
+  for (const char **word = (const char *[]) { "status", "watch", "save", "credits", "KIE_API_KEY", "Exit status", NULL }; *word; word++)
+    g_assert_nonnull (strstr (r5->out, *word));
+  g_assert_cmpint (r6->status, ==, 0);
+  g_assert_nonnull (strstr (r6->out, "--output"));
+  g_assert_cmpuint (kt_fake_server_get_requests (f->server)->len, ==, 0);
+}
+
+static void
+test_no_key (Fixture       *f,
+             gconstpointer  data)
+{
+  const char *args[] = { "status", "done", NULL };
+  g_autoptr(Run) run = kie_task (f, NULL, NULL, args);
+
+  g_assert_cmpint (run->status, ==, 1);
+  g_assert_nonnull (strstr (run->err, "KIE_API_KEY"));
+  g_assert_cmpuint (kt_fake_server_get_requests (f->server)->len, ==, 0);
+}
+
+/* A base URL that would send the key in clear text is refused before any request. */
+static void
+test_insecure_base_url (Fixture       *f,
+                        gconstpointer  data)
+{
+  const char *args[] = { "credits", NULL };
+  g_autoptr(Run) run = kie_task (f, KEY, "http://kie.example.com", args);
+
+  g_assert_cmpint (run->status, ==, 2);
+  g_assert_nonnull (strstr (run->err, "unencrypted"));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) g_test_add (path, Fixture, GINT_TO_POINTER (FALSE), fixture_set_up, func, fixture_tear_down)
+  ADD ("/cli/status-json", test_status_json);
+  ADD ("/cli/status-error-exit", test_status_error_exit);
+  ADD ("/cli/status-table", test_status_table);
+  ADD ("/cli/watch", test_watch);
+  ADD ("/cli/watch-failure-exit", test_watch_failure_exit);
+  ADD ("/cli/watch-rejected-key", test_watch_rejected_key);
+  ADD ("/cli/save", test_save);
+  ADD ("/cli/save-partial", test_save_partial);
+  ADD ("/cli/credits", test_credits);
+  ADD ("/cli/usage", test_usage);
+  ADD ("/cli/no-key", test_no_key);
+  ADD ("/cli/insecure-base-url", test_insecure_base_url);
+#undef ADD
+  /* The same through HTTPS with the test CA, as a user behind Kie.ai's TLS would run it. */
+  g_test_add ("/cli/https/status-json", Fixture, GINT_TO_POINTER (TRUE), fixture_set_up, test_status_json, fixture_tear_down);
+  g_test_add ("/cli/https/save", Fixture, GINT_TO_POINTER (TRUE), fixture_set_up, test_save, fixture_tear_down);
+
+  return g_test_run ();
+}
