@@ -35,7 +35,6 @@ typedef struct
 {
   KtLedger   *ledger;      /* unowned */
   KtTask     *task;
-  gulong      handler;
   KtTaskState saved_state;
 } Watch;
 
@@ -62,8 +61,11 @@ static const char * const migrations[] = {
   "  create_time   INTEGER,"
   "  complete_time INTEGER,"
   "  last_checked  INTEGER,"
-  "  last_error    TEXT,"
-  "  last_answer   TEXT"
+  "  last_error    TEXT"
+  ");"
+  "CREATE TABLE answers ("
+  "  task_id  TEXT PRIMARY KEY NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,"
+  "  body     TEXT NOT NULL"
   ");"
   "CREATE TABLE state_changes ("
   "  task_id  TEXT NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,"
@@ -200,10 +202,12 @@ migrate (KtLedger  *self,
   return TRUE;
 }
 
+static void task_notify_cb (KtTask *task, GParamSpec *pspec, KtLedger *self);
+
 static void
 watch_free (Watch *watch)
 {
-  g_clear_signal_handler (&watch->handler, watch->task);
+  g_signal_handlers_disconnect_by_func (watch->task, task_notify_cb, watch->ledger);
   g_clear_object (&watch->task);
   g_free (watch);
 }
@@ -225,9 +229,8 @@ flush_cb (gpointer data)
 static void
 task_notify_cb (KtTask     *task,
                 GParamSpec *pspec,
-                Watch      *watch)
+                KtLedger   *self)
 {
-  KtLedger *self = watch->ledger;
   const char *name = pspec->name;
 
   /* Only what the ledger keeps; last-checked alone is not worth a write. */
@@ -251,7 +254,7 @@ watch_task (KtLedger    *self,
   watch->ledger = self;
   watch->task = g_object_ref (task);
   watch->saved_state = saved_state;
-  watch->handler = g_signal_connect (task, "notify", G_CALLBACK (task_notify_cb), watch);
+  g_signal_connect (task, "notify", G_CALLBACK (task_notify_cb), self);
   g_hash_table_replace (self->watched, (gpointer) kt_task_get_id (task), watch);
 }
 
@@ -383,8 +386,9 @@ kt_ledger_load (KtLedger    *self,
   g_return_val_if_fail (KT_IS_LEDGER (self), FALSE);
   g_return_val_if_fail (KT_IS_TASK_LIST (tasks), FALSE);
 
+  /* Rows are appended as tasks are added, so rowid order is the order they were added. */
   stmt = prepare (self, "SELECT id, added_at, state, raw_state, model, prompt, create_time, "
-                        "complete_time, last_checked FROM tasks ORDER BY added_at, rowid", error);
+                        "complete_time, last_checked FROM tasks ORDER BY rowid", error);
   if (stmt == NULL)
     return FALSE;
 
@@ -392,17 +396,15 @@ kt_ledger_load (KtLedger    *self,
     {
       const char *id = (const char *) sqlite3_column_text (stmt, 0);
       KtTaskState state = kt_task_state_from_string ((const char *) sqlite3_column_text (stmt, 2));
-      KtTask *task;
 
       if (id == NULL || *id == '\0')
         continue;
-      task = kt_task_new (id, sqlite3_column_int64 (stmt, 1));
-      kt_task_restore (task, state,
-                       (const char *) sqlite3_column_text (stmt, 3),
-                       (const char *) sqlite3_column_text (stmt, 4),
-                       (const char *) sqlite3_column_text (stmt, 5),
-                       column_time (stmt, 6), column_time (stmt, 7), column_time (stmt, 8));
-      g_ptr_array_add (loaded, task);
+      g_ptr_array_add (loaded, kt_task_new_restored (id, sqlite3_column_int64 (stmt, 1), state,
+                                                     (const char *) sqlite3_column_text (stmt, 3),
+                                                     (const char *) sqlite3_column_text (stmt, 4),
+                                                     (const char *) sqlite3_column_text (stmt, 5),
+                                                     column_time (stmt, 6), column_time (stmt, 7),
+                                                     column_time (stmt, 8)));
     }
   sqlite3_finalize (stmt);
 
@@ -537,8 +539,8 @@ save_task (KtLedger  *self,
     return FALSE;
 
   stmt = prepare (self, "UPDATE tasks SET state = ?, raw_state = ?, model = ?, prompt = ?, "
-                        "create_time = ?, complete_time = ?, last_checked = ?, last_error = ?, "
-                        "last_answer = COALESCE (?, last_answer) WHERE id = ?", error);
+                        "create_time = ?, complete_time = ?, last_checked = ?, last_error = ? "
+                        "WHERE id = ?", error);
   if (stmt == NULL)
     goto fail;
   bind_text (stmt, 1, kt_task_state_to_string (state));
@@ -549,14 +551,29 @@ save_task (KtLedger  *self,
   bind_time (stmt, 6, kt_task_get_complete_time (task));
   bind_time (stmt, 7, kt_task_get_last_checked (task));
   bind_text (stmt, 8, kt_task_get_last_error (task));
-  bind_text (stmt, 9, record ? record->answer : NULL);
-  bind_text (stmt, 10, kt_task_get_id (task));
+  bind_text (stmt, 9, kt_task_get_id (task));
   rc = sqlite3_step (stmt);
   sqlite3_finalize (stmt);
   if (rc != SQLITE_DONE)
     {
       set_sqlite_error (self, error, KT_LEDGER_ERROR_WRITE, _("Could not save the task"));
       goto fail;
+    }
+
+  if (record != NULL && record->answer != NULL)
+    {
+      stmt = prepare (self, "INSERT OR REPLACE INTO answers (task_id, body) VALUES (?, ?)", error);
+      if (stmt == NULL)
+        goto fail;
+      bind_text (stmt, 1, kt_task_get_id (task));
+      bind_text (stmt, 2, record->answer);
+      rc = sqlite3_step (stmt);
+      sqlite3_finalize (stmt);
+      if (rc != SQLITE_DONE)
+        {
+          set_sqlite_error (self, error, KT_LEDGER_ERROR_WRITE, _("Could not save the task's answer"));
+          goto fail;
+        }
     }
 
   if (state != watch->saved_state)
@@ -640,7 +657,7 @@ kt_ledger_load_record (KtLedger    *self,
 
   g_return_val_if_fail (KT_IS_LEDGER (self), NULL);
 
-  if ((stmt = prepare (self, "SELECT last_answer FROM tasks WHERE id = ?", error)) == NULL)
+  if ((stmt = prepare (self, "SELECT body FROM answers WHERE task_id = ?", error)) == NULL)
     return NULL;
   bind_text (stmt, 1, id);
   if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)

@@ -202,8 +202,14 @@ kt_task_set_property (GObject      *object,
 
   switch (prop_id)
     {
-    case PROP_ID: self->id = g_value_dup_string (value); break;
-    case PROP_ADDED_TIME: self->added_time = g_value_get_int64 (value); break;
+    case PROP_ID:
+      if (g_value_get_string (value) != NULL)
+        g_set_str (&self->id, g_value_get_string (value));
+      break;
+    case PROP_ADDED_TIME:
+      if (g_value_get_int64 (value) != 0)
+        self->added_time = g_value_get_int64 (value);
+      break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -260,9 +266,42 @@ KtTask *
 kt_task_new (const char *id,
              gint64      added_time)
 {
+  KtTask *self;
+
   g_return_val_if_fail (id != NULL && *id != '\0', NULL);
 
-  return g_object_new (KT_TYPE_TASK, "id", id, "added-time", added_time, NULL);
+  /* Set directly rather than through construct properties: the ledger makes 100,000 of these
+   * at start-up, and nobody can be listening yet. */
+  self = g_object_new (KT_TYPE_TASK, NULL);
+  self->id = g_strdup (id);
+  self->added_time = added_time;
+  return self;
+}
+
+/* A task as the ledger kept it, made in one step, without notifications nobody could hear. */
+KtTask *
+kt_task_new_restored (const char  *id,
+                      gint64       added_time,
+                      KtTaskState  state,
+                      const char  *raw_state,
+                      const char  *model,
+                      const char  *prompt,
+                      gint64       create_time,
+                      gint64       complete_time,
+                      gint64       last_checked)
+{
+  KtTask *self = kt_task_new (id, added_time);
+
+  if (self == NULL)
+    return NULL;
+  self->state = state;
+  self->raw_state = g_strdup (raw_state);
+  self->model = g_strdup (model);
+  self->prompt = g_strdup (prompt);
+  self->create_time = create_time;
+  self->complete_time = complete_time;
+  self->last_checked = last_checked;
+  return self;
 }
 
 const char *kt_task_get_id (KtTask *self) { return self->id; }

@@ -33,6 +33,15 @@ G_DECLARE_FINAL_TYPE (KtTask, kt_task, KT, TASK, GObject)
 
 KtTask      *kt_task_new               (const char     *id,
                                         gint64          added_time);
+KtTask      *kt_task_new_restored      (const char     *id,
+                                        gint64          added_time,
+                                        KtTaskState     state,
+                                        const char     *raw_state,
+                                        const char     *model,
+                                        const char     *prompt,
+                                        gint64          create_time,
+                                        gint64          complete_time,
+                                        gint64          last_checked);
 const char  *kt_task_get_id            (KtTask         *self);
 gint64       kt_task_get_added_time    (KtTask         *self);
 KtTaskState  kt_task_get_state         (KtTask         *self);
