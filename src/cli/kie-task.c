@@ -659,9 +659,9 @@ show_progress (Watch *watch)
   for (guint i = 0; i < watch->order->len; i++)
     counts[kt_task_get_state (g_ptr_array_index (watch->order, i))]++;
   g_string_append_printf (line, _("Watching %u tasks:"), watch->order->len);
-  for (guint s = 0; s <= KT_TASK_STATE_NOT_FOUND; s++)
+  for (guint s = 0, shown = 0; s <= KT_TASK_STATE_NOT_FOUND; s++)
     if (counts[s] > 0)
-      g_string_append_printf (line, " %u %s", counts[s], kt_task_state_to_string (s));
+      g_string_append_printf (line, "%s %u %s", shown++ ? "," : "", counts[s], kt_task_state_to_string (s));
   g_printerr ("\r\033[K%s", line->str);
   watch->progress_shown = TRUE;
 }
