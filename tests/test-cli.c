@@ -290,6 +290,16 @@ test_save (Fixture       *f,
   g_assert_cmpint (again->status, ==, 0);
   g_assert_true (g_file_test (second, G_FILE_TEST_EXISTS));
 
+  /* Result files are fetched without the key, even from the API's own host. */
+  for (guint i = 0; i < kt_fake_server_get_requests (f->server)->len; i++)
+    {
+      KtFakeRequest *request = g_ptr_array_index (kt_fake_server_get_requests (f->server), i);
+      if (g_str_has_prefix (request->path, "/media/"))
+        g_assert_null (request->authorization);
+      else
+        g_assert_cmpstr (request->authorization, ==, "Bearer " KEY);
+    }
+
   /* A result whose name climbs out with backslashes (..\..\escape.png) stays inside DIR. */
   {
     const char *hostile[] = { "save", "-o", out, "0f3c2a9b8e7d6c5b4a3928170f1e2d3c", NULL };
