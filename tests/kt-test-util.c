@@ -112,3 +112,74 @@ kt_test_fixture (const char *name,
   g_assert_no_error (error);
   return contents;
 }
+
+void
+kt_test_async_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      data)
+{
+  ((KtTestAsync *) data)->result = g_object_ref (result);
+}
+
+static gboolean
+async_done (gpointer data)
+{
+  return ((KtTestAsync *) data)->result != NULL;
+}
+
+/* Runs the main loop until the call finished; returns its result (transfer full). */
+GAsyncResult *
+kt_test_async_wait (KtTestAsync *async,
+                    guint        timeout_ms)
+{
+  kt_test_wait_until (async_done, async, timeout_ms);
+  return g_steal_pointer (&async->result);
+}
+
+typedef struct
+{
+  gboolean  done;
+  char    **out;
+  char    **err;
+} Run;
+
+static void
+communicate_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      data)
+{
+  Run *run = data;
+  g_autoptr(GError) error = NULL;
+
+  g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), result, run->out, run->err, &error);
+  g_assert_no_error (error);
+  run->done = TRUE;
+}
+
+static gboolean
+run_done (gpointer data)
+{
+  return ((Run *) data)->done;
+}
+
+/*
+ * Runs a program to its end while this process's main loop goes on (so that a local server in
+ * this process can answer it). Returns its exit status; @out and @err get what it printed.
+ */
+int
+kt_test_run (GSubprocessLauncher *launcher,
+             const char * const  *argv,
+             char               **out,
+             char               **err)
+{
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  Run run = { FALSE, out, err };
+
+  process = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8_async (process, NULL, NULL, communicate_cb, &run);
+  kt_test_wait_until (run_done, &run, 60000);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  return g_subprocess_get_exit_status (process);
+}

@@ -19,4 +19,20 @@ void          kt_test_spin              (guint         ms);
 char         *kt_test_fixture           (const char   *name,
                                          gsize        *length);
 
+/* For async calls: pass kt_test_async_cb and a KtTestAsync, then take the result. */
+typedef struct
+{
+  GAsyncResult *result;
+} KtTestAsync;
+
+void          kt_test_async_cb          (GObject      *source,
+                                         GAsyncResult *result,
+                                         gpointer      data);
+GAsyncResult *kt_test_async_wait        (KtTestAsync  *async,
+                                         guint         timeout_ms);
+int           kt_test_run               (GSubprocessLauncher *launcher,
+                                         const char * const  *argv,
+                                         char               **out,
+                                         char               **err);
+
 G_END_DECLS

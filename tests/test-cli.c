@@ -17,7 +17,6 @@ typedef struct
 
 typedef struct
 {
-  gboolean  done;
   char     *out;
   char     *err;
   int       status;
@@ -53,26 +52,6 @@ fixture_tear_down (Fixture       *f,
   g_free (f->dir);
 }
 
-static void
-communicate_cb (GObject      *source,
-                GAsyncResult *result,
-                gpointer      data)
-{
-  Run *run = data;
-  g_autoptr(GError) error = NULL;
-
-  g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), result, &run->out, &run->err, &error);
-  g_assert_no_error (error);
-  run->status = g_subprocess_get_exit_status (G_SUBPROCESS (source));
-  run->done = TRUE;
-}
-
-static gboolean
-run_done (gpointer data)
-{
-  return ((Run *) data)->done;
-}
-
 /* Runs kie-task with @argv while the server answers on this main loop. */
 static Run *
 kie_task (Fixture     *f,
@@ -83,8 +62,6 @@ kie_task (Fixture     *f,
   g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
                                                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GError) error = NULL;
   Run *run = g_new0 (Run, 1);
 
   g_ptr_array_add (argv, (char *) g_getenv ("KIE_TASK"));
@@ -103,10 +80,7 @@ kie_task (Fixture     *f,
   g_subprocess_launcher_setenv (launcher, "KIE_TASK_TIME_SCALE", "0.02", TRUE);
   g_subprocess_launcher_set_cwd (launcher, f->dir);
 
-  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8_async (process, NULL, NULL, communicate_cb, run);
-  kt_test_wait_until (run_done, run, 60000);
+  run->status = kt_test_run (launcher, (const char * const *) argv->pdata, &run->out, &run->err);
 
   /* Whatever happened, the key is never printed. */
   g_assert_null (strstr (run->out, KEY));

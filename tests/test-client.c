@@ -9,25 +9,6 @@
 
 #define KEY "sk-test-0123456789"
 
-typedef struct
-{
-  GAsyncResult *result;
-} Wait;
-
-static void
-done_cb (GObject      *source,
-         GAsyncResult *result,
-         gpointer      data)
-{
-  ((Wait *) data)->result = g_object_ref (result);
-}
-
-static gboolean
-has_result (gpointer data)
-{
-  return ((Wait *) data)->result != NULL;
-}
-
 static KtClient *
 client_for (KtFakeServer *server,
             const char   *key)
@@ -48,11 +29,11 @@ query (KtClient    *client,
        gint64      *retry_after_ms,
        GError     **error)
 {
-  Wait wait = { 0 };
+  KtTestAsync wait = { 0 };
   KtRecord *record;
 
-  kt_client_query_record_async (client, id, NULL, done_cb, &wait);
-  kt_test_wait_until (has_result, &wait, 20000);
+  kt_client_query_record_async (client, id, NULL, kt_test_async_cb, &wait);
+  wait.result = kt_test_async_wait (&wait, 20000);
   record = kt_client_query_record_finish (client, wait.result, retry_after_ms, error);
   g_object_unref (wait.result);
   return record;
@@ -444,12 +425,12 @@ test_credits (void)
   g_autoptr(KtFakeServer) server = kt_test_server_new (TRUE);
   g_autoptr(KtClient) client = client_for (server, KEY);
   g_autoptr(GError) error = NULL;
-  Wait wait = { 0 };
+  KtTestAsync wait = { 0 };
   double credits = 0;
 
   kt_test_server_script (server, "{\"apiKey\":\"" KEY "\",\"credits\":60.62}");
-  kt_client_get_credits_async (client, NULL, done_cb, &wait);
-  kt_test_wait_until (has_result, &wait, 10000);
+  kt_client_get_credits_async (client, NULL, kt_test_async_cb, &wait);
+  wait.result = kt_test_async_wait (&wait, 10000);
   g_assert_true (kt_client_get_credits_finish (client, wait.result, &credits, &error));
   g_assert_no_error (error);
   g_assert_cmpfloat_with_epsilon (credits, 60.62, 1e-9);
@@ -457,8 +438,8 @@ test_credits (void)
   g_clear_object (&wait.result);
 
   kt_client_set_api_key (client, "wrong");
-  kt_client_get_credits_async (client, NULL, done_cb, &wait);
-  kt_test_wait_until (has_result, &wait, 10000);
+  kt_client_get_credits_async (client, NULL, kt_test_async_cb, &wait);
+  wait.result = kt_test_async_wait (&wait, 10000);
   g_assert_false (kt_client_get_credits_finish (client, wait.result, &credits, &error));
   g_assert_error (error, KT_API_ERROR, KT_API_ERROR_AUTH_REJECTED);
   g_clear_object (&wait.result);
@@ -473,10 +454,10 @@ test_download_url_refresh (void)
   g_autofree char *media = g_strdup_printf ("%s/media/a.png", kt_fake_server_get_url (server));
   g_autofree char *fresh = NULL;
   g_autofree char *other = NULL;
-  Wait wait = { 0 };
+  KtTestAsync wait = { 0 };
 
-  kt_client_refresh_download_url_async (client, media, NULL, done_cb, &wait);
-  kt_test_wait_until (has_result, &wait, 10000);
+  kt_client_refresh_download_url_async (client, media, NULL, kt_test_async_cb, &wait);
+  wait.result = kt_test_async_wait (&wait, 10000);
   fresh = kt_client_refresh_download_url_finish (client, wait.result, &error);
   g_assert_no_error (error);
   g_assert_true (g_str_has_prefix (fresh, media));
@@ -484,8 +465,8 @@ test_download_url_refresh (void)
   g_assert_nonnull (strstr (last_request (server)->body, "a.png"));
   g_clear_object (&wait.result);
 
-  kt_client_refresh_download_url_async (client, "https://example.com/x.png", NULL, done_cb, &wait);
-  kt_test_wait_until (has_result, &wait, 10000);
+  kt_client_refresh_download_url_async (client, "https://example.com/x.png", NULL, kt_test_async_cb, &wait);
+  wait.result = kt_test_async_wait (&wait, 10000);
   other = kt_client_refresh_download_url_finish (client, wait.result, &error);
   g_assert_null (other);
   g_assert_nonnull (error);
@@ -502,13 +483,13 @@ test_cancel (void)
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   g_autoptr(GError) error = NULL;
   g_autoptr(KtRecord) record = NULL;
-  Wait wait = { 0 };
+  KtTestAsync wait = { 0 };
 
   kt_test_server_script (server, "{\"tasks\":{\"slow\":[{\"state\":\"waiting\",\"delayMs\":3000}]}}");
-  kt_client_query_record_async (client, "slow", cancellable, done_cb, &wait);
+  kt_client_query_record_async (client, "slow", cancellable, kt_test_async_cb, &wait);
   kt_test_spin (100);
   g_cancellable_cancel (cancellable);
-  kt_test_wait_until (has_result, &wait, 5000);
+  wait.result = kt_test_async_wait (&wait, 5000);
   record = kt_client_query_record_finish (client, wait.result, NULL, &error);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_object_unref (wait.result);

@@ -6,25 +6,6 @@
 #include "kt-client.h"
 #include "kt-test-util.h"
 
-typedef struct
-{
-  GAsyncResult *result;
-} Wait;
-
-static void
-done_cb (GObject      *source,
-         GAsyncResult *result,
-         gpointer      data)
-{
-  ((Wait *) data)->result = g_object_ref (result);
-}
-
-static gboolean
-has_result (gpointer data)
-{
-  return ((Wait *) data)->result != NULL;
-}
-
 /* The program plays a script from a file, prints its URL first, and logs every request. */
 static void
 test_program (void)
@@ -39,7 +20,7 @@ test_program (void)
   g_autofree char *logged = NULL;
   g_autoptr(KtClient) client = NULL;
   g_autoptr(KtRecord) record = NULL;
-  Wait wait = { 0 };
+  KtTestAsync wait = { 0 };
 
   g_file_set_contents (script, "{\"apiKey\":\"k\",\"tasks\":{\"t\":[{\"state\":\"generating\",\"progress\":5}]}}", -1, NULL);
   server = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, g_getenv ("KIE_FAKE_SERVER"),
@@ -54,8 +35,8 @@ test_program (void)
   client = kt_client_new (url, g_getenv ("KT_TEST_CERT"), &error);
   g_assert_no_error (error);
   kt_client_set_api_key (client, "k");
-  kt_client_query_record_async (client, "t", NULL, done_cb, &wait);
-  kt_test_wait_until (has_result, &wait, 10000);
+  kt_client_query_record_async (client, "t", NULL, kt_test_async_cb, &wait);
+  wait.result = kt_test_async_wait (&wait, 10000);
   record = kt_client_query_record_finish (client, wait.result, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpint (record->progress, ==, 5);

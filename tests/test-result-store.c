@@ -41,25 +41,6 @@ fixture_tear_down (Fixture       *f,
   g_free (f->dir);
 }
 
-typedef struct
-{
-  GAsyncResult *result;
-} Wait;
-
-static void
-done_cb (GObject      *source,
-         GAsyncResult *result,
-         gpointer      data)
-{
-  ((Wait *) data)->result = g_object_ref (result);
-}
-
-static gboolean
-has_result (gpointer data)
-{
-  return ((Wait *) data)->result != NULL;
-}
-
 static GFile *
 download (Fixture     *f,
           const char  *url,
@@ -67,11 +48,11 @@ download (Fixture     *f,
           const char  *directory,
           GError     **error)
 {
-  Wait wait = { 0 };
+  KtTestAsync wait = { 0 };
   GFile *file;
 
-  kt_result_store_download_async (f->store, url, task_id, directory, NULL, done_cb, &wait);
-  kt_test_wait_until (has_result, &wait, 20000);
+  kt_result_store_download_async (f->store, url, task_id, directory, NULL, kt_test_async_cb, &wait);
+  wait.result = kt_test_async_wait (&wait, 20000);
   file = kt_result_store_download_finish (f->store, wait.result, error);
   g_object_unref (wait.result);
   return file;

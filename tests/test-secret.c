@@ -92,49 +92,6 @@ fixture_tear_down (Fixture       *f,
   g_free (f->home);
 }
 
-typedef struct
-{
-  GAsyncResult *result;
-} Wait;
-
-static void
-done_cb (GObject      *source,
-         GAsyncResult *result,
-         gpointer      data)
-{
-  ((Wait *) data)->result = g_object_ref (result);
-}
-
-static gboolean
-has_result (gpointer data)
-{
-  return ((Wait *) data)->result != NULL;
-}
-
-typedef struct
-{
-  gboolean done;
-  char    *out;
-  char    *err;
-} Run;
-
-static void
-communicate_cb (GObject      *source,
-                GAsyncResult *result,
-                gpointer      data)
-{
-  Run *run = data;
-
-  g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), result, &run->out, &run->err, NULL);
-  run->done = TRUE;
-}
-
-static gboolean
-run_done (gpointer data)
-{
-  return ((Run *) data)->done;
-}
-
 /* Stored by the app's code, read back, and found by kie-task without KIE_API_KEY. */
 static void
 test_store_and_read_back (Fixture       *f,
@@ -142,22 +99,22 @@ test_store_and_read_back (Fixture       *f,
 {
   g_autoptr(KtFakeServer) server = kt_test_server_new (FALSE);
   g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GSubprocess) process = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *found = NULL;
-  Wait wait = { 0 };
-  Run run = { 0 };
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  KtTestAsync wait = { 0 };
 
   kt_test_server_script (server, "{\"apiKey\":\"stored-key-7\",\"credits\":12.5}");
 
-  kt_secret_store_async ("stored-key-7", NULL, done_cb, &wait);
-  kt_test_wait_until (has_result, &wait, 10000);
+  kt_secret_store_async ("stored-key-7", NULL, kt_test_async_cb, &wait);
+  wait.result = kt_test_async_wait (&wait, 10000);
   g_assert_true (kt_secret_store_finish (wait.result, &error));
   g_assert_no_error (error);
   g_clear_object (&wait.result);
 
-  kt_secret_lookup_async (NULL, done_cb, &wait);
-  kt_test_wait_until (has_result, &wait, 10000);
+  kt_secret_lookup_async (NULL, kt_test_async_cb, &wait);
+  wait.result = kt_test_async_wait (&wait, 10000);
   found = kt_secret_lookup_finish (wait.result, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (found, ==, "stored-key-7");
@@ -166,16 +123,10 @@ test_store_and_read_back (Fixture       *f,
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_subprocess_launcher_unsetenv (launcher, "KIE_API_KEY");
   g_subprocess_launcher_setenv (launcher, "KIE_API_BASE_URL", kt_fake_server_get_url (server), TRUE);
-  process = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("KIE_TASK"), "credits", NULL);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8_async (process, NULL, NULL, communicate_cb, &run);
-  kt_test_wait_until (run_done, &run, 20000);
-  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
-  g_assert_cmpstr (run.out, ==, "12.5\n");
+  g_assert_cmpint (kt_test_run (launcher, (const char *[]) { g_getenv ("KIE_TASK"), "credits", NULL }, &out, &err), ==, 0);
+  g_assert_cmpstr (out, ==, "12.5\n");
   g_assert_cmpstr (((KtFakeRequest *) g_ptr_array_index (kt_fake_server_get_requests (server), 0))->authorization,
                    ==, "Bearer stored-key-7");
-  g_free (run.out);
-  g_free (run.err);
 
   /* Cleared, it is gone. */
   g_assert_true (kt_secret_clear_sync (NULL, &error));
