@@ -166,11 +166,22 @@ wait_for_state (KtTask      *task,
 
 /* ---- tests --------------------------------------------------------------------------- */
 
+static void
+state_changed_cb (KtScheduler *scheduler,
+                  KtTask      *task,
+                  KtTaskState  previous,
+                  GString     *log)
+{
+  g_string_append_printf (log, "%s>%s ", kt_task_state_to_string (previous),
+                          kt_task_state_to_string (kt_task_get_state (task)));
+}
+
 /* Rows would follow the script: waiting, generating, success; then no request and no timer. */
 static void
 test_follows_script_then_stops (Fixture       *f,
                                 gconstpointer  data)
 {
+  g_autoptr(GString) log = g_string_new (NULL);
   KtTask *task;
   guint requests;
 
@@ -178,6 +189,7 @@ test_follows_script_then_stops (Fixture       *f,
                                     "{\"state\":\"success\",\"resultUrls\":[\"$BASE/media/a.png\"]}]}}");
   task = add_task (f, "t1");
   start (f, 0.02, 50);
+  g_signal_connect (f->scheduler, "state-changed", G_CALLBACK (state_changed_cb), log);
   g_assert_cmpint (kt_scheduler_get_status (f->scheduler), ==, KT_SCHEDULER_POLLING);
 
   wait_for_state (task, KT_TASK_STATE_WAITING, 5000);
@@ -187,6 +199,7 @@ test_follows_script_then_stops (Fixture       *f,
 
   requests = kt_fake_server_count_requests (f->server, NULL, "t1");
   g_assert_cmpuint (requests, ==, 3);
+  g_assert_cmpstr (log->str, ==, "new>waiting waiting>generating generating>success ");
   g_assert_false (kt_scheduler_has_timer (f->scheduler));
   g_assert_cmpint (kt_scheduler_get_status (f->scheduler), ==, KT_SCHEDULER_IDLE);
   kt_test_spin (300);

@@ -67,6 +67,13 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+enum {
+  STATE_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 G_DEFINE_FINAL_TYPE (KtScheduler, kt_scheduler, G_TYPE_OBJECT)
 
 /* A request under way. It holds the scheduler weakly: dropping the scheduler cancels it. */
@@ -222,6 +229,7 @@ poll_cb (GObject      *source,
   gint64 now_us = g_get_monotonic_time ();
   gint64 now_ms = g_get_real_time () / 1000;
   Entry *entry;
+  KtTaskState before;
 
   g_weak_ref_clear (&poll->self);
   g_free (poll);
@@ -240,6 +248,7 @@ poll_cb (GObject      *source,
     }
   entry->in_flight = FALSE;
   entry->retry_after_ms = retry_after_ms;
+  before = kt_task_get_state (entry->task);
 
   if (record != NULL)
     {
@@ -297,7 +306,17 @@ poll_cb (GObject      *source,
         }
     }
 
-  if (kt_task_is_finished (entry->task))
+  if (kt_task_get_state (entry->task) != before)
+    {
+      g_autoptr(KtTask) task = g_object_ref (entry->task);
+
+      if (kt_task_is_finished (task))
+        untrack (self, entry);
+      else
+        schedule_next (self, entry, now_us);
+      g_signal_emit (self, signals[STATE_CHANGED], 0, task, before);
+    }
+  else if (kt_task_is_finished (entry->task))
     untrack (self, entry);
   else
     schedule_next (self, entry, now_us);
@@ -571,6 +590,17 @@ kt_scheduler_class_init (KtSchedulerClass *klass)
   properties[PROP_STATUS_MESSAGE] = g_param_spec_string ("status-message", NULL, NULL, NULL, ro);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * KtScheduler::state-changed:
+   * @task: the task an answer moved to a new state
+   * @previous: its state before
+   *
+   * Emitted after the task took in the answer; not emitted for tasks loaded from the ledger.
+   */
+  signals[STATE_CHANGED] =
+    g_signal_new ("state-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 2, KT_TYPE_TASK, KT_TYPE_TASK_STATE);
 }
 
 static void

@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "kt-format"
+
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gi18n.h>
+
+#include "kt-format.h"
+
+/* "just now", "5 min ago", "3 h ago", "yesterday", then a date. */
+char *
+kt_format_relative_time (gint64 then_ms,
+                         gint64 now_ms)
+{
+  gint64 seconds = (now_ms - then_ms) / 1000;
+  g_autoptr(GDateTime) then = NULL;
+
+  if (then_ms <= 0)
+    return g_strdup ("");
+  if (seconds < 45)
+    return g_strdup (_("just now"));
+  if (seconds < 60 * 60)
+    {
+      int minutes = (int) MAX (1, (seconds + 30) / 60);
+      return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d min ago", "%d min ago", minutes), minutes);
+    }
+  if (seconds < 24 * 60 * 60)
+    {
+      int hours = (int) (seconds / 3600);
+      return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d h ago", "%d h ago", hours), hours);
+    }
+
+  then = g_date_time_new_from_unix_local (then_ms / 1000);
+  if (seconds < 48 * 60 * 60)
+    return g_strdup (_("yesterday"));
+  /* TRANSLATORS: a short date, see strftime(3) */
+  return g_date_time_format (then, _("%e %b"));
+}
+
+/* "45 s", "2 min 05 s", "1 h 02 min". */
+char *
+kt_format_duration (gint64 ms)
+{
+  gint64 seconds = MAX (ms, 0) / 1000;
+
+  if (seconds < 60)
+    return g_strdup_printf (_("%d s"), (int) seconds);
+  if (seconds < 3600)
+    return g_strdup_printf (_("%d min %02d s"), (int) (seconds / 60), (int) (seconds % 60));
+  return g_strdup_printf (_("%d h %02d min"), (int) (seconds / 3600), (int) ((seconds % 3600) / 60));
+}
+
+/* The local day a moment falls on, as a number that sorts like the days. */
+gint64
+kt_format_day_key (gint64 then_ms)
+{
+  g_autoptr(GDateTime) then = g_date_time_new_from_unix_local (MAX (then_ms, 0) / 1000);
+  int y, m, d;
+
+  g_date_time_get_ymd (then, &y, &m, &d);
+  return (gint64) y * 10000 + m * 100 + d;
+}
+
+/* A section title: "Today", "Yesterday", a weekday within the week, else the date. */
+char *
+kt_format_day (gint64 then_ms,
+               gint64 now_ms)
+{
+  g_autoptr(GDateTime) then = g_date_time_new_from_unix_local (MAX (then_ms, 0) / 1000);
+  g_autoptr(GDateTime) now = g_date_time_new_from_unix_local (now_ms / 1000);
+  g_autoptr(GDateTime) then_day = g_date_time_new_local (g_date_time_get_year (then),
+                                                         g_date_time_get_month (then),
+                                                         g_date_time_get_day_of_month (then), 0, 0, 0);
+  g_autoptr(GDateTime) today = g_date_time_new_local (g_date_time_get_year (now),
+                                                      g_date_time_get_month (now),
+                                                      g_date_time_get_day_of_month (now), 0, 0, 0);
+  gint64 days = g_date_time_difference (today, then_day) / G_TIME_SPAN_DAY;
+
+  if (days <= 0)
+    return g_strdup (_("Today"));
+  if (days == 1)
+    return g_strdup (_("Yesterday"));
+  if (days < 7)
+    return g_date_time_format (then, "%A");
+  if (g_date_time_get_year (then) == g_date_time_get_year (now))
+    /* TRANSLATORS: a date in this year, see strftime(3) */
+    return g_date_time_format (then, _("%e %B"));
+  /* TRANSLATORS: a date in another year, see strftime(3) */
+  return g_date_time_format (then, _("%e %B %Y"));
+}
+
+/* The first and last characters of a long ID, enough to tell tasks apart at a glance. */
+char *
+kt_format_short_id (const char *id)
+{
+  glong length;
+
+  if (id == NULL)
+    return g_strdup ("");
+  length = g_utf8_strlen (id, -1);
+  if (length <= 14)
+    return g_strdup (id);
+  {
+    g_autofree char *head = g_utf8_substring (id, 0, 6);
+    g_autofree char *tail = g_utf8_substring (id, length - 6, length);
+    return g_strdup_printf ("%s…%s", head, tail);
+  }
+}
+
+char *
+kt_format_first_line (const char *text)
+{
+  const char *end;
+  g_autofree char *line = NULL;
+
+  if (text == NULL)
+    return NULL;
+  while (*text == '\n' || *text == '\r' || *text == ' ')
+    text++;
+  end = strpbrk (text, "\r\n");
+  line = end ? g_strndup (text, end - text) : g_strdup (text);
+  return g_strstrip (g_steal_pointer (&line));
+}
+
+/*
+ * What a failure means, in plain words, for the codes users meet most. NULL when the code says
+ * nothing more than the message already does.
+ */
+const char *
+kt_explain_failure (const char *fail_code,
+                    const char *fail_msg)
+{
+  g_autofree char *lower = fail_msg ? g_ascii_strdown (fail_msg, -1) : g_strdup ("");
+
+  if (strstr (lower, "prohibit") || strstr (lower, "sensitive") || strstr (lower, "nsfw") ||
+      strstr (lower, "policy") || strstr (lower, "flagged") || strstr (lower, "safety"))
+    return _("The content was rejected: the prompt or an input image did not pass Kie.ai’s "
+             "content checks. Change the prompt or the images and start a new task.");
+  if (fail_code == NULL)
+    return NULL;
+  if (g_str_equal (fail_code, "402"))
+    return _("Not enough credits: the account ran out of credits. Top up on kie.ai and start "
+             "the task again.");
+  if (g_str_equal (fail_code, "500") || g_str_equal (fail_code, "503"))
+    return _("An internal error at Kie.ai or the model’s provider. Nothing was wrong with the "
+             "request: starting the same task again is worth a try.");
+  if (g_str_equal (fail_code, "501"))
+    return _("The generation failed at the model’s provider. Starting the task again may work; "
+             "if it fails again, try other settings.");
+  if (g_str_equal (fail_code, "408"))
+    return _("The model produced nothing for over ten minutes and Kie.ai gave up on it. "
+             "Starting the task again is worth a try.");
+  if (g_str_equal (fail_code, "400") || g_str_equal (fail_code, "422"))
+    return _("The request was refused: a parameter or the prompt was not accepted. Check the "
+             "inputs below, correct them and start a new task.");
+  return NULL;
+}

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+char       *kt_format_relative_time  (gint64      then_ms,
+                                      gint64      now_ms);
+char       *kt_format_duration       (gint64      ms);
+char       *kt_format_day            (gint64      then_ms,
+                                      gint64      now_ms);
+gint64      kt_format_day_key        (gint64      then_ms);
+char       *kt_format_short_id       (const char *id);
+char       *kt_format_first_line     (const char *text);
+const char *kt_explain_failure       (const char *fail_code,
+                                      const char *fail_msg);
+
+G_END_DECLS

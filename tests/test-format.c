@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include "kt-format.h"
+
+#define MIN_MS (60 * 1000)
+#define HOUR_MS (60 * MIN_MS)
+
+static void
+test_relative_time (void)
+{
+  gint64 now = 1795000000000;
+  const struct { gint64 ago; const char *text; } cases[] = {
+    { 5000, "just now" }, { 2 * MIN_MS, "2 min ago" }, { 59 * MIN_MS, "59 min ago" },
+    { 3 * HOUR_MS, "3 h ago" }, { 30 * HOUR_MS, "yesterday" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *text = kt_format_relative_time (now - cases[i].ago, now);
+      g_assert_cmpstr (text, ==, cases[i].text);
+    }
+  {
+    g_autofree char *empty = kt_format_relative_time (-1, now);
+    g_assert_cmpstr (empty, ==, "");
+  }
+}
+
+static void
+test_duration (void)
+{
+  const struct { gint64 ms; const char *text; } cases[] = {
+    { 0, "0 s" }, { 45000, "45 s" }, { 125000, "2 min 05 s" }, { 3720000, "1 h 02 min" }, { -5, "0 s" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *text = kt_format_duration (cases[i].ms);
+      g_assert_cmpstr (text, ==, cases[i].text);
+    }
+}
+
+static void
+test_days (void)
+{
+  g_autoptr(GDateTime) noon = g_date_time_new_local (2026, 11, 29, 12, 0, 0);
+  gint64 now = g_date_time_to_unix (noon) * 1000;
+  g_autofree char *today = kt_format_day (now - HOUR_MS, now);
+  g_autofree char *yesterday = kt_format_day (now - 20 * HOUR_MS, now);
+  g_autofree char *older = kt_format_day (now - 40 * 24 * (gint64) HOUR_MS, now);
+
+  g_assert_cmpstr (today, ==, "Today");
+  g_assert_cmpstr (yesterday, ==, "Yesterday");
+  g_assert_nonnull (strstr (older, "October"));
+  g_assert_cmpint (kt_format_day_key (now), ==, 20261129);
+  g_assert_cmpint (kt_format_day_key (now - 20 * HOUR_MS), ==, 20261128);
+}
+
+static void
+test_short_id_and_first_line (void)
+{
+  g_autofree char *short_id = kt_format_short_id ("0f3c2a9b8e7d6c5b4a3928170f1e2d3c");
+  g_autofree char *kept = kt_format_short_id ("task_12345678");
+  g_autofree char *line = kt_format_first_line ("\n  A red fox\nin snow");
+
+  g_assert_cmpstr (short_id, ==, "0f3c2a…1e2d3c");
+  g_assert_cmpstr (kept, ==, "task_12345678");
+  g_assert_cmpstr (line, ==, "A red fox");
+  g_assert_null (kt_format_first_line (NULL));
+}
+
+static void
+test_explain_failure (void)
+{
+  g_assert_nonnull (strstr (kt_explain_failure ("422", "Invalid prompt: prompt contains prohibited content"), "rejected"));
+  g_assert_nonnull (strstr (kt_explain_failure ("402", "credits"), "credits"));
+  g_assert_nonnull (strstr (kt_explain_failure ("500", "Internal error"), "worth a try"));
+  g_assert_nonnull (strstr (kt_explain_failure ("501", NULL), "generation failed"));
+  g_assert_null (kt_explain_failure ("12345", "odd"));
+  g_assert_null (kt_explain_failure (NULL, NULL));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_setenv ("TZ", "Europe/Berlin", TRUE);
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/format/relative-time", test_relative_time);
+  g_test_add_func ("/format/duration", test_duration);
+  g_test_add_func ("/format/days", test_days);
+  g_test_add_func ("/format/short-id-first-line", test_short_id_and_first_line);
+  g_test_add_func ("/format/explain-failure", test_explain_failure);
+
+  return g_test_run ();
+}
