@@ -82,6 +82,19 @@ test_explain_failure (void)
   g_assert_null (kt_explain_failure (NULL, NULL));
 }
 
+static void
+test_media_kind (void)
+{
+  g_assert_cmpint (kt_guess_media_kind ("x", "https://a/b/c.PNG?sig=1"), ==, KT_MEDIA_IMAGE);
+  g_assert_cmpint (kt_guess_media_kind (NULL, "https://a/v.mp4"), ==, KT_MEDIA_VIDEO);
+  g_assert_cmpint (kt_guess_media_kind ("grok", "https://a/s.mp3"), ==, KT_MEDIA_AUDIO);
+  g_assert_cmpint (kt_guess_media_kind ("sora-2-text-to-video", NULL), ==, KT_MEDIA_VIDEO);
+  g_assert_cmpint (kt_guess_media_kind ("suno/v4", NULL), ==, KT_MEDIA_AUDIO);
+  g_assert_cmpint (kt_guess_media_kind ("gpt-4o/chat", NULL), ==, KT_MEDIA_TEXT);
+  g_assert_cmpint (kt_guess_media_kind ("flux/kontext", "https://a/noext"), ==, KT_MEDIA_IMAGE);
+  g_assert_cmpstr (kt_media_kind_icon (KT_MEDIA_VIDEO), ==, "kt-media-video-symbolic");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -94,6 +107,7 @@ main (int   argc,
   g_test_add_func ("/format/days", test_days);
   g_test_add_func ("/format/short-id-first-line", test_short_id_and_first_line);
   g_test_add_func ("/format/explain-failure", test_explain_failure);
+  g_test_add_func ("/format/media-kind", test_media_kind);
 
   return g_test_run ();
 }

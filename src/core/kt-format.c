@@ -157,3 +157,73 @@ kt_explain_failure (const char *fail_code,
              "inputs below, correct them and start a new task.");
   return NULL;
 }
+
+static gboolean
+contains_any (const char          *text,
+              const char * const  *words)
+{
+  for (guint i = 0; words[i] != NULL; i++)
+    if (strstr (text, words[i]) != NULL)
+      return TRUE;
+  return FALSE;
+}
+
+/* What a result is: from the file's extension when there is one, else from the model's name. */
+KtMediaKind
+kt_guess_media_kind (const char *model,
+                     const char *url)
+{
+  static const char * const image_ext[] = { ".png", ".jpg", ".jpeg", ".webp", ".gif", ".avif", NULL };
+  static const char * const video_ext[] = { ".mp4", ".webm", ".mov", ".mkv", NULL };
+  static const char * const audio_ext[] = { ".mp3", ".wav", ".ogg", ".m4a", ".flac", ".aac", NULL };
+  static const char * const video_words[] = { "video", "veo", "sora", "kling", "hailuo", "runway",
+                                              "seedance", "wan/", "luma", "avatar", "lipsync", NULL };
+  static const char * const audio_words[] = { "suno", "music", "audio", "speech", "tts", "voice",
+                                              "sound", "elevenlabs", NULL };
+  static const char * const text_words[] = { "chat", "gpt", "claude", "gemini-pro", "llm", "text-generation", NULL };
+
+  if (url != NULL)
+    {
+      g_autofree char *lower = g_ascii_strdown (url, -1);
+      char *query = strpbrk (lower, "?#");
+
+      if (query != NULL)
+        *query = '\0';
+      for (guint i = 0; image_ext[i]; i++)
+        if (g_str_has_suffix (lower, image_ext[i]))
+          return KT_MEDIA_IMAGE;
+      for (guint i = 0; video_ext[i]; i++)
+        if (g_str_has_suffix (lower, video_ext[i]))
+          return KT_MEDIA_VIDEO;
+      for (guint i = 0; audio_ext[i]; i++)
+        if (g_str_has_suffix (lower, audio_ext[i]))
+          return KT_MEDIA_AUDIO;
+    }
+
+  if (model != NULL)
+    {
+      g_autofree char *lower = g_ascii_strdown (model, -1);
+
+      if (contains_any (lower, video_words))
+        return KT_MEDIA_VIDEO;
+      if (contains_any (lower, audio_words))
+        return KT_MEDIA_AUDIO;
+      if (contains_any (lower, text_words))
+        return KT_MEDIA_TEXT;
+    }
+  return KT_MEDIA_IMAGE;
+}
+
+/* Icons the app ships itself (src/ui/icons): themes disagree on the mimetype ones. */
+const char *
+kt_media_kind_icon (KtMediaKind kind)
+{
+  switch (kind)
+    {
+    case KT_MEDIA_VIDEO: return "kt-media-video-symbolic";
+    case KT_MEDIA_AUDIO: return "kt-media-audio-symbolic";
+    case KT_MEDIA_TEXT: return "kt-media-text-symbolic";
+    case KT_MEDIA_IMAGE:
+    default: return "kt-media-image-symbolic";
+    }
+}

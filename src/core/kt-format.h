@@ -5,6 +5,18 @@
 
 G_BEGIN_DECLS
 
+typedef enum
+{
+  KT_MEDIA_IMAGE,
+  KT_MEDIA_VIDEO,
+  KT_MEDIA_AUDIO,
+  KT_MEDIA_TEXT,
+} KtMediaKind;
+
+KtMediaKind kt_guess_media_kind      (const char *model,
+                                      const char *url);
+const char *kt_media_kind_icon       (KtMediaKind kind);
+
 char       *kt_format_relative_time  (gint64      then_ms,
                                       gint64      now_ms);
 char       *kt_format_duration       (gint64      ms);

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "kt-add-dialog"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "kt-add-dialog.h"
+#include "kt-id-extract.h"
+#include "kt-window.h"
+
+/* Takes many lines of text (IDs, log lines, answers) and says how many task IDs it sees. */
+struct _KtAddDialog
+{
+  AdwDialog    parent_instance;
+
+  KtWindow    *window;
+  GtkTextView *text_view;
+  GtkLabel    *found_label;
+  GtkButton   *add_button;
+};
+
+G_DEFINE_FINAL_TYPE (KtAddDialog, kt_add_dialog, ADW_TYPE_DIALOG)
+
+static char *
+get_text (KtAddDialog *self)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->text_view);
+  GtkTextIter start, end;
+
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+}
+
+static void
+text_changed_cb (KtAddDialog *self)
+{
+  g_autofree char *text = get_text (self);
+  g_auto(GStrv) ids = kt_extract_task_ids (text);
+  guint n = g_strv_length (ids);
+  g_autofree char *label = NULL;
+
+  if (*text == '\0')
+    label = g_strdup (_("Paste task IDs, log lines or Kie.ai answers"));
+  else if (n == 0)
+    label = g_strdup (_("No task IDs found yet"));
+  else
+    label = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u task ID found", "%u task IDs found", n), n);
+  gtk_label_set_label (self->found_label, label);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->add_button), n > 0);
+}
+
+static void
+add_clicked_cb (KtAddDialog *self)
+{
+  g_autofree char *text = get_text (self);
+
+  kt_window_add_text (self->window, text);
+  adw_dialog_close (ADW_DIALOG (self));
+}
+
+static void
+kt_add_dialog_class_init (KtAddDialogClass *klass)
+{
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/kietasks/KieTasks/kt-add-dialog.ui");
+  gtk_widget_class_bind_template_child (widget_class, KtAddDialog, text_view);
+  gtk_widget_class_bind_template_child (widget_class, KtAddDialog, found_label);
+  gtk_widget_class_bind_template_child (widget_class, KtAddDialog, add_button);
+  gtk_widget_class_bind_template_callback (widget_class, add_clicked_cb);
+}
+
+static void
+kt_add_dialog_init (KtAddDialog *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  g_signal_connect_object (gtk_text_view_get_buffer (self->text_view), "changed",
+                           G_CALLBACK (text_changed_cb), self, G_CONNECT_SWAPPED);
+  text_changed_cb (self);
+}
+
+AdwDialog *
+kt_add_dialog_new (KtWindow *window)
+{
+  KtAddDialog *self = g_object_new (KT_TYPE_ADD_DIALOG, NULL);
+
+  self->window = window;
+  return ADW_DIALOG (self);
+}

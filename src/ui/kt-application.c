@@ -1,0 +1,587 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "kt-application"
+
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gi18n.h>
+
+#include "kt-application.h"
+#include "kt-id-extract.h"
+#include "kt-preferences-dialog.h"
+#include "kt-secret.h"
+#include "kt-window.h"
+
+/*
+ * The application owns the core: the client, the task list and its ledger, the scheduler and
+ * the result store. Windows show them; the command line and pasted text add to them.
+ */
+struct _KtApplication
+{
+  AdwApplication  parent_instance;
+
+  GSettings      *settings;
+  KtClient       *client;
+  KtTaskList     *tasks;
+  KtLedger       *ledger;
+  KtScheduler    *scheduler;
+  KtResultStore  *store;
+  GCancellable   *cancellable;
+  GHashTable     *keep_errors;   /* url -> why it could not be kept */
+  GHashTable     *keeping;       /* url set: downloads under way */
+  char           *setup_error;
+};
+
+G_DEFINE_FINAL_TYPE (KtApplication, kt_application, ADW_TYPE_APPLICATION)
+
+void
+kt_add_result_clear (KtAddResult *result)
+{
+  g_clear_pointer (&result->added, g_ptr_array_unref);
+  result->duplicates = 0;
+  result->no_ids = FALSE;
+}
+
+static KtWindow *
+ensure_window (KtApplication *self)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  if (window == NULL)
+    window = GTK_WINDOW (kt_window_new (self));
+  return KT_WINDOW (window);
+}
+
+static void
+kt_application_activate (GApplication *app)
+{
+  gtk_window_present (GTK_WINDOW (ensure_window (KT_APPLICATION (app))));
+}
+
+/* kie-tasks ID... adds the IDs to the running instance and shows what happened. */
+static int
+kt_application_command_line (GApplication            *app,
+                             GApplicationCommandLine *command_line)
+{
+  KtApplication *self = KT_APPLICATION (app);
+  g_auto(GStrv) argv = g_application_command_line_get_arguments (command_line, NULL);
+  KtWindow *window = ensure_window (self);
+
+  if (argv[0] != NULL && argv[1] != NULL && g_str_equal (argv[1], "--show") && argv[2] != NULL)
+    g_action_group_activate_action (G_ACTION_GROUP (self), "show-task", g_variant_new_string (argv[2]));
+  else if (argv[0] != NULL && argv[1] != NULL)
+    {
+      g_autofree char *text = g_strjoinv ("\n", argv + 1);
+      kt_window_add_text (window, text);
+    }
+
+  gtk_window_present (GTK_WINDOW (window));
+  return 0;
+}
+
+static void
+lookup_key_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(KtApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *key = kt_secret_lookup_finish (result, &error);
+
+  if (error != NULL)
+    g_debug ("No key from the Secret Service: %s", error->message);
+  /* Even without a key the scheduler must learn that there is none: it says so in a banner. */
+  if (self->client != NULL)
+    kt_client_set_api_key (self->client, key);
+  if (self->scheduler != NULL && key == NULL)
+    kt_scheduler_refresh (self->scheduler, NULL);
+}
+
+typedef struct
+{
+  KtApplication *self;
+  char          *task_id;
+  char          *url;        /* the result's URL as the answer gave it */
+} Keep;
+
+static void
+keep_free (Keep *keep)
+{
+  g_object_unref (keep->self);
+  g_free (keep->task_id);
+  g_free (keep->url);
+  g_free (keep);
+}
+
+static void
+download_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Keep *keep = user_data;
+  KtApplication *self = keep->self;
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GError) error = NULL;
+  KtTask *task;
+
+  file = kt_result_store_download_finish (KT_RESULT_STORE (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      keep_free (keep);
+      return;
+    }
+  g_hash_table_remove (self->keeping, keep->url);
+  if (file == NULL)
+    g_hash_table_replace (self->keep_errors, g_strdup (keep->url),
+                          g_strdup_printf ("%d:%s", error->domain == KT_RESULT_ERROR ? error->code : -1,
+                                           error->message));
+  else
+    {
+      g_hash_table_remove (self->keep_errors, keep->url);
+      if (self->ledger != NULL)
+        kt_ledger_set_result_file (self->ledger, keep->task_id, keep->url, g_file_peek_path (file), NULL);
+    }
+  /* Pages and rows showing the task look again. */
+  if ((task = kt_task_list_lookup (self->tasks, keep->task_id)) != NULL)
+    g_object_notify (G_OBJECT (task), "record");
+  keep_free (keep);
+}
+
+static void
+keep_urls (KtApplication *self,
+           KtTask        *task,
+           char         **urls)
+{
+  for (guint i = 0; urls != NULL && urls[i] != NULL; i++)
+    {
+      g_autofree char *existing = kt_application_get_result_path (self, task, urls[i]);
+      Keep *keep;
+
+      if (existing != NULL || g_hash_table_contains (self->keeping, urls[i]))
+        continue;
+      g_hash_table_add (self->keeping, g_strdup (urls[i]));
+      keep = g_new0 (Keep, 1);
+      keep->self = g_object_ref (self);
+      keep->task_id = g_strdup (kt_task_get_id (task));
+      keep->url = g_strdup (urls[i]);
+      kt_result_store_download_async (self->store, urls[i], keep->task_id, NULL,
+                                      self->cancellable, download_cb, keep);
+    }
+}
+
+/* Downloads every result file of a task that the store does not have yet. */
+void
+kt_application_keep_results (KtApplication *self,
+                             KtTask        *task)
+{
+  KtRecord *record;
+
+  g_return_if_fail (KT_IS_APPLICATION (self));
+
+  record = kt_task_get_record (task);
+  if (record == NULL || self->ledger == NULL)
+    return;
+  keep_urls (self, task, record->result_urls);
+  keep_urls (self, task, record->watermark_urls);
+  keep_urls (self, task, record->first_frame_urls);
+  keep_urls (self, task, record->last_frame_urls);
+}
+
+static void
+state_changed_cb (KtApplication *self,
+                  KtTask        *task,
+                  KtTaskState    previous,
+                  KtScheduler   *scheduler)
+{
+  if (kt_task_get_state (task) == KT_TASK_STATE_SUCCESS &&
+      g_settings_get_boolean (self->settings, "auto-download"))
+    kt_application_keep_results (self, task);
+}
+
+static void
+rate_limit_changed_cb (KtApplication *self,
+                       const char    *key,
+                       GSettings     *settings)
+{
+  kt_scheduler_set_rate_limit (self->scheduler, g_settings_get_double (settings, "rate-limit"));
+}
+
+static void
+setup_core (KtApplication *self)
+{
+  g_autoptr(GError) error = NULL;
+  const char *env_key = g_getenv ("KIE_API_KEY");
+
+  self->tasks = kt_task_list_new ();
+  self->client = kt_client_new_from_environment (&error);
+  if (self->client == NULL)
+    {
+      /* A refused KIE_API_BASE_URL: say so, and fall back to Kie.ai itself. */
+      self->setup_error = g_strdup (error->message);
+      g_clear_error (&error);
+      self->client = kt_client_new (NULL, NULL, NULL);
+    }
+
+  self->ledger = kt_ledger_open (NULL, &error);
+  if (self->ledger == NULL)
+    {
+      g_free (self->setup_error);
+      self->setup_error = g_strdup_printf (_("Your task history could not be opened, so nothing "
+                                             "added now will be kept: %s"), error->message);
+      g_clear_error (&error);
+    }
+  else if (!kt_ledger_load (self->ledger, self->tasks, &error))
+    {
+      g_free (self->setup_error);
+      self->setup_error = g_strdup (error->message);
+      g_clear_error (&error);
+    }
+
+  self->store = kt_result_store_new (kt_client_get_session (self->client), NULL);
+
+  if (env_key != NULL && *env_key != '\0')
+    kt_client_set_api_key (self->client, env_key);
+
+  self->scheduler = kt_scheduler_new (self->client, self->tasks, NULL);
+  kt_scheduler_set_rate_limit (self->scheduler, g_settings_get_double (self->settings, "rate-limit"));
+  if (g_getenv ("KT_TIME_SCALE") != NULL)
+    kt_scheduler_set_time_scale (self->scheduler, g_ascii_strtod (g_getenv ("KT_TIME_SCALE"), NULL));
+  g_signal_connect_object (self->scheduler, "state-changed", G_CALLBACK (state_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "changed::rate-limit", G_CALLBACK (rate_limit_changed_cb),
+                           self, G_CONNECT_SWAPPED);
+
+  if (env_key == NULL || *env_key == '\0')
+    kt_secret_lookup_async (self->cancellable, lookup_key_cb, g_object_ref (self));
+}
+
+static void
+quit_action (GSimpleAction *action,
+             GVariant      *param,
+             gpointer       user_data)
+{
+  g_application_quit (G_APPLICATION (user_data));
+}
+
+static void
+preferences_action (GSimpleAction *action,
+                    GVariant      *param,
+                    gpointer       user_data)
+{
+  KtApplication *self = user_data;
+  AdwDialog *dialog = kt_preferences_dialog_new (self);
+
+  adw_dialog_present (dialog, GTK_WIDGET (gtk_application_get_active_window (GTK_APPLICATION (self))));
+}
+
+static void
+about_action (GSimpleAction *action,
+              GVariant      *param,
+              gpointer       user_data)
+{
+  KtApplication *self = user_data;
+  const char *developers[] = { "The Kie Tasks developers", NULL };
+  AdwDialog *about = adw_about_dialog_new ();
+
+  g_object_set (about,
+                "application-name", _("Kie Tasks"),
+                "application-icon", APPLICATION_ID,
+                "developer-name", _("The Kie Tasks developers"),
+                "version", PACKAGE_VERSION,
+                "comments", _("Watch Kie.ai generation tasks and keep their results"),
+                "license-type", GTK_LICENSE_GPL_3_0,
+                "developers", developers,
+                "translator-credits", _("translator-credits"),
+                NULL);
+  adw_dialog_present (about, GTK_WIDGET (gtk_application_get_active_window (GTK_APPLICATION (self))));
+}
+
+static void
+show_task_action (GSimpleAction *action,
+                  GVariant      *param,
+                  gpointer       user_data)
+{
+  KtWindow *window = ensure_window (KT_APPLICATION (user_data));
+
+  kt_window_select_task (window, g_variant_get_string (param, NULL));
+  gtk_window_present (GTK_WINDOW (window));
+}
+
+static const GActionEntry app_actions[] = {
+  { "show-task", show_task_action, "s" },
+  { "quit", quit_action },
+  { "preferences", preferences_action },
+  { "about", about_action },
+};
+
+static void
+kt_application_startup (GApplication *app)
+{
+  KtApplication *self = KT_APPLICATION (app);
+
+  G_APPLICATION_CLASS (kt_application_parent_class)->startup (app);
+
+  self->settings = g_settings_new ("io.github.kietasks.KieTasks");
+  g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions), self);
+
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", (const char *[]) { "<Control>q", NULL });
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences", (const char *[]) { "<Control>comma", NULL });
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.add", (const char *[]) { "<Control>n", NULL });
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.refresh", (const char *[]) { "<Control>r", "F5", NULL });
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.search", (const char *[]) { "<Control>f", NULL });
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.close", (const char *[]) { "<Control>w", NULL });
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.copy-id", (const char *[]) { "<Control><Shift>c", NULL });
+
+  setup_core (self);
+}
+
+static void
+kt_application_shutdown (GApplication *app)
+{
+  KtApplication *self = KT_APPLICATION (app);
+
+  g_cancellable_cancel (self->cancellable);
+  if (self->ledger != NULL)
+    kt_ledger_flush (self->ledger, NULL);
+  g_clear_object (&self->scheduler);
+
+  G_APPLICATION_CLASS (kt_application_parent_class)->shutdown (app);
+}
+
+static void
+kt_application_dispose (GObject *object)
+{
+  KtApplication *self = KT_APPLICATION (object);
+
+  g_clear_object (&self->scheduler);
+  g_clear_object (&self->store);
+  g_clear_object (&self->ledger);
+  g_clear_object (&self->tasks);
+  g_clear_object (&self->client);
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (kt_application_parent_class)->dispose (object);
+}
+
+static void
+kt_application_finalize (GObject *object)
+{
+  KtApplication *self = KT_APPLICATION (object);
+
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->keep_errors, g_hash_table_unref);
+  g_clear_pointer (&self->keeping, g_hash_table_unref);
+  g_free (self->setup_error);
+
+  G_OBJECT_CLASS (kt_application_parent_class)->finalize (object);
+}
+
+static void
+kt_application_class_init (KtApplicationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  object_class->dispose = kt_application_dispose;
+  object_class->finalize = kt_application_finalize;
+  app_class->activate = kt_application_activate;
+  app_class->command_line = kt_application_command_line;
+  app_class->startup = kt_application_startup;
+  app_class->shutdown = kt_application_shutdown;
+}
+
+static void
+kt_application_init (KtApplication *self)
+{
+  self->cancellable = g_cancellable_new ();
+  self->keep_errors = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->keeping = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+}
+
+KtApplication *
+kt_application_new (void)
+{
+  return g_object_new (KT_TYPE_APPLICATION,
+                       "application-id", APPLICATION_ID,
+                       "flags", G_APPLICATION_HANDLES_COMMAND_LINE,
+                       "resource-base-path", "/io/github/kietasks/KieTasks",
+                       NULL);
+}
+
+KtTaskList *kt_application_get_tasks (KtApplication *self) { return self->tasks; }
+KtLedger *kt_application_get_ledger (KtApplication *self) { return self->ledger; }
+KtClient *kt_application_get_client (KtApplication *self) { return self->client; }
+KtScheduler *kt_application_get_scheduler (KtApplication *self) { return self->scheduler; }
+KtResultStore *kt_application_get_store (KtApplication *self) { return self->store; }
+GSettings *kt_application_get_settings (KtApplication *self) { return self->settings; }
+
+/* Why the app runs with less than it should (no history, a refused API address), or NULL. */
+const char *
+kt_application_get_setup_error (KtApplication *self)
+{
+  return self->setup_error;
+}
+
+/**
+ * kt_application_add_text:
+ *
+ * Adds every task ID found in @text, in order, each once. Without a ledger (it could not be
+ * opened) the tasks are still added for this run.
+ */
+gboolean
+kt_application_add_text (KtApplication  *self,
+                         const char     *text,
+                         KtAddResult    *result,
+                         GError        **error)
+{
+  g_auto(GStrv) ids = kt_extract_task_ids (text ? text : "");
+  guint n_ids = g_strv_length (ids);
+
+  g_return_val_if_fail (KT_IS_APPLICATION (self), FALSE);
+
+  result->added = NULL;
+  result->no_ids = n_ids == 0;
+
+  if (self->ledger != NULL)
+    {
+      if (!kt_ledger_add (self->ledger, self->tasks, (const char * const *) ids, &result->added, error))
+        return FALSE;
+    }
+  else
+    {
+      result->added = g_ptr_array_new_with_free_func (g_object_unref);
+      for (guint i = 0; i < n_ids; i++)
+        if (kt_task_list_lookup (self->tasks, ids[i]) == NULL)
+          {
+            KtTask *task = kt_task_new (ids[i], g_get_real_time () / 1000);
+            kt_task_list_add (self->tasks, task);
+            g_ptr_array_add (result->added, task);
+          }
+    }
+
+  result->duplicates = n_ids - result->added->len;
+  return TRUE;
+}
+
+/* A new key: kept in the Secret Service and used at once, which also lifts a halt. */
+void
+kt_application_set_api_key (KtApplication *self,
+                            const char    *api_key)
+{
+  g_return_if_fail (KT_IS_APPLICATION (self));
+
+  kt_client_set_api_key (self->client, api_key);
+  kt_scheduler_refresh (self->scheduler, NULL);
+}
+
+/* The kept file of one result, or NULL when it has not been downloaded. */
+char *
+kt_application_get_result_path (KtApplication *self,
+                                KtTask        *task,
+                                const char    *url)
+{
+  g_autofree char *path = NULL;
+
+  if (self->ledger == NULL)
+    return NULL;
+  path = kt_ledger_get_result_file (self->ledger, kt_task_get_id (task), url);
+  if (path == NULL || !g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    return NULL;
+  return g_steal_pointer (&path);
+}
+
+/**
+ * kt_application_get_result_error:
+ * @expired: (out) (optional): whether the server no longer has the file
+ *
+ * Returns: why the result could not be kept, or %NULL
+ */
+const char *
+kt_application_get_result_error (KtApplication *self,
+                                 const char    *url,
+                                 gboolean      *expired)
+{
+  const char *stored = g_hash_table_lookup (self->keep_errors, url);
+  const char *colon;
+
+  if (stored == NULL)
+    return NULL;
+  colon = strchr (stored, ':');
+  if (expired != NULL)
+    *expired = g_str_has_prefix (stored, "0:");   /* KT_RESULT_ERROR_EXPIRED */
+  return colon ? colon + 1 : stored;
+}
+
+gboolean
+kt_application_is_keeping (KtApplication *self,
+                           const char    *url)
+{
+  return g_hash_table_contains (self->keeping, url);
+}
+
+typedef struct
+{
+  KtApplication *self;
+  char          *task_id;
+  char          *url;
+} Fresh;
+
+static void
+fresh_free (Fresh *fresh)
+{
+  g_object_unref (fresh->self);
+  g_free (fresh->task_id);
+  g_free (fresh->url);
+  g_free (fresh);
+}
+
+static void
+fresh_link_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  Fresh *fresh = user_data;
+  KtApplication *self = fresh->self;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *link = kt_client_refresh_download_url_finish (KT_CLIENT (source), result, &error);
+  KtTask *task = kt_task_list_lookup (self->tasks, fresh->task_id);
+
+  g_hash_table_remove (self->keeping, fresh->url);
+  if (link == NULL)
+    {
+      g_hash_table_replace (self->keep_errors, g_strdup (fresh->url),
+                            g_strdup_printf ("0:%s", error->message));
+    }
+  else
+    {
+      Keep *keep = g_new0 (Keep, 1);
+
+      g_hash_table_add (self->keeping, g_strdup (fresh->url));
+      keep->self = g_object_ref (self);
+      keep->task_id = g_strdup (fresh->task_id);
+      keep->url = g_strdup (fresh->url);
+      kt_result_store_download_async (self->store, link, keep->task_id, NULL,
+                                      self->cancellable, download_cb, keep);
+    }
+  if (task != NULL)
+    g_object_notify (G_OBJECT (task), "record");
+  fresh_free (fresh);
+}
+
+/* Asks Kie.ai for a fresh link to an expired result, then keeps the file. */
+void
+kt_application_refresh_result (KtApplication *self,
+                               KtTask        *task,
+                               const char    *url)
+{
+  Fresh *fresh = g_new0 (Fresh, 1);
+
+  fresh->self = g_object_ref (self);
+  fresh->task_id = g_strdup (kt_task_get_id (task));
+  fresh->url = g_strdup (url);
+  g_hash_table_add (self->keeping, g_strdup (url));
+  g_hash_table_remove (self->keep_errors, url);
+  g_object_notify (G_OBJECT (task), "record");
+  kt_client_refresh_download_url_async (self->client, url, self->cancellable, fresh_link_cb, fresh);
+}

@@ -1,0 +1,301 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "kt-task-row"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "kt-application.h"
+#include "kt-format.h"
+#include "kt-state-badge.h"
+#include "kt-task-row.h"
+#include "kt-thumbnail.h"
+
+/*
+ * One task in the list: a thumbnail (or the media type's icon), the model, the prompt's first
+ * line, a short ID with a live time, and the state badge. The row follows its task's
+ * notifications, so an answer redraws only the rows it changed.
+ */
+struct _KtTaskRow
+{
+  GtkWidget     parent_instance;
+
+  KtTask       *task;
+  GCancellable *thumbnail_cancellable;
+  char         *thumbnail_path;
+
+  GtkImage     *thumbnail;
+  GtkLabel     *title;
+  GtkLabel     *prompt;
+  GtkLabel     *caption;
+  KtStateBadge *badge;
+};
+
+enum {
+  PROP_0,
+  PROP_TASK,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+G_DEFINE_FINAL_TYPE (KtTaskRow, kt_task_row, GTK_TYPE_WIDGET)
+
+/* One clock for every row on screen: the relative times move on together, once a second. */
+static GPtrArray *ticking_rows;
+static guint tick_id;
+
+static void update_caption (KtTaskRow *self);
+
+static gboolean
+tick_cb (gpointer data)
+{
+  for (guint i = 0; i < ticking_rows->len; i++)
+    update_caption (g_ptr_array_index (ticking_rows, i));
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+start_ticking (KtTaskRow *self)
+{
+  if (ticking_rows == NULL)
+    ticking_rows = g_ptr_array_new ();
+  if (!g_ptr_array_find (ticking_rows, self, NULL))
+    g_ptr_array_add (ticking_rows, self);
+  if (tick_id == 0)
+    tick_id = g_timeout_add_seconds (1, tick_cb, NULL);
+}
+
+static void
+stop_ticking (KtTaskRow *self)
+{
+  if (ticking_rows == NULL)
+    return;
+  g_ptr_array_remove (ticking_rows, self);
+  if (ticking_rows->len == 0)
+    g_clear_handle_id (&tick_id, g_source_remove);
+}
+
+static void
+update_caption (KtTaskRow *self)
+{
+  gint64 now = g_get_real_time () / 1000;
+  g_autofree char *short_id = NULL;
+  g_autofree char *when = NULL;
+  g_autofree char *text = NULL;
+  KtTaskState state;
+
+  if (self->task == NULL)
+    return;
+
+  state = kt_task_get_state (self->task);
+  short_id = kt_format_short_id (kt_task_get_id (self->task));
+  if (kt_task_is_finished (self->task) || state == KT_TASK_STATE_UNKNOWN)
+    {
+      gint64 at = kt_task_get_complete_time (self->task);
+      if (at <= 0)
+        at = kt_task_get_last_checked (self->task);
+      if (at <= 0)
+        at = kt_task_get_added_time (self->task);
+      when = kt_format_relative_time (at, now);
+    }
+  else
+    {
+      gint64 since = kt_task_get_create_time (self->task);
+      g_autofree char *elapsed = NULL;
+
+      if (since <= 0)
+        since = kt_task_get_added_time (self->task);
+      elapsed = kt_format_duration (now - since);
+      /* TRANSLATORS: how long a running task has been going, e.g. "running 2 min 05 s" */
+      when = g_strdup_printf (_("running %s"), elapsed);
+    }
+
+  text = g_strdup_printf ("%s · %s", short_id, when);
+  gtk_label_set_label (self->caption, text);
+}
+
+static void
+thumbnail_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(KtTaskRow) self = user_data;
+  g_autoptr(GdkTexture) texture = kt_thumbnail_load_finish (result, NULL);
+
+  if (texture != NULL)
+    {
+      gtk_image_set_from_paintable (self->thumbnail, GDK_PAINTABLE (texture));
+      gtk_widget_add_css_class (GTK_WIDGET (self->thumbnail), "has-picture");
+    }
+}
+
+static void
+update_thumbnail (KtTaskRow *self)
+{
+  KtRecord *record = kt_task_get_record (self->task);
+  const char *url = record && record->result_urls[0] ? record->result_urls[0] : NULL;
+  KtMediaKind kind = kt_guess_media_kind (kt_task_get_model (self->task), url);
+  g_autofree char *path = NULL;
+  GApplication *app = g_application_get_default ();
+
+  if (url != NULL && kind == KT_MEDIA_IMAGE && KT_IS_APPLICATION (app))
+    path = kt_application_get_result_path (KT_APPLICATION (app), self->task, url);
+
+  if (path != NULL && g_strcmp0 (path, self->thumbnail_path) == 0)
+    return;
+
+  g_cancellable_cancel (self->thumbnail_cancellable);
+  g_clear_object (&self->thumbnail_cancellable);
+  g_set_str (&self->thumbnail_path, path);
+  gtk_image_set_from_icon_name (self->thumbnail, kt_media_kind_icon (kind));
+  gtk_widget_remove_css_class (GTK_WIDGET (self->thumbnail), "has-picture");
+
+  if (path != NULL)
+    {
+      self->thumbnail_cancellable = g_cancellable_new ();
+      kt_thumbnail_load_async (path, 96, self->thumbnail_cancellable, thumbnail_cb, g_object_ref (self));
+    }
+}
+
+static void
+update_all (KtTaskRow *self)
+{
+  g_autofree char *first_line = NULL;
+  const char *model;
+
+  if (self->task == NULL)
+    return;
+
+  model = kt_task_get_model (self->task);
+  gtk_label_set_label (self->title, model ? model : _("Unknown model"));
+  first_line = kt_format_first_line (kt_task_get_prompt (self->task));
+  gtk_label_set_label (self->prompt, first_line && *first_line ? first_line : kt_task_get_id (self->task));
+  kt_state_badge_show_task (self->badge, self->task);
+  update_caption (self);
+  update_thumbnail (self);
+}
+
+static void
+task_notify_cb (KtTaskRow  *self,
+                GParamSpec *pspec,
+                KtTask     *task)
+{
+  update_all (self);
+}
+
+static void
+kt_task_row_dispose (GObject *object)
+{
+  KtTaskRow *self = KT_TASK_ROW (object);
+
+  kt_task_row_set_task (self, NULL);
+  gtk_widget_dispose_template (GTK_WIDGET (self), KT_TYPE_TASK_ROW);
+
+  G_OBJECT_CLASS (kt_task_row_parent_class)->dispose (object);
+}
+
+static void
+kt_task_row_finalize (GObject *object)
+{
+  KtTaskRow *self = KT_TASK_ROW (object);
+
+  g_free (self->thumbnail_path);
+
+  G_OBJECT_CLASS (kt_task_row_parent_class)->finalize (object);
+}
+
+static void
+kt_task_row_get_property (GObject    *object,
+                          guint       prop_id,
+                          GValue     *value,
+                          GParamSpec *pspec)
+{
+  switch (prop_id)
+    {
+    case PROP_TASK: g_value_set_object (value, KT_TASK_ROW (object)->task); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+kt_task_row_set_property (GObject      *object,
+                          guint         prop_id,
+                          const GValue *value,
+                          GParamSpec   *pspec)
+{
+  switch (prop_id)
+    {
+    case PROP_TASK: kt_task_row_set_task (KT_TASK_ROW (object), g_value_get_object (value)); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+kt_task_row_class_init (KtTaskRowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = kt_task_row_dispose;
+  object_class->finalize = kt_task_row_finalize;
+  object_class->get_property = kt_task_row_get_property;
+  object_class->set_property = kt_task_row_set_property;
+
+  properties[PROP_TASK] =
+    g_param_spec_object ("task", NULL, NULL, KT_TYPE_TASK,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  g_type_ensure (KT_TYPE_STATE_BADGE);
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/kietasks/KieTasks/kt-task-row.ui");
+  gtk_widget_class_bind_template_child (widget_class, KtTaskRow, thumbnail);
+  gtk_widget_class_bind_template_child (widget_class, KtTaskRow, title);
+  gtk_widget_class_bind_template_child (widget_class, KtTaskRow, prompt);
+  gtk_widget_class_bind_template_child (widget_class, KtTaskRow, caption);
+  gtk_widget_class_bind_template_child (widget_class, KtTaskRow, badge);
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BOX_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "taskrow");
+}
+
+static void
+kt_task_row_init (KtTaskRow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+KtTask *
+kt_task_row_get_task (KtTaskRow *self)
+{
+  g_return_val_if_fail (KT_IS_TASK_ROW (self), NULL);
+  return self->task;
+}
+
+void
+kt_task_row_set_task (KtTaskRow *self,
+                      KtTask    *task)
+{
+  g_return_if_fail (KT_IS_TASK_ROW (self));
+
+  if (self->task == task)
+    return;
+
+  if (self->task != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->task, self);
+      stop_ticking (self);
+    }
+  g_cancellable_cancel (self->thumbnail_cancellable);
+  g_clear_object (&self->thumbnail_cancellable);
+  g_clear_pointer (&self->thumbnail_path, g_free);
+  g_set_object (&self->task, task);
+
+  if (task != NULL)
+    {
+      g_signal_connect_object (task, "notify", G_CALLBACK (task_notify_cb), self, G_CONNECT_SWAPPED);
+      start_ticking (self);
+      update_all (self);
+    }
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TASK]);
+}
