@@ -183,3 +183,89 @@ kt_test_run (GSubprocessLauncher *launcher,
   g_assert_true (g_subprocess_get_if_exited (process));
   return g_subprocess_get_exit_status (process);
 }
+
+struct _KtTestSession
+{
+  char        *home;
+  GSubprocess *bus;
+  GSubprocess *keyring;
+};
+
+static gboolean
+secrets_on_bus (gpointer data)
+{
+  g_autoptr(GVariant) reply = g_dbus_connection_call_sync (data, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                                           "org.freedesktop.DBus", "NameHasOwner",
+                                                           g_variant_new ("(s)", "org.freedesktop.secrets"),
+                                                           G_VARIANT_TYPE ("(b)"), 0, -1, NULL, NULL);
+  gboolean owned = FALSE;
+
+  if (reply != NULL)
+    g_variant_get (reply, "(b)", &owned);
+  return owned;
+}
+
+/* Sets HOME, the XDG folders and DBUS_SESSION_BUS_ADDRESS for this process and its children. */
+KtTestSession *
+kt_test_session_start (void)
+{
+  KtTestSession *session = g_new0 (KtTestSession, 1);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GDBusConnection) bus = NULL;
+  g_autofree char *address = NULL;
+  g_autofree char *runtime = NULL;
+  g_autofree char *data = NULL;
+  g_autofree char *config = NULL;
+  GOutputStream *input;
+
+  session->home = kt_test_make_temp_dir ();
+  runtime = g_build_filename (session->home, "run", NULL);
+  data = g_build_filename (session->home, "data", NULL);
+  config = g_build_filename (session->home, "config", NULL);
+  g_mkdir_with_parents (runtime, 0700);
+  g_setenv ("HOME", session->home, TRUE);
+  g_setenv ("XDG_RUNTIME_DIR", runtime, TRUE);
+  g_setenv ("XDG_DATA_HOME", data, TRUE);
+  g_setenv ("XDG_CONFIG_HOME", config, TRUE);
+
+  session->bus = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error,
+                                   "dbus-daemon", "--session", "--nofork", "--print-address=1", NULL);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (session->bus));
+  address = g_data_input_stream_read_line (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (address);
+  g_setenv ("DBUS_SESSION_BUS_ADDRESS", address, TRUE);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                                        G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  session->keyring = g_subprocess_launcher_spawn (launcher, &error, "gnome-keyring-daemon", "--unlock",
+                                                  "--components=secrets", "--foreground", NULL);
+  g_assert_no_error (error);
+  input = g_subprocess_get_stdin_pipe (session->keyring);
+  g_output_stream_write_all (input, "test-password", 13, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_output_stream_close (input, NULL, NULL);
+
+  bus = g_dbus_connection_new_for_address_sync (address, G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION, NULL, NULL, &error);
+  g_assert_no_error (error);
+  kt_test_wait_until (secrets_on_bus, bus, 10000);
+  return session;
+}
+
+void
+kt_test_session_stop (KtTestSession *session)
+{
+  g_subprocess_force_exit (session->keyring);
+  g_subprocess_wait (session->keyring, NULL, NULL);
+  g_subprocess_force_exit (session->bus);
+  g_subprocess_wait (session->bus, NULL, NULL);
+  g_clear_object (&session->keyring);
+  g_clear_object (&session->bus);
+  kt_test_remove_tree (session->home);
+  g_free (session->home);
+  g_free (session);
+}

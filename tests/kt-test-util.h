@@ -35,4 +35,10 @@ int           kt_test_run               (GSubprocessLauncher *launcher,
                                          char               **out,
                                          char               **err);
 
+/* A private session: a temporary home, a D-Bus session bus and an unlocked gnome-keyring. */
+typedef struct _KtTestSession KtTestSession;
+
+KtTestSession *kt_test_session_start    (void);
+void           kt_test_session_stop     (KtTestSession *session);
+
 G_END_DECLS

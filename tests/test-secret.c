@@ -13,83 +13,21 @@
 
 typedef struct
 {
-  char        *home;
-  GSubprocess *bus;
-  GSubprocess *keyring;
+  KtTestSession *session;
 } Fixture;
-
-static gboolean
-secrets_on_bus (gpointer data)
-{
-  g_autoptr(GDBusConnection) bus = data ? g_object_ref (data) : NULL;
-  g_autoptr(GVariant) reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                                           "org.freedesktop.DBus", "NameHasOwner",
-                                                           g_variant_new ("(s)", "org.freedesktop.secrets"),
-                                                           G_VARIANT_TYPE ("(b)"), 0, -1, NULL, NULL);
-  gboolean owned = FALSE;
-
-  if (reply != NULL)
-    g_variant_get (reply, "(b)", &owned);
-  return owned;
-}
 
 static void
 fixture_set_up (Fixture       *f,
                 gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GDataInputStream) out = NULL;
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GDBusConnection) bus = NULL;
-  g_autofree char *address = NULL;
-  g_autofree char *runtime = NULL;
-  GOutputStream *input;
-
-  f->home = kt_test_make_temp_dir ();
-  runtime = g_build_filename (f->home, "run", NULL);
-  g_mkdir_with_parents (runtime, 0700);
-  g_setenv ("HOME", f->home, TRUE);
-  g_setenv ("XDG_RUNTIME_DIR", runtime, TRUE);
-  g_setenv ("XDG_DATA_HOME", f->home, TRUE);
-  g_setenv ("XDG_CONFIG_HOME", f->home, TRUE);
-
-  f->bus = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
-                             "dbus-daemon", "--session", "--nofork", "--print-address=1", NULL);
-  g_assert_no_error (error);
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (f->bus));
-  address = g_data_input_stream_read_line (out, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (address);
-  g_setenv ("DBUS_SESSION_BUS_ADDRESS", address, TRUE);
-
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
-                                        G_SUBPROCESS_FLAGS_STDERR_SILENCE);
-  f->keyring = g_subprocess_launcher_spawn (launcher, &error, "gnome-keyring-daemon", "--unlock",
-                                            "--components=secrets", "--foreground", NULL);
-  g_assert_no_error (error);
-  input = g_subprocess_get_stdin_pipe (f->keyring);
-  g_output_stream_write_all (input, "test-password", 13, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_output_stream_close (input, NULL, NULL);
-
-  bus = g_dbus_connection_new_for_address_sync (address, G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-                                                G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION, NULL, NULL, &error);
-  g_assert_no_error (error);
-  kt_test_wait_until (secrets_on_bus, bus, 10000);
+  f->session = kt_test_session_start ();
 }
 
 static void
 fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
 {
-  g_subprocess_force_exit (f->keyring);
-  g_subprocess_wait (f->keyring, NULL, NULL);
-  g_subprocess_force_exit (f->bus);
-  g_subprocess_wait (f->bus, NULL, NULL);
-  g_clear_object (&f->keyring);
-  g_clear_object (&f->bus);
-  kt_test_remove_tree (f->home);
-  g_free (f->home);
+  kt_test_session_stop (f->session);
 }
 
 /* Stored by the app's code, read back, and found by kie-task without KIE_API_KEY. */

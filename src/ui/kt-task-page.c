@@ -487,11 +487,18 @@ show_results (KtTaskPage *self)
 static void
 show_failure (KtTaskPage *self)
 {
+  /* A task restored from the ledger has these only in its stored answer. */
   const char *code = kt_task_get_fail_code (self->task);
   const char *msg = kt_task_get_fail_msg (self->task);
-  const char *explained = kt_explain_failure (code, msg);
+  const char *explained;
   gboolean failed = kt_task_get_state (self->task) == KT_TASK_STATE_FAIL;
 
+  if (code == NULL && self->record != NULL)
+    code = self->record->fail_code;
+  if (msg == NULL && self->record != NULL)
+    msg = self->record->fail_msg;
+
+  explained = kt_explain_failure (code, msg);
   gtk_widget_set_visible (GTK_WIDGET (self->failure_group), failed);
   adw_action_row_set_subtitle (self->fail_code_row, code ? code : _("none given"));
   adw_action_row_set_subtitle (self->fail_msg_row, msg ? msg : _("none given"));

@@ -189,8 +189,12 @@ kt_task_row_dispose (GObject *object)
 {
   KtTaskRow *self = KT_TASK_ROW (object);
 
+  GtkWidget *child;
+
   kt_task_row_set_task (self, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), KT_TYPE_TASK_ROW);
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
 
   G_OBJECT_CLASS (kt_task_row_parent_class)->dispose (object);
 }

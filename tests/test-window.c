@@ -1,0 +1,536 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The window under a real X server (Xvfb), against the local Kie.ai server, with the key in a
+ * real Secret Service. The tests run in order on one application, as a user's session would:
+ * start with tasks from the ledger, paste more, watch them change, open a failure, preview
+ * results, drag one out, change the key, close the window.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "kt-application.h"
+#include "kt-preferences-dialog.h"
+#include "kt-secret.h"
+#include "kt-state-badge.h"
+#include "kt-task-page.h"
+#include "kt-task-row.h"
+#include "kt-test-util.h"
+#include "kt-window.h"
+
+#define KEY "window-key-1"
+#define NEW_KEY "window-key-2"
+#define DONE_ID "a0000000000000000000000000000001"
+#define FAILED_ID "a0000000000000000000000000000002"
+#define IMAGE_ID "b0000000000000000000000000000001"
+#define MEDIA_ID "b0000000000000000000000000000002"
+#define SLOW_ID "b0000000000000000000000000000003"
+
+static KtTestSession *session;
+static KtFakeServer *server;
+static KtApplication *app;
+static KtWindow *window;
+static char *media_dir;
+
+static KtTask *
+task (const char *id)
+{
+  return kt_task_list_lookup (kt_application_get_tasks (app), id);
+}
+
+typedef struct
+{
+  const char  *id;
+  KtTaskState  state;
+} StateWait;
+
+static gboolean
+in_state (gpointer data)
+{
+  StateWait *wait = data;
+  return task (wait->id) != NULL && kt_task_get_state (task (wait->id)) == wait->state;
+}
+
+static void
+wait_for_state (const char  *id,
+                KtTaskState  state)
+{
+  StateWait wait = { id, state };
+  kt_test_wait_until (in_state, &wait, 20000);
+}
+
+static void
+collect_widgets (GtkWidget *widget,
+                 GType      type,
+                 GPtrArray *found)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type) && gtk_widget_get_mapped (widget))
+    g_ptr_array_add (found, widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    collect_widgets (child, type, found);
+}
+
+static GPtrArray *
+find_widgets (GtkWidget *root,
+              GType      type)
+{
+  GPtrArray *found = g_ptr_array_new ();
+  collect_widgets (root, type, found);
+  return found;
+}
+
+static KtTaskRow *
+row_for (const char *id)
+{
+  g_autoptr(GPtrArray) rows = find_widgets (GTK_WIDGET (window), KT_TYPE_TASK_ROW);
+
+  for (guint i = 0; i < rows->len; i++)
+    {
+      KtTaskRow *row = g_ptr_array_index (rows, i);
+      if (kt_task_row_get_task (row) && g_str_equal (kt_task_get_id (kt_task_row_get_task (row)), id))
+        return row;
+    }
+  return NULL;
+}
+
+static const char *
+row_badge_text (const char *id)
+{
+  KtTaskRow *row = row_for (id);
+  g_autoptr(GPtrArray) badges = NULL;
+
+  if (row == NULL)
+    return NULL;
+  badges = find_widgets (GTK_WIDGET (row), KT_TYPE_STATE_BADGE);
+  return badges->len ? kt_state_badge_get_text (g_ptr_array_index (badges, 0)) : NULL;
+}
+
+static KtTaskPage *
+page (void)
+{
+  g_autoptr(GPtrArray) pages = find_widgets (GTK_WIDGET (window), KT_TYPE_TASK_PAGE);
+  return pages->len ? g_ptr_array_index (pages, 0) : NULL;
+}
+
+/* Renders the window to PNG in KT_SCREENSHOT_DIR: the test artifacts. */
+static void
+screenshot (const char *name)
+{
+  const char *dir = g_getenv ("KT_SCREENSHOT_DIR");
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *path = NULL;
+  int width = gtk_widget_get_width (GTK_WIDGET (window));
+  int height = gtk_widget_get_height (GTK_WIDGET (window));
+  GskRenderer *renderer = gtk_native_get_renderer (GTK_NATIVE (window));
+
+  if (dir == NULL || renderer == NULL)
+    return;
+  kt_test_spin (300);
+  paintable = gtk_widget_paintable_new (GTK_WIDGET (window));
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_to_node (snapshot);
+  if (node == NULL)
+    return;
+  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  g_mkdir_with_parents (dir, 0755);
+  path = g_build_filename (dir, name, NULL);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+}
+
+/* ---- the tests, in order -------------------------------------------------------------- */
+
+static void
+test_starts_with_ledger_tasks (void)
+{
+  GListModel *visible = kt_window_get_visible_tasks (window);
+
+  g_assert_cmpuint (g_list_model_get_n_items (visible), ==, 2);
+  g_assert_cmpstr (kt_window_get_list_state (window), ==, "list");
+  kt_test_spin (200);
+  g_assert_cmpstr (row_badge_text (DONE_ID), ==, "Succeeded");
+  g_assert_cmpstr (row_badge_text (FAILED_ID), ==, "Failed");
+  /* Finished tasks from the ledger are not asked about again. */
+  g_assert_cmpuint (kt_fake_server_count_requests (server, NULL, DONE_ID), ==, 0);
+}
+
+typedef struct
+{
+  guint n;
+} CountWait;
+
+static gboolean
+has_n_tasks (gpointer data)
+{
+  return g_list_model_get_n_items (G_LIST_MODEL (kt_application_get_tasks (app))) == ((CountWait *) data)->n;
+}
+
+static void
+test_paste_adds_tasks (void)
+{
+  GdkClipboard *clipboard = gtk_widget_get_clipboard (GTK_WIDGET (window));
+  CountWait wait = { 5 };
+  GListModel *tasks = G_LIST_MODEL (kt_application_get_tasks (app));
+  g_autoptr(KtTask) third = NULL;
+
+  gdk_clipboard_set_text (clipboard,
+                          "2026-11-29 INFO created " IMAGE_ID "\n"
+                          "{\"code\":200,\"data\":{\"taskId\":\"" MEDIA_ID "\"}}\n"
+                          "again " IMAGE_ID " and an old one " DONE_ID "\n"
+                          "https://kie.ai/logs?taskId=" SLOW_ID "\nhello world");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.paste", NULL);
+  kt_test_wait_until (has_n_tasks, &wait, 5000);
+  kt_test_spin (300);
+  g_assert_cmpuint (g_list_model_get_n_items (tasks), ==, 5);
+  third = g_list_model_get_item (tasks, 2);
+  g_assert_cmpstr (kt_task_get_id (third), ==, IMAGE_ID);   /* in the order pasted */
+  g_assert_nonnull (task (MEDIA_ID));
+  g_assert_nonnull (task (SLOW_ID));
+
+  /* Pasting the same again adds nothing. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.paste", NULL);
+  kt_test_spin (500);
+  g_assert_cmpuint (g_list_model_get_n_items (tasks), ==, 5);
+}
+
+static void
+test_rows_follow_the_server (void)
+{
+  wait_for_state (IMAGE_ID, KT_TASK_STATE_GENERATING);
+  kt_test_spin (100);
+  g_assert_cmpstr (row_badge_text (IMAGE_ID), ==, "Generating 50 %");
+  screenshot ("list-running.png");
+  wait_for_state (IMAGE_ID, KT_TASK_STATE_SUCCESS);
+  wait_for_state (MEDIA_ID, KT_TASK_STATE_SUCCESS);
+  kt_test_spin (100);
+  g_assert_cmpstr (row_badge_text (IMAGE_ID), ==, "Succeeded");
+  g_assert_cmpstr (row_badge_text (SLOW_ID), ==, "Waiting");
+}
+
+static void
+test_failure_page (void)
+{
+  const char *text;
+
+  kt_window_select_task (window, FAILED_ID);
+  kt_test_spin (300);
+  g_assert_true (kt_task_page_get_task (page ()) == task (FAILED_ID));
+  text = kt_task_page_get_failure_text (page ());
+  g_assert_nonnull (text);
+  g_assert_nonnull (strstr (text, "500"));
+  g_assert_nonnull (strstr (text, "Internal error, please try again later."));
+  screenshot ("failure.png");
+}
+
+typedef struct
+{
+  const char *id;
+  guint       n;
+} PreviewWait;
+
+static gboolean
+previews_ready (gpointer data)
+{
+  PreviewWait *wait = data;
+  return kt_task_page_get_n_previews (page ()) >= wait->n;
+}
+
+static gboolean
+pictures_loaded (gpointer data)
+{
+  g_autoptr(GPtrArray) pictures = find_widgets (GTK_WIDGET (page ()), GTK_TYPE_PICTURE);
+
+  for (guint i = 0; i < pictures->len; i++)
+    if (gtk_picture_get_paintable (g_ptr_array_index (pictures, i)) == NULL)
+      return FALSE;
+  return pictures->len > 0;
+}
+
+static gboolean
+stream_ready (GtkMediaStream *stream)
+{
+  return stream != NULL && gtk_media_stream_is_prepared (stream) && gtk_media_stream_get_error (stream) == NULL;
+}
+
+/* The video and the audio are decoded far enough to know their length: real playback. */
+static gboolean
+streams_prepared (gpointer data)
+{
+  g_autoptr(GPtrArray) videos = find_widgets (GTK_WIDGET (page ()), GTK_TYPE_VIDEO);
+  g_autoptr(GPtrArray) controls = find_widgets (GTK_WIDGET (page ()), GTK_TYPE_MEDIA_CONTROLS);
+
+  if (videos->len != 1 || controls->len != 1)
+    return FALSE;
+  return stream_ready (gtk_video_get_media_stream (g_ptr_array_index (videos, 0))) &&
+         stream_ready (gtk_media_controls_get_media_stream (g_ptr_array_index (controls, 0))) &&
+         gtk_media_stream_get_duration (gtk_video_get_media_stream (g_ptr_array_index (videos, 0))) > 0;
+}
+
+/* The image, video and audio results are kept, then shown from the kept files. */
+static void
+test_previews (void)
+{
+  PreviewWait image_wait = { IMAGE_ID, 1 };
+  PreviewWait media_wait = { MEDIA_ID, 2 };
+
+  kt_window_select_task (window, IMAGE_ID);
+  kt_test_wait_until (previews_ready, &image_wait, 10000);
+  kt_test_wait_until (pictures_loaded, NULL, 10000);
+  screenshot ("image-result.png");
+
+  kt_window_select_task (window, MEDIA_ID);
+  kt_test_wait_until (previews_ready, &media_wait, 10000);
+  kt_test_wait_until (streams_prepared, NULL, 20000);
+  screenshot ("media-results.png");
+}
+
+static void
+serialized_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  ((KtTestAsync *) user_data)->result = g_object_ref (result);
+}
+
+/* Dragging a result hands over the kept file, as a file list and as text/uri-list. */
+static void
+test_drag_hands_over_the_file (void)
+{
+  g_autoptr(GdkContentProvider) content = NULL;
+  g_auto(GValue) value = G_VALUE_INIT;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable ();
+  g_autoptr(GAsyncResult) done = NULL;
+  g_autofree char *uri = NULL;
+  g_autofree char *expected_dir = g_build_filename (g_getenv ("XDG_DATA_HOME"), "io.github.kietasks.KieTasks",
+                                                    "results", IMAGE_ID, NULL);
+  KtTestAsync wait = { 0 };
+  GSList *files;
+  GFile *file;
+
+  kt_window_select_task (window, IMAGE_ID);
+  kt_test_spin (300);
+  content = kt_task_page_get_drag_content (page (), 0);
+  g_assert_nonnull (content);
+
+  g_value_init (&value, GDK_TYPE_FILE_LIST);
+  g_assert_true (gdk_content_provider_get_value (content, &value, &error));
+  g_assert_no_error (error);
+  files = gdk_file_list_get_files (g_value_get_boxed (&value));
+  g_assert_cmpuint (g_slist_length (files), ==, 1);
+  file = files->data;
+  g_assert_true (g_str_has_prefix (g_file_peek_path (file), expected_dir));
+  g_assert_true (g_file_query_exists (file, NULL));
+  g_slist_free (files);
+
+  gdk_content_serialize_async (out, "text/uri-list", &value, G_PRIORITY_DEFAULT, NULL, serialized_cb, &wait);
+  done = kt_test_async_wait (&wait, 5000);
+  g_assert_true (gdk_content_serialize_finish (done, &error));
+  g_output_stream_close (out, NULL, NULL);
+  uri = g_strndup (g_memory_output_stream_get_data (G_MEMORY_OUTPUT_STREAM (out)),
+                   g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (out)));
+  g_assert_true (g_str_has_prefix (uri, "file://"));
+  g_assert_nonnull (strstr (uri, IMAGE_ID));
+}
+
+static gboolean
+key_checked (gpointer data)
+{
+  const char *status = kt_preferences_dialog_get_key_status (data);
+  return g_str_has_prefix (status, "Key works");
+}
+
+/* A new key in Preferences is kept in the Secret Service, checked, and used from then on. */
+static void
+test_key_in_secret_service (void)
+{
+  AdwDialog *dialog = kt_preferences_dialog_new (app);
+  g_autofree char *stored = NULL;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *requests = kt_fake_server_get_requests (server);
+  KtFakeRequest *last;
+
+  /* At start-up the app read the key stored before it started. */
+  g_assert_cmpstr (((KtFakeRequest *) g_ptr_array_index (requests, 0))->authorization, ==, "Bearer " KEY);
+
+  kt_test_server_script (server, "{\"apiKey\":\"" NEW_KEY "\",\"credits\":42.5}");
+  adw_dialog_present (dialog, GTK_WIDGET (window));
+  kt_preferences_dialog_apply_key (KT_PREFERENCES_DIALOG (dialog), "  " NEW_KEY "\n");
+  kt_test_wait_until (key_checked, dialog, 10000);
+  g_assert_cmpstr (kt_preferences_dialog_get_key_status (KT_PREFERENCES_DIALOG (dialog)), ==, "Key works: 42.5 credits left");
+  screenshot ("preferences.png");
+
+  stored = kt_secret_lookup_sync (NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (stored, ==, NEW_KEY);
+  last = g_ptr_array_index (requests, requests->len - 1);
+  g_assert_cmpstr (last->authorization, ==, "Bearer " NEW_KEY);
+  adw_dialog_force_close (dialog);
+}
+
+static void
+test_window_finalized (void)
+{
+  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
+  gtk_window_destroy (GTK_WINDOW (window));
+  kt_test_spin (300);
+  g_assert_null (window);
+}
+
+/* ---- set-up --------------------------------------------------------------------------- */
+
+static void
+write_wav (const char *path)
+{
+  const guint32 rate = 8000, n = 8000;   /* one second of a quiet tone */
+  GByteArray *wav = g_byte_array_new ();
+  guint32 u32;
+  guint16 u16;
+
+#define PUT32(v) (u32 = GUINT32_TO_LE (v), g_byte_array_append (wav, (guint8 *) &u32, 4))
+#define PUT16(v) (u16 = GUINT16_TO_LE (v), g_byte_array_append (wav, (guint8 *) &u16, 2))
+  g_byte_array_append (wav, (guint8 *) "RIFF", 4); PUT32 (36 + n * 2);
+  g_byte_array_append (wav, (guint8 *) "WAVEfmt ", 8); PUT32 (16); PUT16 (1); PUT16 (1);
+  PUT32 (rate); PUT32 (rate * 2); PUT16 (2); PUT16 (16);
+  g_byte_array_append (wav, (guint8 *) "data", 4); PUT32 (n * 2);
+  for (guint i = 0; i < n; i++)
+    PUT16 ((guint16) (gint16) (2000 * ((i / 10) % 2 ? 1 : -1)));
+#undef PUT32
+#undef PUT16
+  g_assert_true (g_file_set_contents (path, (char *) wav->data, wav->len, NULL));
+  g_byte_array_unref (wav);
+}
+
+static void
+make_media (void)
+{
+  g_autofree char *png = g_build_filename (media_dir, "cat.png", NULL);
+  g_autofree char *wav = g_build_filename (media_dir, "tone.wav", NULL);
+  g_autofree char *webm = g_build_filename (media_dir, "clip.webm", NULL);
+  g_autofree char *location = g_strdup_printf ("location=%s", webm);
+  g_autoptr(GBytes) pixels = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autoptr(GError) error = NULL;
+  guint8 *data = g_malloc (320 * 200 * 4);
+  int status;
+
+  for (int i = 0; i < 320 * 200; i++)
+    {
+      data[i * 4] = (guint8) (i % 320 * 255 / 320);
+      data[i * 4 + 1] = (guint8) (i / 320 * 255 / 200);
+      data[i * 4 + 2] = 160;
+      data[i * 4 + 3] = 255;
+    }
+  pixels = g_bytes_new_take (data, 320 * 200 * 4);
+  texture = gdk_memory_texture_new (320, 200, GDK_MEMORY_R8G8B8A8, pixels, 320 * 4);
+  g_assert_true (gdk_texture_save_to_png (texture, png));
+  write_wav (wav);
+
+  /* A second of WebM video, made with GStreamer's test source. */
+  g_spawn_sync (NULL, (char *[]) { "gst-launch-1.0", "-q", "videotestsrc", "num-buffers=15", "!",
+                                   "video/x-raw,width=160,height=120,framerate=15/1", "!", "vp8enc", "!",
+                                   "webmmux", "!", "filesink", location, NULL },
+                NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                NULL, NULL, NULL, NULL, &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+}
+
+static void
+fill_ledger (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KtLedger) ledger = kt_ledger_open (NULL, &error);
+  g_autoptr(KtTaskList) tasks = kt_task_list_new ();
+  const char *ids[] = { DONE_ID, FAILED_ID, NULL };
+  const char *done = "{\"code\":200,\"msg\":\"success\",\"data\":{\"taskId\":\"" DONE_ID "\",\"model\":\"flux/kontext\","
+                     "\"state\":\"success\",\"param\":\"{\\\"input\\\":{\\\"prompt\\\":\\\"a cat\\\"}}\",\"createTime\":1764400000000}}";
+  const char *failed = "{\"code\":200,\"msg\":\"success\",\"data\":{\"taskId\":\"" FAILED_ID "\",\"model\":\"grok-imagine/text-to-image\","
+                       "\"state\":\"fail\",\"failCode\":500,\"failMsg\":\"Internal error, please try again later.\","
+                       "\"createTime\":1764400000000}}";
+  g_autoptr(KtRecord) r1 = kt_record_parse (done, strlen (done), 200, &error);
+  g_autoptr(KtRecord) r2 = kt_record_parse (failed, strlen (failed), 200, &error);
+
+  g_assert_no_error (error);
+  kt_ledger_add (ledger, tasks, ids, NULL, &error);
+  kt_task_list_apply_record (tasks, r1, 1764400005000);
+  kt_task_list_apply_record (tasks, r2, 1764400005000);
+  kt_ledger_flush (ledger, &error);
+  g_assert_no_error (error);
+}
+
+static void
+store_key (void)
+{
+  g_autoptr(GError) error = NULL;
+  KtTestAsync wait = { 0 };
+  g_autoptr(GAsyncResult) result = NULL;
+
+  kt_secret_store_async (KEY, NULL, kt_test_async_cb, &wait);
+  result = kt_test_async_wait (&wait, 10000);
+  g_assert_true (kt_secret_store_finish (result, &error));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autofree char *script = NULL;
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  session = kt_test_session_start ();
+  media_dir = kt_test_make_temp_dir ();
+  make_media ();
+
+  server = kt_test_server_new (FALSE);
+  script = g_strdup_printf (
+    "{\"apiKey\":\"" KEY "\",\"credits\":60.62,"
+    "\"tasks\":{"
+    "\"" IMAGE_ID "\":[{\"state\":\"waiting\"},{\"state\":\"generating\",\"progress\":50},{\"state\":\"generating\",\"progress\":50},"
+    "  {\"state\":\"success\",\"model\":\"bytedance/seedream-v4-text-to-image\",\"resultUrls\":[\"$BASE/media/cat.png\"]}],"
+    "\"" MEDIA_ID "\":[{\"state\":\"generating\",\"model\":\"wan/2-5-image-to-video\"},"
+    "  {\"state\":\"success\",\"model\":\"wan/2-5-image-to-video\",\"resultUrls\":[\"$BASE/media/clip.webm\",\"$BASE/media/tone.wav\"]}],"
+    "\"" SLOW_ID "\":[{\"state\":\"waiting\",\"model\":\"veo3\"}]"
+    "},"
+    "\"media\":{\"cat.png\":{\"file\":\"%s/cat.png\"},\"clip.webm\":{\"file\":\"%s/clip.webm\"},\"tone.wav\":{\"file\":\"%s/tone.wav\"}}}",
+    media_dir, media_dir, media_dir);
+  kt_test_server_script (server, script);
+
+  g_setenv ("KIE_API_BASE_URL", kt_fake_server_get_url (server), TRUE);
+  g_unsetenv ("KIE_API_KEY");
+  g_setenv ("KT_TIME_SCALE", "0.02", TRUE);
+  store_key ();
+  fill_ledger ();
+
+  adw_init ();
+  app = kt_application_new ();
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE | G_APPLICATION_HANDLES_COMMAND_LINE);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  g_application_activate (G_APPLICATION (app));
+  window = KT_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  g_assert_nonnull (window);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1000, 700);
+  kt_test_spin (500);
+
+  g_test_add_func ("/window/starts-with-ledger-tasks", test_starts_with_ledger_tasks);
+  g_test_add_func ("/window/paste-adds-tasks", test_paste_adds_tasks);
+  g_test_add_func ("/window/rows-follow-the-server", test_rows_follow_the_server);
+  g_test_add_func ("/window/failure-page", test_failure_page);
+  g_test_add_func ("/window/previews", test_previews);
+  g_test_add_func ("/window/drag-hands-over-the-file", test_drag_hands_over_the_file);
+  g_test_add_func ("/window/key-in-secret-service", test_key_in_secret_service);
+  g_test_add_func ("/window/finalized", test_window_finalized);
+  status = g_test_run ();
+
+  g_application_quit (G_APPLICATION (app));
+  g_clear_object (&app);
+  g_clear_object (&server);
+  kt_test_remove_tree (media_dir);
+  kt_test_session_stop (session);
+  return status;
+}
