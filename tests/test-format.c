@@ -23,6 +23,10 @@ test_relative_time (void)
       g_assert_cmpstr (text, ==, cases[i].text);
     }
   {
+    g_autofree char *last_year = kt_format_relative_time (now - 400 * 24 * (gint64) HOUR_MS, now);
+    g_assert_true (g_str_has_suffix (last_year, "2025"));
+  }
+  {
     g_autofree char *empty = kt_format_relative_time (-1, now);
     g_assert_cmpstr (empty, ==, "");
   }

@@ -35,6 +35,12 @@ kt_format_relative_time (gint64 then_ms,
   then = g_date_time_new_from_unix_local (then_ms / 1000);
   if (seconds < 48 * 60 * 60)
     return g_strdup (_("yesterday"));
+  {
+    g_autoptr(GDateTime) now = g_date_time_new_from_unix_local (now_ms / 1000);
+    if (g_date_time_get_year (now) != g_date_time_get_year (then))
+      /* TRANSLATORS: a short date in another year, see strftime(3) */
+      return g_date_time_format (then, _("%e %b %Y"));
+  }
   /* TRANSLATORS: a short date, see strftime(3) */
   return g_date_time_format (then, _("%e %b"));
 }

@@ -30,6 +30,9 @@ struct _KtApplication
   GCancellable   *cancellable;
   GHashTable     *keep_errors;   /* url -> why it could not be kept */
   GHashTable     *keeping;       /* url set: downloads under way */
+  GPtrArray      *ended;         /* tasks that ended while no window had the focus */
+  guint           notify_id;
+  gboolean        held;          /* polling on in the background with no window */
   char           *setup_error;
 };
 
@@ -188,15 +191,113 @@ kt_application_keep_results (KtApplication *self,
   keep_urls (self, task, record->last_frame_urls);
 }
 
+static gboolean
+has_focus (KtApplication *self)
+{
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l; l = l->next)
+    if (gtk_window_is_active (l->data))
+      return TRUE;
+  return FALSE;
+}
+
+/* One notification for everything that ended in the last moment: a task, or a summary. */
+static gboolean
+notify_cb (gpointer data)
+{
+  KtApplication *self = data;
+  g_autoptr(GNotification) notification = NULL;
+  guint succeeded = 0, failed = 0;
+
+  self->notify_id = 0;
+  for (guint i = 0; i < self->ended->len; i++)
+    {
+      if (kt_task_get_state (g_ptr_array_index (self->ended, i)) == KT_TASK_STATE_SUCCESS)
+        succeeded++;
+      else
+        failed++;
+    }
+
+  if (self->ended->len == 1)
+    {
+      KtTask *task = g_ptr_array_index (self->ended, 0);
+      gboolean ok = kt_task_get_state (task) == KT_TASK_STATE_SUCCESS;
+      const char *model = kt_task_get_model (task) ? kt_task_get_model (task) : kt_task_get_id (task);
+      g_autofree char *body = ok ? g_strdup (model)
+                                 : g_strdup_printf ("%s: %s", model, kt_task_get_fail_msg (task) ? kt_task_get_fail_msg (task) : "");
+
+      notification = g_notification_new (ok ? _("Task succeeded") : _("Task failed"));
+      g_notification_set_body (notification, body);
+      g_notification_set_default_action_and_target (notification, "app.show-task", "s", kt_task_get_id (task));
+      g_notification_add_button_with_target (notification, _("Show Task"), "app.show-task", "s", kt_task_get_id (task));
+      if (ok)
+        g_notification_add_button_with_target (notification, _("Save Result…"), "app.save-result", "s", kt_task_get_id (task));
+    }
+  else if (self->ended->len > 1)
+    {
+      g_autofree char *title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u task ended", "%u tasks ended",
+                                                             self->ended->len), self->ended->len);
+      g_autofree char *body = g_strdup_printf (_("%u succeeded, %u failed"), succeeded, failed);
+
+      notification = g_notification_new (title);
+      g_notification_set_body (notification, body);
+      g_notification_set_default_action (notification, "app.activate");
+    }
+  g_ptr_array_set_size (self->ended, 0);
+
+  /* Without a session bus there is nobody to tell, and GLib would complain. */
+  if (notification != NULL && g_application_get_dbus_connection (G_APPLICATION (self)) != NULL)
+    g_application_send_notification (G_APPLICATION (self), "tasks-ended", notification);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 state_changed_cb (KtApplication *self,
                   KtTask        *task,
                   KtTaskState    previous,
                   KtScheduler   *scheduler)
 {
-  if (kt_task_get_state (task) == KT_TASK_STATE_SUCCESS &&
-      g_settings_get_boolean (self->settings, "auto-download"))
+  KtTaskState state = kt_task_get_state (task);
+
+  if (state == KT_TASK_STATE_SUCCESS && g_settings_get_boolean (self->settings, "auto-download"))
     kt_application_keep_results (self, task);
+
+  if ((state == KT_TASK_STATE_SUCCESS || state == KT_TASK_STATE_FAIL) &&
+      g_settings_get_boolean (self->settings, "notifications") && !has_focus (self))
+    {
+      g_ptr_array_add (self->ended, g_object_ref (task));
+      if (self->notify_id == 0)
+        self->notify_id = g_timeout_add (1500, notify_cb, self);
+    }
+}
+
+static void
+scheduler_status_cb (KtApplication *self,
+                     GParamSpec    *pspec,
+                     KtScheduler   *scheduler)
+{
+  /* Polling in the background ends with the last unfinished task. */
+  if (self->held && kt_scheduler_get_status (scheduler) == KT_SCHEDULER_IDLE)
+    {
+      self->held = FALSE;
+      g_application_release (G_APPLICATION (self));
+    }
+}
+
+/*
+ * Called when the last window closes: with "run-in-background" on and tasks still running,
+ * the application stays and keeps polling (and notifying) until they end.
+ */
+gboolean
+kt_application_keep_running (KtApplication *self)
+{
+  g_return_val_if_fail (KT_IS_APPLICATION (self), FALSE);
+
+  if (self->held || !g_settings_get_boolean (self->settings, "run-in-background") ||
+      kt_scheduler_get_n_active (self->scheduler) == 0)
+    return self->held;
+  self->held = TRUE;
+  g_application_hold (G_APPLICATION (self));
+  return TRUE;
 }
 
 static void
@@ -250,6 +351,8 @@ setup_core (KtApplication *self)
   g_signal_connect_object (self->scheduler, "state-changed", G_CALLBACK (state_changed_cb), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (self->settings, "changed::rate-limit", G_CALLBACK (rate_limit_changed_cb),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->scheduler, "notify::status", G_CALLBACK (scheduler_status_cb),
                            self, G_CONNECT_SWAPPED);
 
   if (env_key == NULL || *env_key == '\0')
@@ -308,8 +411,30 @@ show_task_action (GSimpleAction *action,
   gtk_window_present (GTK_WINDOW (window));
 }
 
+static void
+save_result_action (GSimpleAction *action,
+                    GVariant      *param,
+                    gpointer       user_data)
+{
+  KtWindow *window = ensure_window (KT_APPLICATION (user_data));
+
+  kt_window_select_task (window, g_variant_get_string (param, NULL));
+  gtk_window_present (GTK_WINDOW (window));
+  kt_window_save_selected_result (window);
+}
+
+static void
+activate_action (GSimpleAction *action,
+                 GVariant      *param,
+                 gpointer       user_data)
+{
+  g_application_activate (G_APPLICATION (user_data));
+}
+
 static const GActionEntry app_actions[] = {
+  { "activate", activate_action },
   { "show-task", show_task_action, "s" },
+  { "save-result", save_result_action, "s" },
   { "quit", quit_action },
   { "preferences", preferences_action },
   { "about", about_action },
@@ -330,8 +455,7 @@ kt_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.add", (const char *[]) { "<Control>n", NULL });
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.refresh", (const char *[]) { "<Control>r", "F5", NULL });
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.search", (const char *[]) { "<Control>f", NULL });
-  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.close", (const char *[]) { "<Control>w", NULL });
-  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.copy-id", (const char *[]) { "<Control><Shift>c", NULL });
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "window.close", (const char *[]) { "<Control>w", NULL });
 
   setup_core (self);
 }
@@ -342,6 +466,7 @@ kt_application_shutdown (GApplication *app)
   KtApplication *self = KT_APPLICATION (app);
 
   g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->notify_id, g_source_remove);
   if (self->ledger != NULL)
     kt_ledger_flush (self->ledger, NULL);
   g_clear_object (&self->scheduler);
@@ -372,6 +497,7 @@ kt_application_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->keep_errors, g_hash_table_unref);
   g_clear_pointer (&self->keeping, g_hash_table_unref);
+  g_clear_pointer (&self->ended, g_ptr_array_unref);
   g_free (self->setup_error);
 
   G_OBJECT_CLASS (kt_application_parent_class)->finalize (object);
@@ -397,6 +523,7 @@ kt_application_init (KtApplication *self)
   self->cancellable = g_cancellable_new ();
   self->keep_errors = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->keeping = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->ended = g_ptr_array_new_with_free_func (g_object_unref);
 }
 
 KtApplication *

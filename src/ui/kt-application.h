@@ -48,6 +48,7 @@ const char    *kt_application_get_result_error (KtApplication *self,
                                               gboolean       *expired);
 gboolean       kt_application_is_keeping     (KtApplication  *self,
                                               const char     *url);
+gboolean       kt_application_keep_running   (KtApplication  *self);
 void           kt_application_refresh_result (KtApplication  *self,
                                               KtTask         *task,
                                               const char     *url);

@@ -278,7 +278,7 @@ save_done_cb (GObject      *source,
               GAsyncResult *result,
               gpointer      user_data)
 {
-  g_autoptr(GtkWidget) button = user_data;
+  g_autoptr(GtkWidget) widget = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(GFile) target = gtk_file_dialog_save_finish (GTK_FILE_DIALOG (source), result, &error);
   g_autoptr(GFile) file = NULL;
@@ -287,27 +287,35 @@ save_done_cb (GObject      *source,
 
   if (target == NULL)
     return;
-  file = g_file_new_for_path (g_object_get_data (G_OBJECT (button), "path"));
+  file = g_file_new_for_path (g_object_get_data (G_OBJECT (source), "path"));
   /* The dialog has asked before replacing an existing file. */
   if (g_file_copy (file, target, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, &error))
     message = g_strdup_printf (_("Saved as %s"), g_file_peek_path (target));
   else
     message = g_strdup_printf (_("Could not save: %s"), error->message);
-  if ((overlay = gtk_widget_get_ancestor (button, ADW_TYPE_TOAST_OVERLAY)) != NULL)
+  if ((overlay = gtk_widget_get_ancestor (widget, ADW_TYPE_TOAST_OVERLAY)) != NULL)
     adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (message));
+}
+
+static void
+save_file_as (GtkWidget  *widget,
+              const char *path)
+{
+  GtkFileDialog *dialog = gtk_file_dialog_new ();
+  g_autofree char *name = g_path_get_basename (path);
+
+  gtk_file_dialog_set_initial_name (dialog, name);
+  g_object_set_data_full (G_OBJECT (dialog), "path", g_strdup (path), g_free);
+  gtk_file_dialog_save (dialog, GTK_WINDOW (gtk_widget_get_root (widget)), NULL,
+                        save_done_cb, g_object_ref (widget));
+  g_object_unref (dialog);
 }
 
 static void
 save_as_cb (GtkButton *button,
             gpointer   user_data)
 {
-  const char *path = g_object_get_data (G_OBJECT (button), "path");
-  g_autoptr(GtkFileDialog) dialog = gtk_file_dialog_new ();
-  g_autofree char *name = g_path_get_basename (path);
-
-  gtk_file_dialog_set_initial_name (dialog, name);
-  gtk_file_dialog_save (dialog, GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (button))), NULL,
-                        save_done_cb, g_object_ref (button));
+  save_file_as (GTK_WIDGET (button), g_object_get_data (G_OBJECT (button), "path"));
 }
 
 static void
@@ -777,4 +785,19 @@ kt_task_page_get_drag_content (KtTaskPage *self,
   source = g_ptr_array_index (self->drag_sources, index);
   return content_for (g_object_get_data (G_OBJECT (source), "path"),
                       g_object_get_data (G_OBJECT (source), "url"));
+}
+
+/* Save As… for the first kept result, as the notification's button asks. */
+void
+kt_task_page_save_first_result (KtTaskPage *self)
+{
+  g_return_if_fail (KT_IS_TASK_PAGE (self));
+
+  if (self->rebuild_idle != 0)
+    {
+      g_clear_handle_id (&self->rebuild_idle, g_source_remove);
+      rebuild (self);
+    }
+  if (self->drag_sources->len > 0)
+    save_file_as (GTK_WIDGET (self), g_object_get_data (g_ptr_array_index (self->drag_sources, 0), "path"));
 }

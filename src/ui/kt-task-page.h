@@ -18,5 +18,6 @@ const char *kt_task_page_get_failure_text  (KtTaskPage *self);
 GdkContentProvider *kt_task_page_get_drag_content (KtTaskPage *self,
                                                    guint       index);
 guint       kt_task_page_get_n_previews    (KtTaskPage *self);
+void        kt_task_page_save_first_result (KtTaskPage *self);
 
 G_END_DECLS

@@ -7,6 +7,7 @@
 
 #include "kt-add-dialog.h"
 #include "kt-format.h"
+#include "kt-state-badge.h"
 #include "kt-task-page.h"
 #include "kt-task-row.h"
 #include "kt-window.h"
@@ -264,6 +265,16 @@ state_changed_cb (KtWindow    *self,
                   KtTaskState  previous,
                   KtScheduler *scheduler)
 {
+  KtTaskState state = kt_task_get_state (task);
+
+  /* Said once, when it happens, for screen readers; the badge carries the same words. */
+  if (state == KT_TASK_STATE_SUCCESS || state == KT_TASK_STATE_FAIL || state == KT_TASK_STATE_NOT_FOUND)
+    {
+      const char *model = kt_task_get_model (task) ? kt_task_get_model (task) : kt_task_get_id (task);
+      g_autofree char *message = g_strdup_printf ("%s: %s", model, kt_state_label (state, FALSE));
+      gtk_accessible_announce (GTK_ACCESSIBLE (self), message, GTK_ACCESSIBLE_ANNOUNCEMENT_PRIORITY_MEDIUM);
+    }
+
   /* Only the groups care, and only when the task moves between them. */
   if (self->mode != FILTER_ALL &&
       matches_mode (self->mode, previous) != matches_mode (self->mode, kt_task_get_state (task)))
@@ -571,6 +582,22 @@ search_action (GtkWidget  *widget,
 
 /* ---- life cycle ---------------------------------------------------------------------- */
 
+static gboolean
+kt_window_close_request (GtkWindow *window)
+{
+  KtWindow *self = KT_WINDOW (window);
+
+  kt_application_keep_running (self->application);
+  return GTK_WINDOW_CLASS (kt_window_parent_class)->close_request (window);
+}
+
+/* Opens the Save dialog for the selected task's first kept result. */
+void
+kt_window_save_selected_result (KtWindow *self)
+{
+  kt_task_page_save_first_result (self->task_page);
+}
+
 static void
 kt_window_dispose (GObject *object)
 {
@@ -608,6 +635,7 @@ kt_window_class_init (KtWindowClass *klass)
 
   object_class->dispose = kt_window_dispose;
   object_class->finalize = kt_window_finalize;
+  GTK_WINDOW_CLASS (klass)->close_request = kt_window_close_request;
 
   g_type_ensure (KT_TYPE_TASK_PAGE);
   g_type_ensure (KT_TYPE_TASK_ROW);
