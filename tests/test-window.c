@@ -207,6 +207,11 @@ test_rows_follow_the_server (void)
   kt_test_spin (100);
   g_assert_cmpstr (row_badge_text (IMAGE_ID), ==, "Succeeded");
   g_assert_cmpstr (row_badge_text (SLOW_ID), ==, "Waiting");
+  {
+    /* The badge says its state to screen readers in the same words. */
+    g_autoptr(GPtrArray) badges = find_widgets (GTK_WIDGET (row_for (IMAGE_ID)), KT_TYPE_STATE_BADGE);
+    gtk_test_accessible_assert_property (g_ptr_array_index (badges, 0), GTK_ACCESSIBLE_PROPERTY_LABEL, "Succeeded");
+  }
 }
 
 static void
