@@ -25,8 +25,10 @@
 #define IMAGE_ID "b0000000000000000000000000000001"
 #define MEDIA_ID "b0000000000000000000000000000002"
 #define SLOW_ID "b0000000000000000000000000000003"
+#define NOTIFY_ID "c0000000000000000000000000000001"
 
 static KtTestSession *session;
+static GPtrArray *notifications;   /* summaries the fake notification server received */
 static KtFakeServer *server;
 static KtApplication *app;
 static KtWindow *window;
@@ -375,13 +377,125 @@ test_key_in_secret_service (void)
   adw_dialog_force_close (dialog);
 }
 
-static void
-test_window_finalized (void)
+static gboolean
+notified_about (gpointer data)
 {
+  for (guint i = 0; i < notifications->len; i++)
+    if (strstr (g_ptr_array_index (notifications, i), data) != NULL)
+      return TRUE;
+  return FALSE;
+}
+
+/*
+ * With "keep checking when closed" on, closing the window while a task runs leaves the app
+ * polling; the window itself is finalized. When the task ends, a notification says so, with
+ * actions that lead back to it.
+ */
+static void
+test_background_and_notification (void)
+{
+  GSettings *settings = kt_application_get_settings (app);
+  const char *found = NULL;
+
+  kt_test_server_script (server, "{\"tasks\":{\"" NOTIFY_ID "\":[{\"state\":\"waiting\",\"model\":\"notify/model\"},"
+                                 "{\"state\":\"generating\",\"model\":\"notify/model\"},"
+                                 "{\"state\":\"success\",\"model\":\"notify/model\",\"resultUrls\":[\"$BASE/media/cat.png\"]}]}}");
+  g_settings_set_boolean (settings, "run-in-background", TRUE);
+  kt_window_add_text (window, NOTIFY_ID);
+  wait_for_state (NOTIFY_ID, KT_TASK_STATE_WAITING);
+
   g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
-  gtk_window_destroy (GTK_WINDOW (window));
+  gtk_window_close (GTK_WINDOW (window));
   kt_test_spin (300);
   g_assert_null (window);
+  g_assert_null (gtk_application_get_active_window (GTK_APPLICATION (app)));
+
+  wait_for_state (NOTIFY_ID, KT_TASK_STATE_SUCCESS);
+  kt_test_wait_until (notified_about, (gpointer) "notify/model", 10000);
+  for (guint i = 0; i < notifications->len; i++)
+    if (strstr (g_ptr_array_index (notifications, i), "notify/model") != NULL)
+      found = g_ptr_array_index (notifications, i);
+  g_assert_true (g_str_has_prefix (found, "Task succeeded|notify/model|"));
+  g_assert_nonnull (strstr (found, "Show Task"));
+  g_assert_nonnull (strstr (found, "Save Result"));
+
+  /* The slow task still runs, so the app goes on asking about it with no window open. */
+  {
+    guint asked = kt_fake_server_count_requests (server, NULL, SLOW_ID);
+    kt_test_spin (1500);
+    g_assert_cmpuint (kt_fake_server_count_requests (server, NULL, SLOW_ID), >, asked);
+  }
+}
+
+/* ---- a notification server ------------------------------------------------------------ */
+
+static const char notifications_xml[] =
+  "<node><interface name='org.freedesktop.Notifications'>"
+  "<method name='Notify'><arg type='s' direction='in'/><arg type='u' direction='in'/>"
+  "<arg type='s' direction='in'/><arg type='s' direction='in'/><arg type='s' direction='in'/>"
+  "<arg type='as' direction='in'/><arg type='a{sv}' direction='in'/><arg type='i' direction='in'/>"
+  "<arg type='u' direction='out'/></method>"
+  "<method name='GetCapabilities'><arg type='as' direction='out'/></method>"
+  "<method name='GetServerInformation'><arg type='s' direction='out'/><arg type='s' direction='out'/>"
+  "<arg type='s' direction='out'/><arg type='s' direction='out'/></method>"
+  "<method name='CloseNotification'><arg type='u' direction='in'/></method>"
+  "</interface></node>";
+
+static void
+notifications_method_cb (GDBusConnection       *connection,
+                         const char            *sender,
+                         const char            *path,
+                         const char            *interface,
+                         const char            *method,
+                         GVariant              *parameters,
+                         GDBusMethodInvocation *invocation,
+                         gpointer               user_data)
+{
+  if (g_str_equal (method, "Notify"))
+    {
+      const char *summary, *body;
+      g_autofree const char **actions = NULL;
+      g_autofree char *joined = NULL;
+
+      g_variant_get (parameters, "(&su&s&s&s^a&s@a{sv}i)", NULL, NULL, NULL, &summary, &body, &actions, NULL, NULL);
+      joined = g_strjoinv (",", (char **) actions);
+      g_ptr_array_add (notifications, g_strdup_printf ("%s|%s|%s", summary, body, joined));
+      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(u)", notifications->len));
+    }
+  else if (g_str_equal (method, "GetCapabilities"))
+    {
+      const char *caps[] = { "actions", "body", NULL };
+      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(^as)", caps));
+    }
+  else if (g_str_equal (method, "GetServerInformation"))
+    g_dbus_method_invocation_return_value (invocation, g_variant_new ("(ssss)", "test", "kie", "1", "1.2"));
+  else
+    g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+/* Plays the desktop's notification server on the test's own session bus. */
+static GDBusConnection *
+start_notification_server (void)
+{
+  static const GDBusInterfaceVTable vtable = { notifications_method_cb };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDBusNodeInfo) info = g_dbus_node_info_new_for_xml (notifications_xml, &error);
+  g_autoptr(GVariant) reply = NULL;
+  GDBusConnection *bus;
+
+  g_assert_no_error (error);
+  bus = g_dbus_connection_new_for_address_sync (g_getenv ("DBUS_SESSION_BUS_ADDRESS"),
+                                                G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_dbus_connection_register_object (bus, "/org/freedesktop/Notifications", info->interfaces[0],
+                                     &vtable, NULL, NULL, &error);
+  g_assert_no_error (error);
+  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                                       "RequestName", g_variant_new ("(su)", "org.freedesktop.Notifications", 4),
+                                       G_VARIANT_TYPE ("(u)"), 0, -1, NULL, &error);
+  g_assert_no_error (error);
+  return bus;
 }
 
 /* ---- set-up --------------------------------------------------------------------------- */
@@ -486,8 +600,12 @@ main (int   argc,
   g_autoptr(GError) error = NULL;
   int status;
 
+  g_autoptr(GDBusConnection) notification_bus = NULL;
+
   g_test_init (&argc, &argv, NULL);
   session = kt_test_session_start ();
+  notifications = g_ptr_array_new_with_free_func (g_free);
+  notification_bus = start_notification_server ();
   media_dir = kt_test_make_temp_dir ();
   make_media ();
 
@@ -529,12 +647,14 @@ main (int   argc,
   g_test_add_func ("/window/previews", test_previews);
   g_test_add_func ("/window/drag-hands-over-the-file", test_drag_hands_over_the_file);
   g_test_add_func ("/window/key-in-secret-service", test_key_in_secret_service);
-  g_test_add_func ("/window/finalized", test_window_finalized);
+  g_test_add_func ("/window/background-and-notification", test_background_and_notification);
   status = g_test_run ();
 
   g_application_quit (G_APPLICATION (app));
   g_clear_object (&app);
   g_clear_object (&server);
+  g_clear_object (&notification_bus);
+  g_ptr_array_unref (notifications);
   kt_test_remove_tree (media_dir);
   kt_test_session_stop (session);
   return status;
