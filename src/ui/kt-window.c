@@ -190,7 +190,7 @@ update_counts_cb (gpointer data)
 
   set_toggle_label (self->filter_all, _("All"), n);
   set_toggle_label (self->filter_active, _("Active"), active);
-  set_toggle_label (self->filter_succeeded, _("Done"), succeeded);
+  set_toggle_label (self->filter_succeeded, _("Succeeded"), succeeded);
   set_toggle_label (self->filter_failed, _("Failed"), failed);
 
   if (n == 0)
