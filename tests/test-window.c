@@ -26,6 +26,7 @@
 #define MEDIA_ID "b0000000000000000000000000000002"
 #define SLOW_ID "b0000000000000000000000000000003"
 #define NOTIFY_ID "c0000000000000000000000000000001"
+#define CORRUPT_ID "b0000000000000000000000000000004"
 
 static KtTestSession *session;
 static GPtrArray *notifications;   /* summaries the fake notification server received */
@@ -173,7 +174,7 @@ static void
 test_paste_adds_tasks (void)
 {
   GdkClipboard *clipboard = gtk_widget_get_clipboard (GTK_WIDGET (window));
-  CountWait wait = { 5 };
+  CountWait wait = { 6 };
   GListModel *tasks = G_LIST_MODEL (kt_application_get_tasks (app));
   g_autoptr(KtTask) third = NULL;
 
@@ -181,11 +182,11 @@ test_paste_adds_tasks (void)
                           "2026-11-29 INFO created " IMAGE_ID "\n"
                           "{\"code\":200,\"data\":{\"taskId\":\"" MEDIA_ID "\"}}\n"
                           "again " IMAGE_ID " and an old one " DONE_ID "\n"
-                          "https://kie.ai/logs?taskId=" SLOW_ID "\nhello world");
+                          "https://kie.ai/logs?taskId=" SLOW_ID "\nhello world\n" CORRUPT_ID);
   gtk_widget_activate_action (GTK_WIDGET (window), "win.paste", NULL);
   kt_test_wait_until (has_n_tasks, &wait, 5000);
   kt_test_spin (300);
-  g_assert_cmpuint (g_list_model_get_n_items (tasks), ==, 5);
+  g_assert_cmpuint (g_list_model_get_n_items (tasks), ==, 6);
   third = g_list_model_get_item (tasks, 2);
   g_assert_cmpstr (kt_task_get_id (third), ==, IMAGE_ID);   /* in the order pasted */
   g_assert_nonnull (task (MEDIA_ID));
@@ -194,7 +195,7 @@ test_paste_adds_tasks (void)
   /* Pasting the same again adds nothing. */
   gtk_widget_activate_action (GTK_WIDGET (window), "win.paste", NULL);
   kt_test_spin (500);
-  g_assert_cmpuint (g_list_model_get_n_items (tasks), ==, 5);
+  g_assert_cmpuint (g_list_model_get_n_items (tasks), ==, 6);
 }
 
 static void
@@ -340,6 +341,102 @@ test_drag_hands_over_the_file (void)
                    g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (out)));
   g_assert_true (g_str_has_prefix (uri, "file://"));
   g_assert_nonnull (strstr (uri, IMAGE_ID));
+}
+
+static gboolean
+broken_file_reported (gpointer data)
+{
+  g_autoptr(GPtrArray) labels = find_widgets (GTK_WIDGET (page ()), GTK_TYPE_LABEL);
+
+  for (guint i = 0; i < labels->len; i++)
+    if (strstr (gtk_label_get_label (g_ptr_array_index (labels, i)), "This file cannot be shown") != NULL)
+      return TRUE;
+  return FALSE;
+}
+
+/* A result file that is not what it claims shows an error in place of the preview. */
+static void
+test_corrupt_result (void)
+{
+  wait_for_state (CORRUPT_ID, KT_TASK_STATE_SUCCESS);
+  kt_window_select_task (window, CORRUPT_ID);
+  kt_test_wait_until (broken_file_reported, NULL, 10000);
+  screenshot ("corrupt-result.png");
+}
+
+/* Several tasks go at once; Undo brings them back; without Undo they leave the ledger too. */
+static void
+test_remove_and_undo (void)
+{
+  GtkSelectionModel *selection = GTK_SELECTION_MODEL (gtk_list_view_get_model (
+    GTK_LIST_VIEW (g_ptr_array_index (find_widgets (GTK_WIDGET (window), GTK_TYPE_LIST_VIEW), 0))));
+  GListModel *visible = kt_window_get_visible_tasks (window);
+  guint before = g_list_model_get_n_items (G_LIST_MODEL (kt_application_get_tasks (app)));
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < g_list_model_get_n_items (visible); i++)
+    {
+      g_autoptr(KtTask) item = g_list_model_get_item (visible, i);
+      if (g_str_equal (kt_task_get_id (item), DONE_ID) || g_str_equal (kt_task_get_id (item), CORRUPT_ID))
+        gtk_selection_model_select_item (selection, i, FALSE);
+    }
+  kt_test_spin (100);
+  screenshot ("two-selected.png");
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.remove", NULL);
+  g_assert_null (task (DONE_ID));
+  g_assert_null (task (CORRUPT_ID));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (kt_application_get_tasks (app))), ==, before - 2);
+
+  g_signal_emit_by_name (kt_window_get_removal_toast (window), "button-clicked");
+  g_assert_nonnull (task (DONE_ID));
+  g_assert_nonnull (task (CORRUPT_ID));
+
+  /* Again, and this time the toast goes without Undo. */
+  gtk_selection_model_unselect_all (selection);
+  kt_window_select_task (window, CORRUPT_ID);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.remove", NULL);
+  adw_toast_dismiss (kt_window_get_removal_toast (window));
+  kt_test_spin (100);
+  {
+    g_autoptr(KtLedger) ledger = kt_ledger_open (NULL, &error);
+    g_autoptr(KtTaskList) reloaded = kt_task_list_new ();
+
+    g_assert_no_error (error);
+    kt_ledger_load (ledger, reloaded, &error);
+    g_assert_null (kt_task_list_lookup (reloaded, CORRUPT_ID));
+    g_assert_nonnull (kt_task_list_lookup (reloaded, DONE_ID));
+  }
+}
+
+static gboolean
+banner_shown (gpointer data)
+{
+  g_autoptr(GPtrArray) banners = find_widgets (GTK_WIDGET (window), ADW_TYPE_BANNER);
+  return banners->len == 1 && adw_banner_get_revealed (g_ptr_array_index (banners, 0));
+}
+
+/* A rejected key stops all polling, says so in a banner that leads to Preferences, and a new
+ * key lifts it. */
+static void
+test_rejected_key_banner (void)
+{
+  g_autoptr(GPtrArray) banners = NULL;
+  AdwBanner *banner;
+
+  kt_application_set_api_key (app, "revoked-key");
+  kt_scheduler_refresh (kt_application_get_scheduler (app), SLOW_ID);
+  kt_test_wait_until (banner_shown, NULL, 10000);
+  banners = find_widgets (GTK_WIDGET (window), ADW_TYPE_BANNER);
+  banner = g_ptr_array_index (banners, 0);
+  g_assert_nonnull (strstr (adw_banner_get_title (banner), "rejected"));
+  g_assert_cmpstr (adw_banner_get_button_label (banner), ==, "Open Preferences");
+  g_assert_cmpint (kt_scheduler_get_status (kt_application_get_scheduler (app)), ==, KT_SCHEDULER_AUTH_REJECTED);
+  screenshot ("key-rejected.png");
+
+  kt_application_set_api_key (app, KEY);
+  kt_test_spin (300);
+  g_assert_false (adw_banner_get_revealed (banner));
 }
 
 static gboolean
@@ -617,9 +714,11 @@ main (int   argc,
     "  {\"state\":\"success\",\"model\":\"bytedance/seedream-v4-text-to-image\",\"resultUrls\":[\"$BASE/media/cat.png\"]}],"
     "\"" MEDIA_ID "\":[{\"state\":\"generating\",\"model\":\"wan/2-5-image-to-video\"},"
     "  {\"state\":\"success\",\"model\":\"wan/2-5-image-to-video\",\"resultUrls\":[\"$BASE/media/clip.webm\",\"$BASE/media/tone.wav\"]}],"
-    "\"" SLOW_ID "\":[{\"state\":\"waiting\",\"model\":\"veo3\"}]"
+    "\"" SLOW_ID "\":[{\"state\":\"waiting\",\"model\":\"veo3\"}],"
+    "\"" CORRUPT_ID "\":[{\"state\":\"success\",\"model\":\"flux/kontext\",\"resultUrls\":[\"$BASE/media/broken.png\"]}]"
     "},"
-    "\"media\":{\"cat.png\":{\"file\":\"%s/cat.png\"},\"clip.webm\":{\"file\":\"%s/clip.webm\"},\"tone.wav\":{\"file\":\"%s/tone.wav\"}}}",
+    "\"media\":{\"cat.png\":{\"file\":\"%s/cat.png\"},\"clip.webm\":{\"file\":\"%s/clip.webm\"},\"tone.wav\":{\"file\":\"%s/tone.wav\"},"
+    "\"broken.png\":{\"text\":\"\\u0089PNG this is not an image\"}}}",
     media_dir, media_dir, media_dir);
   kt_test_server_script (server, script);
 
@@ -646,6 +745,9 @@ main (int   argc,
   g_test_add_func ("/window/failure-page", test_failure_page);
   g_test_add_func ("/window/previews", test_previews);
   g_test_add_func ("/window/drag-hands-over-the-file", test_drag_hands_over_the_file);
+  g_test_add_func ("/window/corrupt-result", test_corrupt_result);
+  g_test_add_func ("/window/remove-and-undo", test_remove_and_undo);
+  g_test_add_func ("/window/rejected-key-banner", test_rejected_key_banner);
   g_test_add_func ("/window/key-in-secret-service", test_key_in_secret_service);
   g_test_add_func ("/window/background-and-notification", test_background_and_notification);
   status = g_test_run ();

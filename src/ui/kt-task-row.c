@@ -170,7 +170,8 @@ update_all (KtTaskRow *self)
   model = kt_task_get_model (self->task);
   gtk_label_set_label (self->title, model ? model : _("Unknown model"));
   first_line = kt_format_first_line (kt_task_get_prompt (self->task));
-  gtk_label_set_label (self->prompt, first_line && *first_line ? first_line : kt_task_get_id (self->task));
+  gtk_label_set_label (self->prompt, first_line ? first_line : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->prompt), first_line != NULL && *first_line != '\0');
   kt_state_badge_show_task (self->badge, self->task);
   update_caption (self);
   update_thumbnail (self);

@@ -32,7 +32,7 @@ struct _KtWindow
   KtApplication        *application;
   GtkFilterListModel   *filtered;
   GtkSortListModel     *sorted;
-  GtkSingleSelection   *selection;
+  GtkMultiSelection    *selection;
   GtkCustomFilter      *filter;
   Filter                mode;
   char                 *search;
@@ -56,6 +56,7 @@ struct _KtWindow
   AdwToggle            *filter_succeeded;
   AdwToggle            *filter_failed;
   AdwStatusPage        *no_results_page;
+  AdwStatusPage        *multi_page;
   KtTaskPage           *task_page;
 };
 
@@ -328,15 +329,40 @@ filter_changed_cb (KtWindow *self)
 
 /* ---- selection and the page ---------------------------------------------------------- */
 
+/* The tasks selected in the list, in list order. */
+static GPtrArray *
+selected_tasks (KtWindow *self)
+{
+  g_autoptr(GtkBitset) bits = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->selection));
+  GPtrArray *tasks = g_ptr_array_new_with_free_func (g_object_unref);
+  GtkBitsetIter iter;
+  guint position;
+
+  for (gboolean more = gtk_bitset_iter_init_first (&iter, bits, &position); more;
+       more = gtk_bitset_iter_next (&iter, &position))
+    g_ptr_array_add (tasks, g_list_model_get_item (G_LIST_MODEL (self->sorted), position));
+  return tasks;
+}
+
 static void
 selection_changed_cb (KtWindow *self)
 {
-  KtTask *task = gtk_single_selection_get_selected_item (self->selection);
+  g_autoptr(GPtrArray) tasks = selected_tasks (self);
+  KtTask *task = tasks->len == 1 ? g_ptr_array_index (tasks, 0) : NULL;
 
   kt_task_page_set_task (self->task_page, task);
-  gtk_stack_set_visible_child_name (self->content_stack, task ? "task" : "none");
+  if (tasks->len > 1)
+    {
+      g_autofree char *title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u Task Selected",
+                                                             "%u Tasks Selected", tasks->len), tasks->len);
+      adw_status_page_set_title (self->multi_page, title);
+      gtk_stack_set_visible_child_name (self->content_stack, "multi");
+    }
+  else
+    gtk_stack_set_visible_child_name (self->content_stack, task ? "task" : "none");
   adw_navigation_page_set_title (self->content_page,
                                  task && kt_task_get_model (task) ? kt_task_get_model (task) : _("Task"));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.remove", tasks->len > 0);
 }
 
 static void
@@ -344,7 +370,7 @@ activate_cb (KtWindow    *self,
              guint        position,
              GtkListView *view)
 {
-  gtk_single_selection_set_selected (self->selection, position);
+  gtk_selection_model_select_item (GTK_SELECTION_MODEL (self->selection), position, TRUE);
   adw_navigation_split_view_set_show_content (self->split_view, TRUE);
 }
 
@@ -360,7 +386,7 @@ kt_window_select_task (KtWindow   *self,
 
       if (g_str_equal (kt_task_get_id (task), task_id))
         {
-          gtk_single_selection_set_selected (self->selection, i);
+          gtk_selection_model_select_item (GTK_SELECTION_MODEL (self->selection), i, TRUE);
           adw_navigation_split_view_set_show_content (self->split_view, TRUE);
           return;
         }
@@ -482,35 +508,49 @@ undo_remove_cb (KtWindow *self,
   self->removal_toast = NULL;
 }
 
-/* Removes the selected task; it leaves the ledger only when the toast goes without Undo. */
+/* Removes the selected tasks; they leave the ledger only when the toast goes without Undo. */
 static void
 remove_action (GtkWidget  *widget,
                const char *action,
                GVariant   *param)
 {
   KtWindow *self = KT_WINDOW (widget);
-  KtTask *task = gtk_single_selection_get_selected_item (self->selection);
+  g_autoptr(GPtrArray) tasks = selected_tasks (self);
+  KtTaskList *list = kt_application_get_tasks (self->application);
   g_autofree char *title = NULL;
   AdwToast *toast;
 
-  if (task == NULL)
+  if (tasks->len == 0)
     return;
 
   if (self->removal_toast != NULL)
     adw_toast_dismiss (self->removal_toast);
   commit_removal (self);
 
-  self->pending_removal = g_ptr_array_new_with_free_func (g_object_unref);
-  g_ptr_array_add (self->pending_removal, g_object_ref (task));
-  kt_task_list_remove (kt_application_get_tasks (self->application), kt_task_get_id (task));
+  self->pending_removal = g_ptr_array_ref (tasks);
+  for (guint i = 0; i < tasks->len; i++)
+    kt_task_list_remove (list, kt_task_get_id (g_ptr_array_index (tasks, i)));
 
-  title = g_strdup_printf (_("Removed %s"), kt_task_get_model (task) ? kt_task_get_model (task) : kt_task_get_id (task));
+  if (tasks->len == 1)
+    {
+      KtTask *task = g_ptr_array_index (tasks, 0);
+      title = g_strdup_printf (_("Removed %s"), kt_task_get_model (task) ? kt_task_get_model (task) : kt_task_get_id (task));
+    }
+  else
+    title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Removed %u task", "Removed %u tasks", tasks->len), tasks->len);
   toast = adw_toast_new (title);
   adw_toast_set_button_label (toast, _("_Undo"));
   g_signal_connect_object (toast, "button-clicked", G_CALLBACK (undo_remove_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (toast, "dismissed", G_CALLBACK (removal_dismissed_cb), self, G_CONNECT_SWAPPED);
   self->removal_toast = toast;
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+/* The toast of the last removal, while it shows: for tests. */
+AdwToast *
+kt_window_get_removal_toast (KtWindow *self)
+{
+  return self->removal_toast;
 }
 
 static void
@@ -571,6 +611,14 @@ refresh_action (GtkWidget  *widget,
 
   kt_scheduler_refresh (kt_application_get_scheduler (self->application), NULL);
   adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (_("Checking every unfinished task now")));
+}
+
+static void
+select_all_action (GtkWidget  *widget,
+                   const char *action,
+                   GVariant   *param)
+{
+  gtk_selection_model_select_all (GTK_SELECTION_MODEL (KT_WINDOW (widget)->selection));
 }
 
 static void
@@ -661,6 +709,7 @@ kt_window_class_init (KtWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KtWindow, filter_failed);
   gtk_widget_class_bind_template_child (widget_class, KtWindow, no_results_page);
   gtk_widget_class_bind_template_child (widget_class, KtWindow, task_page);
+  gtk_widget_class_bind_template_child (widget_class, KtWindow, multi_page);
   gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, filter_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, banner_button_cb);
@@ -670,10 +719,12 @@ kt_window_class_init (KtWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.refresh", NULL, refresh_action);
   gtk_widget_class_install_action (widget_class, "win.search", NULL, search_action);
   gtk_widget_class_install_action (widget_class, "win.remove", NULL, remove_action);
+  gtk_widget_class_install_action (widget_class, "win.select-all", NULL, select_all_action);
 
   /* Bubble phase: an entry with the focus pastes into itself first. */
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_v, GDK_CONTROL_MASK, "win.paste", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Delete, 0, "win.remove", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_a, GDK_CONTROL_MASK, "win.select-all", NULL);
 }
 
 static void
@@ -704,10 +755,7 @@ kt_window_new (KtApplication *application)
   self->sorted = gtk_sort_list_model_new (G_LIST_MODEL (self->filtered), sorter);
   gtk_sort_list_model_set_section_sorter (self->sorted, section_sorter);
   g_object_unref (section_sorter);
-  self->selection = gtk_single_selection_new (G_LIST_MODEL (self->sorted));
-  gtk_single_selection_set_autoselect (self->selection, FALSE);
-  gtk_single_selection_set_can_unselect (self->selection, TRUE);
-  gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
+  self->selection = gtk_multi_selection_new (g_object_ref (G_LIST_MODEL (self->sorted)));
 
   factory = gtk_builder_list_item_factory_new_from_resource (NULL, "/io/github/kietasks/KieTasks/kt-task-row-item.ui");
   header_factory = gtk_signal_list_item_factory_new ();
@@ -718,8 +766,9 @@ kt_window_new (KtApplication *application)
   g_object_unref (header_factory);
   gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (self->selection));
 
-  g_signal_connect_object (self->selection, "notify::selected-item", G_CALLBACK (selection_changed_cb),
+  g_signal_connect_object (self->selection, "selection-changed", G_CALLBACK (selection_changed_cb),
                            self, G_CONNECT_SWAPPED);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.remove", FALSE);
   g_signal_connect_object (self->list_view, "activate", G_CALLBACK (activate_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (kt_application_get_tasks (application), "items-changed",
                            G_CALLBACK (tasks_changed_cb), self, G_CONNECT_SWAPPED);

@@ -18,6 +18,7 @@ void        kt_window_select_task     (KtWindow      *self,
                                        const char    *task_id);
 GListModel *kt_window_get_visible_tasks (KtWindow    *self);
 void        kt_window_save_selected_result (KtWindow *self);
+AdwToast   *kt_window_get_removal_toast (KtWindow     *self);
 const char *kt_window_get_list_state  (KtWindow      *self);
 
 G_END_DECLS
