@@ -234,6 +234,43 @@ test_safe_names (void)
   }
 }
 
+/* Save All copies into a folder and never replaces what is there. */
+static void
+test_copy_files (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autofree char *a = g_build_filename (f->dir, "a.png", NULL);
+  g_autofree char *b = g_build_filename (f->dir, "noext", NULL);
+  g_autofree char *target_dir = g_build_filename (f->dir, "out", NULL);
+  g_autofree char *existing = g_build_filename (target_dir, "a.png", NULL);
+  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GFile) folder = g_file_new_for_path (target_dir);
+  g_autoptr(GPtrArray) written = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *kept = NULL;
+  KtTestAsync wait = { 0 };
+
+  g_mkdir_with_parents (target_dir, 0700);
+  g_file_set_contents (a, "new", 3, NULL);
+  g_file_set_contents (b, "raw", 3, NULL);
+  g_file_set_contents (existing, "old", 3, NULL);
+  g_ptr_array_add (files, g_file_new_for_path (a));
+  g_ptr_array_add (files, g_file_new_for_path (b));
+  g_ptr_array_add (files, g_file_new_for_path (a));
+
+  kt_copy_files_async (files, folder, NULL, kt_test_async_cb, &wait);
+  result = kt_test_async_wait (&wait, 5000);
+  written = kt_copy_files_finish (result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (written->len, ==, 3);
+  g_assert_true (g_str_has_suffix (g_file_peek_path (g_ptr_array_index (written, 0)), "/a (2).png"));
+  g_assert_true (g_str_has_suffix (g_file_peek_path (g_ptr_array_index (written, 1)), "/noext"));
+  g_assert_true (g_str_has_suffix (g_file_peek_path (g_ptr_array_index (written, 2)), "/a (3).png"));
+  g_file_get_contents (existing, &kept, NULL, NULL);
+  g_assert_cmpstr (kept, ==, "old");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -247,6 +284,7 @@ main (int   argc,
   ADD ("/result-store/size-cap", test_size_cap);
   ADD ("/result-store/insecure-urls", test_refuses_insecure_urls);
   ADD ("/result-store/unwritable", test_unwritable_folder);
+  ADD ("/result-store/copy-files", test_copy_files);
 #undef ADD
   g_test_add_func ("/result-store/safe-names", test_safe_names);
 

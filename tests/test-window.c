@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "kt-application.h"
+#include "kt-image-viewer.h"
 #include "kt-preferences-dialog.h"
 #include "kt-secret.h"
 #include "kt-state-badge.h"
@@ -292,6 +293,48 @@ test_previews (void)
   kt_test_wait_until (previews_ready, &media_wait, 10000);
   kt_test_wait_until (streams_prepared, NULL, 20000);
   screenshot ("media-results.png");
+}
+
+static gboolean
+viewer_loaded (gpointer data)
+{
+  g_autoptr(GPtrArray) viewers = find_widgets (GTK_WIDGET (window), KT_TYPE_IMAGE_VIEWER);
+  return viewers->len == 1 && kt_image_viewer_is_loaded (g_ptr_array_index (viewers, 0));
+}
+
+/* Clicking an image preview opens it at full size; it zooms in and fits again. */
+static void
+test_image_viewer (void)
+{
+  PreviewWait image_wait = { IMAGE_ID, 1 };
+  g_autoptr(GPtrArray) pictures = NULL;
+  g_autoptr(GPtrArray) viewers = NULL;
+  g_autoptr(GListModel) controllers = NULL;
+  KtImageViewer *viewer;
+  double fitted;
+
+  kt_window_select_task (window, IMAGE_ID);
+  kt_test_wait_until (previews_ready, &image_wait, 10000);
+  kt_test_wait_until (pictures_loaded, NULL, 10000);
+  pictures = find_widgets (GTK_WIDGET (page ()), GTK_TYPE_PICTURE);
+  controllers = gtk_widget_observe_controllers (g_ptr_array_index (pictures, 0));
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+      if (GTK_IS_GESTURE_CLICK (controller))
+        g_signal_emit_by_name (controller, "released", 1, 10.0, 10.0);
+    }
+  kt_test_wait_until (viewer_loaded, NULL, 10000);
+  viewers = find_widgets (GTK_WIDGET (window), KT_TYPE_IMAGE_VIEWER);
+  viewer = g_ptr_array_index (viewers, 0);
+  kt_test_spin (300);
+  fitted = kt_image_viewer_get_zoom (viewer);
+  gtk_widget_activate_action (GTK_WIDGET (viewer), "viewer.zoom", "i", 1);
+  g_assert_cmpfloat_with_epsilon (kt_image_viewer_get_zoom (viewer), fitted * 1.25, 0.001);
+  screenshot ("image-viewer.png");
+  gtk_widget_activate_action (GTK_WIDGET (viewer), "viewer.zoom", "i", 0);
+  g_assert_cmpfloat_with_epsilon (kt_image_viewer_get_zoom (viewer), fitted, 0.001);
+  adw_dialog_force_close (ADW_DIALOG (viewer));
 }
 
 static void
@@ -744,6 +787,7 @@ main (int   argc,
   g_test_add_func ("/window/rows-follow-the-server", test_rows_follow_the_server);
   g_test_add_func ("/window/failure-page", test_failure_page);
   g_test_add_func ("/window/previews", test_previews);
+  g_test_add_func ("/window/image-viewer", test_image_viewer);
   g_test_add_func ("/window/drag-hands-over-the-file", test_drag_hands_over_the_file);
   g_test_add_func ("/window/corrupt-result", test_corrupt_result);
   g_test_add_func ("/window/remove-and-undo", test_remove_and_undo);

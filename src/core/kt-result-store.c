@@ -552,3 +552,88 @@ kt_result_store_download_finish (KtResultStore  *self,
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
 }
+
+/* "name.ext", then "name (2).ext", ... */
+static char *
+numbered_name (const char *name,
+               guint       n)
+{
+  const char *dot = strrchr (name, '.');
+
+  if (n <= 1)
+    return g_strdup (name);
+  if (dot == NULL || dot == name)
+    return g_strdup_printf ("%s (%u)", name, n);
+  return g_strdup_printf ("%.*s (%u)%s", (int) (dot - name), name, n, dot);
+}
+
+static void
+copy_in_thread (GTask        *task,
+                gpointer      source_object,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  GPtrArray *data = task_data;       /* [0] the folder, then the files */
+  GFile *folder = g_ptr_array_index (data, 0);
+  g_autoptr(GPtrArray) written = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 1; i < data->len; i++)
+    {
+      GFile *file = g_ptr_array_index (data, i);
+      g_autofree char *name = g_file_get_basename (file);
+      gboolean copied = FALSE;
+
+      for (guint n = 1; n < 1000 && !copied; n++)
+        {
+          g_autofree char *candidate = numbered_name (name, n);
+          g_autoptr(GFile) target = g_file_get_child (folder, candidate);
+          g_autoptr(GError) error = NULL;
+
+          if (g_file_copy (file, target, G_FILE_COPY_NONE, cancellable, NULL, NULL, &error))
+            {
+              g_ptr_array_add (written, g_steal_pointer (&target));
+              copied = TRUE;
+            }
+          else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_EXISTS))
+            {
+              g_task_return_new_error (task, KT_RESULT_ERROR, KT_RESULT_ERROR_WRITE,
+                                       _("Could not save %s: %s"), name, error->message);
+              return;
+            }
+        }
+    }
+  g_task_return_pointer (task, g_steal_pointer (&written), (GDestroyNotify) g_ptr_array_unref);
+}
+
+/**
+ * kt_copy_files_async:
+ * @files: (element-type GFile): kept result files
+ *
+ * Copies the files into @folder, off the main loop, never replacing a file there: a name in
+ * use becomes "name (2).ext".
+ */
+void
+kt_copy_files_async (GPtrArray           *files,
+                     GFile               *folder,
+                     GCancellable        *cancellable,
+                     GAsyncReadyCallback  callback,
+                     gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  GPtrArray *data = g_ptr_array_new_with_free_func (g_object_unref);
+
+  g_ptr_array_add (data, g_object_ref (folder));
+  for (guint i = 0; i < files->len; i++)
+    g_ptr_array_add (data, g_object_ref (g_ptr_array_index (files, i)));
+  g_task_set_source_tag (task, kt_copy_files_async);
+  g_task_set_task_data (task, data, (GDestroyNotify) g_ptr_array_unref);
+  g_task_run_in_thread (task, copy_in_thread);
+}
+
+/* Returns: (transfer full) (element-type GFile): the files written, in order */
+GPtrArray *
+kt_copy_files_finish (GAsyncResult  *result,
+                      GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

@@ -42,6 +42,14 @@ GFile         *kt_result_store_download_finish  (KtResultStore       *self,
                                                  GAsyncResult        *result,
                                                  GError             **error);
 
+void           kt_copy_files_async              (GPtrArray           *files,
+                                                 GFile               *folder,
+                                                 GCancellable        *cancellable,
+                                                 GAsyncReadyCallback  callback,
+                                                 gpointer             user_data);
+GPtrArray     *kt_copy_files_finish             (GAsyncResult        *result,
+                                                 GError             **error);
+
 char          *kt_safe_file_name                (const char          *url,
                                                  const char          *content_type,
                                                  const char          *fallback_stem);

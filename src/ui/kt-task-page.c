@@ -7,8 +7,10 @@
 
 #include "kt-application.h"
 #include "kt-format.h"
+#include "kt-image-viewer.h"
 #include "kt-state-badge.h"
 #include "kt-task-page.h"
+#include "kt-result-store.h"
 #include "kt-thumbnail.h"
 
 /*
@@ -190,6 +192,20 @@ make_drag_source (KtTaskPage *self,
   return source;
 }
 
+static void
+open_viewer_cb (GtkGestureClick *click,
+                int              n_press,
+                double           x,
+                double           y,
+                gpointer         user_data)
+{
+  GtkWidget *widget = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (click));
+  const char *path = g_object_get_data (G_OBJECT (click), "path");
+  g_autofree char *name = g_path_get_basename (path);
+
+  adw_dialog_present (kt_image_viewer_new (path, name), widget);
+}
+
 static GtkWidget *
 preview_for (KtTaskPage  *self,
              KtMediaKind  kind,
@@ -245,6 +261,14 @@ preview_for (KtTaskPage  *self,
         gtk_widget_set_size_request (stack, -1, 280);
         gtk_widget_add_css_class (stack, "preview");
         drag = make_drag_source (self, picture, path, url, NULL);
+        {
+          GtkGesture *click = gtk_gesture_click_new ();
+          g_object_set_data_full (G_OBJECT (click), "path", g_strdup (path), g_free);
+          g_signal_connect (click, "released", G_CALLBACK (open_viewer_cb), NULL);
+          gtk_widget_add_controller (picture, GTK_EVENT_CONTROLLER (click));
+          gtk_widget_set_cursor_from_name (picture, "zoom-in");
+          gtk_widget_set_tooltip_text (picture, _("Click to zoom; drag to save"));
+        }
         g_object_set_data (G_OBJECT (stack), "picture", picture);
         g_object_set_data (G_OBJECT (stack), "error", error);
         g_object_set_data (G_OBJECT (stack), "drag", drag);
@@ -454,6 +478,55 @@ add_results (KtTaskPage  *self,
 }
 
 static void
+saved_all_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GtkWidget) widget = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) written = kt_copy_files_finish (result, &error);
+  g_autofree char *message = NULL;
+  GtkWidget *overlay = gtk_widget_get_ancestor (widget, ADW_TYPE_TOAST_OVERLAY);
+
+  if (written != NULL)
+    message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Saved %u file", "Saved %u files", written->len),
+                               written->len);
+  else
+    message = g_strdup (error->message);
+  if (overlay != NULL)
+    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (message));
+}
+
+static void
+folder_chosen_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(KtTaskPage) self = user_data;
+  g_autoptr(GFile) folder = gtk_file_dialog_select_folder_finish (GTK_FILE_DIALOG (source), result, NULL);
+  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_object_unref);
+
+  if (folder == NULL)
+    return;
+  for (guint i = 0; i < self->drag_sources->len; i++)
+    g_ptr_array_add (files, g_file_new_for_path (g_object_get_data (g_ptr_array_index (self->drag_sources, i), "path")));
+  kt_copy_files_async (files, folder, NULL, saved_all_cb, g_object_ref (self));
+}
+
+/* Save All…: every kept file of the task into a folder, replacing nothing. */
+static void
+save_all_action (GtkWidget  *widget,
+                 const char *action,
+                 GVariant   *param)
+{
+  g_autoptr(GtkFileDialog) dialog = gtk_file_dialog_new ();
+
+  gtk_file_dialog_set_title (dialog, _("Save All Results"));
+  gtk_file_dialog_select_folder (dialog, GTK_WINDOW (gtk_widget_get_root (widget)), NULL,
+                                 folder_chosen_cb, g_object_ref (widget));
+}
+
+static void
 show_results (KtTaskPage *self)
 {
   KtRecord *record = self->record;
@@ -481,6 +554,7 @@ show_results (KtTaskPage *self)
   add_results (self, record->first_frame_urls, _("First frame"));
   add_results (self, record->last_frame_urls, _("Last frame"));
 
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "page.save-all", self->drag_sources->len > 0);
   if (gtk_widget_get_first_child (GTK_WIDGET (self->results_box)) == NULL)
     {
       GtkWidget *label = gtk_label_new (_("The task succeeded without result files"));
@@ -722,6 +796,7 @@ kt_task_page_class_init (KtTaskPageClass *klass)
 
   gtk_widget_class_install_action (widget_class, "page.copy-id", NULL, copy_id_action);
   gtk_widget_class_install_action (widget_class, "page.copy-failure", NULL, copy_failure_action);
+  gtk_widget_class_install_action (widget_class, "page.save-all", NULL, save_all_action);
 }
 
 static void
