@@ -28,6 +28,8 @@
 #define SLOW_ID "b0000000000000000000000000000003"
 #define NOTIFY_ID "c0000000000000000000000000000001"
 #define CORRUPT_ID "b0000000000000000000000000000004"
+#define CLI_ID "d0000000000000000000000000000001"
+#define DROP_ID "d0000000000000000000000000000002"
 
 static KtTestSession *session;
 static GPtrArray *notifications;   /* summaries the fake notification server received */
@@ -197,6 +199,45 @@ test_paste_adds_tasks (void)
   gtk_widget_activate_action (GTK_WIDGET (window), "win.paste", NULL);
   kt_test_spin (500);
   g_assert_cmpuint (g_list_model_get_n_items (tasks), ==, 6);
+}
+
+static gboolean
+task_present (gpointer data)
+{
+  return task (data) != NULL;
+}
+
+/* `kie-tasks ID...` in a terminal adds to the running instance, over D-Bus. */
+static void
+test_command_line_adds_to_running_instance (void)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  g_assert_cmpint (kt_test_run (launcher, (const char *[]) { g_getenv ("KIE_TASKS"), "log: taskId=" CLI_ID, NULL },
+                                &out, &err), ==, 0);
+  kt_test_wait_until (task_present, (gpointer) CLI_ID, 5000);
+}
+
+/* Text dropped on the window is read for task IDs like pasted text. */
+static void
+test_drop_adds (void)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (GTK_WIDGET (window));
+  g_auto(GValue) value = G_VALUE_INIT;
+  gboolean accepted = FALSE;
+
+  g_value_init (&value, G_TYPE_STRING);
+  g_value_set_string (&value, "{\"taskId\": \"" DROP_ID "\"}");
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+      if (GTK_IS_DROP_TARGET (controller))
+        g_signal_emit_by_name (controller, "drop", &value, 10.0, 10.0, &accepted);
+    }
+  g_assert_true (accepted);
+  g_assert_nonnull (task (DROP_ID));
 }
 
 static void
@@ -773,7 +814,6 @@ main (int   argc,
 
   adw_init ();
   app = kt_application_new ();
-  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE | G_APPLICATION_HANDLES_COMMAND_LINE);
   g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
   g_assert_no_error (error);
   g_application_activate (G_APPLICATION (app));
@@ -784,6 +824,8 @@ main (int   argc,
 
   g_test_add_func ("/window/starts-with-ledger-tasks", test_starts_with_ledger_tasks);
   g_test_add_func ("/window/paste-adds-tasks", test_paste_adds_tasks);
+  g_test_add_func ("/window/command-line", test_command_line_adds_to_running_instance);
+  g_test_add_func ("/window/drop", test_drop_adds);
   g_test_add_func ("/window/rows-follow-the-server", test_rows_follow_the_server);
   g_test_add_func ("/window/failure-page", test_failure_page);
   g_test_add_func ("/window/previews", test_previews);
