@@ -109,13 +109,18 @@ dress_record (KtFakeServer *self,
   if (prompt == NULL)
     prompt = "A lighthouse at dusk";
 
-  json_builder_begin_object (input);
-  json_builder_set_member_name (input, "prompt");
-  json_builder_add_string_value (input, prompt);
-  json_builder_set_member_name (input, "aspect_ratio");
-  json_builder_add_string_value (input, "3:2");
-  json_builder_end_object (input);
-  input_node = json_builder_get_root (input);
+  if (json_object_has_member (step, "input"))
+    input_node = json_node_copy (json_object_get_member (step, "input"));
+  else
+    {
+      json_builder_begin_object (input);
+      json_builder_set_member_name (input, "prompt");
+      json_builder_add_string_value (input, prompt);
+      json_builder_set_member_name (input, "aspect_ratio");
+      json_builder_add_string_value (input, "3:2");
+      json_builder_end_object (input);
+      input_node = json_builder_get_root (input);
+    }
   input_text = json_to_string (input_node, FALSE);
 
   json_builder_begin_object (param);

@@ -337,6 +337,54 @@ test_previews (void)
 }
 
 static gboolean
+input_thumbnail_shown (gpointer data)
+{
+  g_autoptr(GPtrArray) boxes = find_widgets (GTK_WIDGET (page ()), GTK_TYPE_FLOW_BOX);
+  g_autoptr(GPtrArray) pictures = NULL;
+
+  if (boxes->len != 1)
+    return FALSE;
+  pictures = find_widgets (g_ptr_array_index (boxes, 0), GTK_TYPE_PICTURE);
+  return pictures->len == 1 && gtk_picture_get_paintable (g_ptr_array_index (pictures, 0)) != NULL;
+}
+
+static gboolean
+has_row_titled (GtkWidget  *root,
+                const char *title,
+                const char *subtitle)
+{
+  g_autoptr(GPtrArray) rows = find_widgets (root, ADW_TYPE_ACTION_ROW);
+
+  for (guint i = 0; i < rows->len; i++)
+    if (g_strcmp0 (adw_preferences_row_get_title (g_ptr_array_index (rows, i)), title) == 0 &&
+        g_strcmp0 (adw_action_row_get_subtitle (g_ptr_array_index (rows, i)), subtitle) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* Every input parameter is a row; the input image is fetched (without the key) and shown. */
+static void
+test_inputs (void)
+{
+  g_autofree char *input_url = g_strdup_printf ("%s/media/input.png", kt_fake_server_get_url (server));
+  GPtrArray *requests = kt_fake_server_get_requests (server);
+
+  kt_window_select_task (window, IMAGE_ID);
+  kt_test_wait_until (input_thumbnail_shown, NULL, 10000);
+  g_assert_true (has_row_titled (GTK_WIDGET (page ()), "prompt", "A cat in a garden"));
+  g_assert_true (has_row_titled (GTK_WIDGET (page ()), "strength", "0.6"));
+  g_assert_true (has_row_titled (GTK_WIDGET (page ()), "image_urls", input_url));
+  for (guint i = 0; i < requests->len; i++)
+    {
+      KtFakeRequest *request = g_ptr_array_index (requests, i);
+      if (g_str_equal (request->path, "/media/input.png"))
+        g_assert_null (request->authorization);
+    }
+  g_assert_cmpuint (kt_fake_server_count_requests (server, "/media/input.png", NULL), ==, 1);
+  screenshot ("inputs.png");
+}
+
+static gboolean
 viewer_loaded (gpointer data)
 {
   g_autoptr(GPtrArray) viewers = find_widgets (GTK_WIDGET (window), KT_TYPE_IMAGE_VIEWER);
@@ -795,15 +843,16 @@ main (int   argc,
     "{\"apiKey\":\"" KEY "\",\"credits\":60.62,"
     "\"tasks\":{"
     "\"" IMAGE_ID "\":[{\"state\":\"waiting\"},{\"state\":\"generating\",\"progress\":50},{\"state\":\"generating\",\"progress\":50},"
-    "  {\"state\":\"success\",\"model\":\"bytedance/seedream-v4-text-to-image\",\"resultUrls\":[\"$BASE/media/cat.png\"]}],"
+    "  {\"state\":\"success\",\"model\":\"bytedance/seedream-v4-text-to-image\",\"resultUrls\":[\"$BASE/media/cat.png\"],"
+    "   \"input\":{\"prompt\":\"A cat in a garden\",\"image_urls\":[\"$BASE/media/input.png\"],\"strength\":0.6}}],"
     "\"" MEDIA_ID "\":[{\"state\":\"generating\",\"model\":\"wan/2-5-image-to-video\"},"
     "  {\"state\":\"success\",\"model\":\"wan/2-5-image-to-video\",\"resultUrls\":[\"$BASE/media/clip.webm\",\"$BASE/media/tone.wav\"]}],"
     "\"" SLOW_ID "\":[{\"state\":\"waiting\",\"model\":\"veo3\"}],"
     "\"" CORRUPT_ID "\":[{\"state\":\"success\",\"model\":\"flux/kontext\",\"resultUrls\":[\"$BASE/media/broken.png\"]}]"
     "},"
-    "\"media\":{\"cat.png\":{\"file\":\"%s/cat.png\"},\"clip.webm\":{\"file\":\"%s/clip.webm\"},\"tone.wav\":{\"file\":\"%s/tone.wav\"},"
+    "\"media\":{\"cat.png\":{\"file\":\"%s/cat.png\"},\"input.png\":{\"file\":\"%s/cat.png\"},\"clip.webm\":{\"file\":\"%s/clip.webm\"},\"tone.wav\":{\"file\":\"%s/tone.wav\"},"
     "\"broken.png\":{\"text\":\"\\u0089PNG this is not an image\"}}}",
-    media_dir, media_dir, media_dir);
+    media_dir, media_dir, media_dir, media_dir);
   kt_test_server_script (server, script);
 
   g_setenv ("KIE_API_BASE_URL", kt_fake_server_get_url (server), TRUE);
@@ -829,6 +878,7 @@ main (int   argc,
   g_test_add_func ("/window/rows-follow-the-server", test_rows_follow_the_server);
   g_test_add_func ("/window/failure-page", test_failure_page);
   g_test_add_func ("/window/previews", test_previews);
+  g_test_add_func ("/window/inputs", test_inputs);
   g_test_add_func ("/window/image-viewer", test_image_viewer);
   g_test_add_func ("/window/drag-hands-over-the-file", test_drag_hands_over_the_file);
   g_test_add_func ("/window/corrupt-result", test_corrupt_result);

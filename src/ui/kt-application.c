@@ -27,6 +27,7 @@ struct _KtApplication
   KtLedger       *ledger;
   KtScheduler    *scheduler;
   KtResultStore  *store;
+  KtResultStore  *input_store;   /* input images, in the cache */
   GCancellable   *cancellable;
   GHashTable     *keep_errors;   /* url -> why it could not be kept */
   GHashTable     *keeping;       /* url set: downloads under way */
@@ -481,6 +482,7 @@ kt_application_dispose (GObject *object)
 
   g_clear_object (&self->scheduler);
   g_clear_object (&self->store);
+  g_clear_object (&self->input_store);
   g_clear_object (&self->ledger);
   g_clear_object (&self->tasks);
   g_clear_object (&self->client);
@@ -711,4 +713,62 @@ kt_application_refresh_result (KtApplication *self,
   g_hash_table_remove (self->keep_errors, url);
   g_object_notify (G_OBJECT (task), "record");
   kt_client_refresh_download_url_async (self->client, url, self->cancellable, fresh_link_cb, fresh);
+}
+
+static void
+input_downloaded_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  GFile *file = kt_result_store_download_finish (KT_RESULT_STORE (source), result, &error);
+
+  if (file == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, file, g_object_unref);
+}
+
+/*
+ * An input image of a task (the user's own upload, on another host), fetched without
+ * credentials into the app's cache the first time a page shows it, and reused after that.
+ */
+void
+kt_application_fetch_input_async (KtApplication       *self,
+                                  const char          *url,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autofree char *key = g_compute_checksum_for_string (G_CHECKSUM_SHA256, url, -1);
+  g_autofree char *folder = g_build_filename (g_get_user_cache_dir (), DATA_DIR_NAME, "inputs", key, NULL);
+  g_autoptr(GDir) dir = g_dir_open (folder, 0, NULL);
+  const char *name;
+
+  g_task_set_source_tag (task, kt_application_fetch_input_async);
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    if (name[0] != '.')
+      {
+        g_task_return_pointer (task, g_file_new_build_filename (folder, name, NULL), g_object_unref);
+        return;
+      }
+
+  if (self->input_store == NULL)
+    {
+      g_autofree char *root = g_build_filename (g_get_user_cache_dir (), DATA_DIR_NAME, "inputs", NULL);
+      self->input_store = kt_result_store_new (kt_client_get_session (self->client), root);
+      kt_result_store_set_max_size (self->input_store, 64 * 1024 * 1024);
+    }
+  kt_result_store_download_async (self->input_store, url, key, folder, cancellable,
+                                  input_downloaded_cb, g_steal_pointer (&task));
+}
+
+GFile *
+kt_application_fetch_input_finish (KtApplication  *self,
+                                   GAsyncResult   *result,
+                                   GError        **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
 }

@@ -49,6 +49,14 @@ const char    *kt_application_get_result_error (KtApplication *self,
 gboolean       kt_application_is_keeping     (KtApplication  *self,
                                               const char     *url);
 gboolean       kt_application_keep_running   (KtApplication  *self);
+void           kt_application_fetch_input_async (KtApplication *self,
+                                              const char     *url,
+                                              GCancellable   *cancellable,
+                                              GAsyncReadyCallback callback,
+                                              gpointer        user_data);
+GFile         *kt_application_fetch_input_finish (KtApplication *self,
+                                              GAsyncResult   *result,
+                                              GError        **error);
 void           kt_application_refresh_result (KtApplication  *self,
                                               KtTask         *task,
                                               const char     *url);

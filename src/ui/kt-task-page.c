@@ -46,6 +46,7 @@ struct _KtTaskPage
   AdwActionRow *id_row;
   AdwPreferencesGroup *history_group;
   AdwPreferencesGroup *input_group;
+  GtkFlowBox   *input_images;
   GtkLabel     *inputs;
   GtkLabel     *raw_answer;
 };
@@ -643,13 +644,165 @@ show_details_and_history (KtTaskPage *self)
 }
 
 static void
-show_inputs_and_answer (KtTaskPage *self)
+input_thumbnail_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GtkWidget) picture = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkTexture) texture = kt_thumbnail_load_finish (result, &error);
+
+  if (texture != NULL)
+    gtk_picture_set_paintable (GTK_PICTURE (picture), GDK_PAINTABLE (texture));
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    gtk_widget_set_tooltip_text (picture, error->message);
+}
+
+static void
+input_fetched_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GtkWidget) picture = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GFile) file = kt_application_fetch_input_finish (KT_APPLICATION (source), result, &error);
+  GCancellable *cancellable = g_object_get_data (G_OBJECT (picture), "cancellable");
+
+  if (file == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          gtk_widget_set_tooltip_text (picture, error->message);
+          gtk_widget_add_css_class (picture, "dim-label");
+        }
+      return;
+    }
+  kt_thumbnail_load_async (g_file_peek_path (file), 192, cancellable, input_thumbnail_cb, g_object_ref (picture));
+}
+
+/* A parameter's value as a person reads it: 0.6, not 0.59999999999999998. */
+static char *
+value_text (JsonNode *node)
+{
+  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_DOUBLE)
+    {
+      char number[G_ASCII_DTOSTR_BUF_SIZE];
+      return g_strdup (g_ascii_formatd (number, sizeof number, "%.15g", json_node_get_double (node)));
+    }
+  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+    return g_strdup (json_node_get_string (node));
+  return json_to_string (node, FALSE);
+}
+
+static gboolean
+is_image_url (const char *key,
+              const char *value)
+{
+  g_autofree char *lower_key = g_ascii_strdown (key, -1);
+
+  if (!g_str_has_prefix (value, "https://") && !g_str_has_prefix (value, "http://"))
+    return FALSE;
+  return strstr (lower_key, "image") != NULL || strstr (lower_key, "photo") != NULL ||
+         (kt_guess_media_kind (NULL, value) == KT_MEDIA_IMAGE &&
+          (g_str_has_suffix (value, ".png") || g_str_has_suffix (value, ".jpg") ||
+           g_str_has_suffix (value, ".jpeg") || g_str_has_suffix (value, ".webp")));
+}
+
+static void
+add_input_image (KtTaskPage *self,
+                 const char *url)
+{
+  GtkWidget *picture = gtk_picture_new ();
+
+  gtk_picture_set_content_fit (GTK_PICTURE (picture), GTK_CONTENT_FIT_COVER);
+  gtk_widget_set_size_request (picture, 96, 96);
+  gtk_widget_add_css_class (picture, "input-image");
+  gtk_widget_set_tooltip_text (picture, url);
+  gtk_picture_set_alternative_text (GTK_PICTURE (picture), _("Input image"));
+  g_object_set_data_full (G_OBJECT (picture), "cancellable", g_object_ref (self->cancellable), g_object_unref);
+  gtk_flow_box_append (self->input_images, picture);
+  if (app () != NULL)
+    kt_application_fetch_input_async (app (), url, self->cancellable, input_fetched_cb, g_object_ref (picture));
+}
+
+/* Every input parameter as a row; image URLs among them also as thumbnails. */
+static void
+show_inputs (KtTaskPage *self)
 {
   KtRecord *record = self->record;
-  const char *inputs = record ? (record->input_text ? record->input_text : record->param_text) : NULL;
+  const char *text = record ? (record->input_text ? record->input_text : record->param_text) : NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *object = NULL;
 
-  gtk_widget_set_visible (GTK_WIDGET (self->input_group), inputs != NULL);
-  gtk_label_set_label (self->inputs, inputs ? inputs : "");
+  gtk_flow_box_remove_all (self->input_images);
+  gtk_widget_set_visible (GTK_WIDGET (self->input_group), text != NULL);
+  if (text == NULL)
+    return;
+
+  if (json_parser_load_from_data (parser, text, -1, NULL) &&
+      JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    object = json_node_get_object (json_parser_get_root (parser));
+
+  /* Text that is not a JSON object is shown as it came. */
+  gtk_widget_set_visible (GTK_WIDGET (self->inputs), object == NULL);
+  gtk_label_set_label (self->inputs, object == NULL ? text : "");
+  if (object == NULL)
+    {
+      gtk_widget_set_visible (GTK_WIDGET (self->input_images), FALSE);
+      return;
+    }
+
+  {
+    g_autoptr(GList) members = json_object_get_members (object);
+
+    for (GList *l = members; l; l = l->next)
+      {
+        const char *key = l->data;
+        JsonNode *node = json_object_get_member (object, key);
+        g_autofree char *value = NULL;
+
+        if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+          {
+            value = g_strdup (json_node_get_string (node));
+            if (is_image_url (key, value))
+              add_input_image (self, value);
+          }
+        else if (JSON_NODE_HOLDS_ARRAY (node))
+          {
+            JsonArray *array = json_node_get_array (node);
+            g_autoptr(GString) joined = g_string_new (NULL);
+
+            for (guint i = 0; i < json_array_get_length (array); i++)
+              {
+                JsonNode *element = json_array_get_element (array, i);
+                g_autofree char *piece = NULL;
+
+                if (JSON_NODE_HOLDS_VALUE (element) && json_node_get_value_type (element) == G_TYPE_STRING)
+                  {
+                    piece = g_strdup (json_node_get_string (element));
+                    if (is_image_url (key, piece))
+                      add_input_image (self, piece);
+                  }
+                else
+                  piece = value_text (element);
+                g_string_append_printf (joined, "%s%s", i ? "\n" : "", piece);
+              }
+            value = g_string_free (g_steal_pointer (&joined), FALSE);
+          }
+        else
+          value = value_text (node);
+
+        add_detail (self, self->input_group, key, value);
+      }
+  }
+  gtk_widget_set_visible (GTK_WIDGET (self->input_images),
+                          gtk_widget_get_first_child (GTK_WIDGET (self->input_images)) != NULL);
+}
+
+static void
+show_answer (KtTaskPage *self)
+{
+  KtRecord *record = self->record;
 
   if (record != NULL && record->answer != NULL)
     {
@@ -692,7 +845,8 @@ rebuild (KtTaskPage *self)
   show_failure (self);
   show_results (self);
   show_details_and_history (self);
-  show_inputs_and_answer (self);
+  show_inputs (self);
+  show_answer (self);
 }
 
 static gboolean
@@ -791,6 +945,7 @@ kt_task_page_class_init (KtTaskPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KtTaskPage, history_group);
   gtk_widget_class_bind_template_child (widget_class, KtTaskPage, input_group);
   gtk_widget_class_bind_template_child (widget_class, KtTaskPage, inputs);
+  gtk_widget_class_bind_template_child (widget_class, KtTaskPage, input_images);
   gtk_widget_class_bind_template_child (widget_class, KtTaskPage, raw_answer);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 
