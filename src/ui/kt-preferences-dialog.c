@@ -23,6 +23,7 @@ struct _KtPreferencesDialog
 
   AdwPasswordEntryRow  *key_row;
   AdwActionRow         *key_status_row;
+  GtkImage             *key_status_icon;
   AdwSpinRow           *rate_row;
   AdwSwitchRow         *download_row;
   AdwSwitchRow         *notify_row;
@@ -31,13 +32,28 @@ struct _KtPreferencesDialog
 
 G_DEFINE_FINAL_TYPE (KtPreferencesDialog, kt_preferences_dialog, ADW_TYPE_PREFERENCES_DIALOG)
 
+typedef enum
+{
+  STATUS_BUSY,
+  STATUS_OK,
+  STATUS_PROBLEM,
+} Status;
+
 static void
 set_status (KtPreferencesDialog *self,
+            Status               status,
             const char          *title,
             const char          *subtitle)
 {
+  static const char * const icons[] = { "content-loading-symbolic", "object-select-symbolic", "dialog-warning-symbolic" };
+  static const char * const classes[] = { "dim-label", "success", "warning" };
+
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->key_status_row), title);
   adw_action_row_set_subtitle (self->key_status_row, subtitle ? subtitle : "");
+  gtk_image_set_from_icon_name (self->key_status_icon, icons[status]);
+  for (guint i = 0; i < G_N_ELEMENTS (classes); i++)
+    gtk_widget_remove_css_class (GTK_WIDGET (self->key_status_icon), classes[i]);
+  gtk_widget_add_css_class (GTK_WIDGET (self->key_status_icon), classes[status]);
 }
 
 static void
@@ -53,14 +69,14 @@ credits_cb (GObject      *source,
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
-      set_status (self, _("The key could not be checked"), error->message);
+      set_status (self, STATUS_PROBLEM, _("The key could not be checked"), error->message);
       return;
     }
   {
     char number[G_ASCII_DTOSTR_BUF_SIZE];
     g_autofree char *title = g_strdup_printf (_("Key works: %s credits left"),
                                               g_ascii_formatd (number, sizeof number, "%.15g", credits));
-    set_status (self, title, NULL);
+    set_status (self, STATUS_OK, title, NULL);
   }
 }
 
@@ -84,7 +100,7 @@ stored_cb (GObject      *source,
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
       /* The key still works for this run; only keeping it failed. */
-      set_status (self, _("The key is used, but could not be kept in the keyring"), error->message);
+      set_status (self, STATUS_PROBLEM, _("The key is used, but could not be kept in the keyring"), error->message);
       return;
     }
   check_key (self);
@@ -100,11 +116,11 @@ kt_preferences_dialog_apply_key (KtPreferencesDialog *self,
     {
       kt_secret_clear_sync (NULL, NULL);
       kt_application_set_api_key (self->application, NULL);
-      set_status (self, _("No key: tasks are not checked"), NULL);
+      set_status (self, STATUS_PROBLEM, _("No key: tasks are not checked"), NULL);
       return;
     }
 
-  set_status (self, _("Checking the key…"), NULL);
+  set_status (self, STATUS_BUSY, _("Checking the key…"), NULL);
   kt_application_set_api_key (self->application, trimmed);
   kt_secret_store_async (trimmed, self->cancellable, stored_cb, g_object_ref (self));
 }
@@ -155,6 +171,7 @@ kt_preferences_dialog_class_init (KtPreferencesDialogClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/kietasks/KieTasks/kt-preferences-dialog.ui");
   gtk_widget_class_bind_template_child (widget_class, KtPreferencesDialog, key_row);
   gtk_widget_class_bind_template_child (widget_class, KtPreferencesDialog, key_status_row);
+  gtk_widget_class_bind_template_child (widget_class, KtPreferencesDialog, key_status_icon);
   gtk_widget_class_bind_template_child (widget_class, KtPreferencesDialog, rate_row);
   gtk_widget_class_bind_template_child (widget_class, KtPreferencesDialog, download_row);
   gtk_widget_class_bind_template_child (widget_class, KtPreferencesDialog, notify_row);
@@ -185,11 +202,12 @@ kt_preferences_dialog_new (KtApplication *application)
   /* The key itself is never shown again: the row only takes a new one. */
   if (kt_client_has_api_key (client))
     {
-      set_status (self, _("Checking the stored key…"), NULL);
+      set_status (self, STATUS_BUSY, _("Checking the stored key…"), NULL);
       check_key (self);
     }
   else
-    set_status (self, _("No key: tasks are not checked"), _("Create a key at kie.ai/api-key and paste it above"));
+    set_status (self, STATUS_PROBLEM, _("No key: tasks are not checked"),
+                _("Create a key at kie.ai/api-key and paste it above"));
 
   return ADW_DIALOG (self);
 }
