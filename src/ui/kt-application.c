@@ -34,10 +34,35 @@ struct _KtApplication
   GPtrArray      *ended;         /* tasks that ended while no window had the focus */
   guint           notify_id;
   gboolean        held;          /* polling on in the background with no window */
+  gboolean        key_checked;   /* the environment and the keyring have been asked */
   char           *setup_error;
 };
 
+enum {
+  PROP_0,
+  PROP_KEY_CHECKED,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
 G_DEFINE_FINAL_TYPE (KtApplication, kt_application, ADW_TYPE_APPLICATION)
+
+static void
+set_key_checked (KtApplication *self)
+{
+  if (self->key_checked)
+    return;
+  self->key_checked = TRUE;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_KEY_CHECKED]);
+}
+
+/* Whether the app knows by now if there is a key: until then, "no key" is not news. */
+gboolean
+kt_application_get_key_checked (KtApplication *self)
+{
+  return self->key_checked;
+}
 
 void
 kt_add_result_clear (KtAddResult *result)
@@ -100,6 +125,7 @@ lookup_key_cb (GObject      *source,
     kt_client_set_api_key (self->client, key);
   if (self->scheduler != NULL && key == NULL)
     kt_scheduler_refresh (self->scheduler, NULL);
+  set_key_checked (self);
 }
 
 typedef struct
@@ -358,6 +384,8 @@ setup_core (KtApplication *self)
 
   if (env_key == NULL || *env_key == '\0')
     kt_secret_lookup_async (self->cancellable, lookup_key_cb, g_object_ref (self));
+  else
+    set_key_checked (self);
 }
 
 static void
@@ -506,6 +534,19 @@ kt_application_finalize (GObject *object)
 }
 
 static void
+kt_application_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  switch (prop_id)
+    {
+    case PROP_KEY_CHECKED: g_value_set_boolean (value, KT_APPLICATION (object)->key_checked); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 kt_application_class_init (KtApplicationClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -513,6 +554,12 @@ kt_application_class_init (KtApplicationClass *klass)
 
   object_class->dispose = kt_application_dispose;
   object_class->finalize = kt_application_finalize;
+  object_class->get_property = kt_application_get_property;
+
+  properties[PROP_KEY_CHECKED] =
+    g_param_spec_boolean ("key-checked", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
   app_class->activate = kt_application_activate;
   app_class->command_line = kt_application_command_line;
   app_class->startup = kt_application_startup;

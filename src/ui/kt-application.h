@@ -31,6 +31,7 @@ KtScheduler   *kt_application_get_scheduler  (KtApplication  *self);
 KtResultStore *kt_application_get_store      (KtApplication  *self);
 GSettings     *kt_application_get_settings   (KtApplication  *self);
 const char    *kt_application_get_setup_error (KtApplication *self);
+gboolean       kt_application_get_key_checked (KtApplication *self);
 gboolean       kt_application_add_text       (KtApplication  *self,
                                               const char     *text,
                                               KtAddResult    *result,

@@ -244,7 +244,13 @@ update_banner (KtWindow *self)
     case KT_SCHEDULER_IDLE:
     case KT_SCHEDULER_POLLING:
     default:
-      title = setup_error;
+      if (kt_application_get_key_checked (self->application) && !kt_client_has_api_key (client))
+        {
+          title = _("Add your Kie.ai API key to check tasks");
+          button = _("Open Preferences");
+        }
+      else
+        title = setup_error;
       break;
     }
 
@@ -775,6 +781,9 @@ kt_window_new (KtApplication *application)
   g_signal_connect_object (kt_application_get_scheduler (application), "state-changed",
                            G_CALLBACK (state_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (kt_application_get_scheduler (application), "notify::status",
+                           G_CALLBACK (update_banner), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (application, "notify::key-checked", G_CALLBACK (update_banner), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (kt_application_get_client (application), "notify::has-api-key",
                            G_CALLBACK (update_banner), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->sorted, "items-changed", G_CALLBACK (queue_counts), self, G_CONNECT_SWAPPED);
 
