@@ -428,7 +428,10 @@ handler_cb (SoupServer        *server,
       const char *name = path + strlen ("/media/");
       GBytes *bytes = g_hash_table_lookup (self->media, name);
 
-      if (g_hash_table_contains (self->expired, name) || bytes == NULL)
+      /* A link from download-url carries fresh=1 and works even after the plain one expired. */
+      gboolean fresh = query != NULL && g_strcmp0 (g_hash_table_lookup (query, "fresh"), "1") == 0;
+
+      if ((g_hash_table_contains (self->expired, name) && !fresh) || bytes == NULL)
         respond (msg, 404, "text/plain", "expired", 7);
       else
         respond (msg, 200, media_type (name), g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));

@@ -29,6 +29,9 @@
 #define NOTIFY_ID "c0000000000000000000000000000001"
 #define CORRUPT_ID "b0000000000000000000000000000004"
 #define CLI_ID "d0000000000000000000000000000001"
+#define TEXT_ID "e0000000000000000000000000000001"
+#define EXPIRED_ID "e0000000000000000000000000000002"
+#define DIALOG_ID "e0000000000000000000000000000003"
 #define DROP_ID "d0000000000000000000000000000002"
 
 static KtTestSession *session;
@@ -496,6 +499,114 @@ test_corrupt_result (void)
   screenshot ("corrupt-result.png");
 }
 
+static gboolean
+has_label (GtkWidget  *root,
+           const char *text)
+{
+  g_autoptr(GPtrArray) labels = find_widgets (root, GTK_TYPE_LABEL);
+
+  for (guint i = 0; i < labels->len; i++)
+    if (strstr (gtk_label_get_label (g_ptr_array_index (labels, i)), text) != NULL)
+      return TRUE;
+  return FALSE;
+}
+
+/* The search matches IDs, models and prompts; clearing it shows everything again. */
+static void
+test_search (void)
+{
+  GListModel *visible = kt_window_get_visible_tasks (window);
+  g_autoptr(GPtrArray) entries = find_widgets (GTK_WIDGET (window), GTK_TYPE_SEARCH_ENTRY);
+  GtkEditable *entry;
+  guint all = g_list_model_get_n_items (visible);
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.search", NULL);
+  kt_test_spin (100);
+  g_ptr_array_unref (entries);
+  entries = find_widgets (GTK_WIDGET (window), GTK_TYPE_SEARCH_ENTRY);
+  entry = g_ptr_array_index (entries, 0);
+
+  gtk_editable_set_text (entry, "SEEDREAM");          /* a model, in another case */
+  kt_test_spin (400);
+  g_assert_cmpuint (g_list_model_get_n_items (visible), ==, 1);
+  gtk_editable_set_text (entry, "000003");             /* part of an ID */
+  kt_test_spin (400);
+  g_assert_cmpuint (g_list_model_get_n_items (visible), ==, 1);
+  gtk_editable_set_text (entry, "lighthouse");         /* a prompt */
+  kt_test_spin (400);
+  g_assert_cmpuint (g_list_model_get_n_items (visible), >=, 2);
+  gtk_editable_set_text (entry, "no such thing anywhere");
+  kt_test_spin (400);
+  g_assert_cmpuint (g_list_model_get_n_items (visible), ==, 0);
+  g_assert_cmpstr (kt_window_get_list_state (window), ==, "no-results");
+  screenshot ("search-empty.png");
+  gtk_editable_set_text (entry, "");
+  kt_test_spin (400);
+  g_assert_cmpuint (g_list_model_get_n_items (visible), ==, all);
+}
+
+/* The Add dialog counts the IDs in what is typed and adds them. */
+static void
+test_add_dialog (void)
+{
+  g_autoptr(GPtrArray) views = NULL;
+  g_autoptr(GPtrArray) buttons = NULL;
+  GtkWidget *dialog;
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.add", NULL);
+  kt_test_spin (200);
+  views = find_widgets (GTK_WIDGET (window), GTK_TYPE_TEXT_VIEW);
+  g_assert_cmpuint (views->len, ==, 1);
+  dialog = gtk_widget_get_ancestor (g_ptr_array_index (views, 0), ADW_TYPE_DIALOG);
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (g_ptr_array_index (views, 0)),
+                            "submitted " DIALOG_ID "\nand " TEXT_ID " and " EXPIRED_ID, -1);
+  g_assert_true (has_label (dialog, "3 task IDs found"));
+  screenshot ("add-dialog.png");
+  buttons = find_widgets (dialog, GTK_TYPE_BUTTON);
+  for (guint i = 0; i < buttons->len; i++)
+    if (g_strcmp0 (gtk_button_get_label (g_ptr_array_index (buttons, i)), "_Add") == 0)
+      g_signal_emit_by_name (g_ptr_array_index (buttons, i), "clicked");
+  kt_test_spin (200);
+  g_assert_nonnull (task (DIALOG_ID));
+  g_assert_nonnull (task (TEXT_ID));
+  g_assert_nonnull (task (EXPIRED_ID));
+}
+
+/* A text result (resultObject) is shown as text. */
+static void
+test_text_result (void)
+{
+  wait_for_state (TEXT_ID, KT_TASK_STATE_SUCCESS);
+  kt_window_select_task (window, TEXT_ID);
+  kt_test_spin (300);
+  g_assert_true (has_label (GTK_WIDGET (page ()), "Hello from the model"));
+}
+
+static gboolean
+expired_shown (gpointer data)
+{
+  return has_label (GTK_WIDGET (page ()), "This result has expired on Kie.ai and was not kept");
+}
+
+/* A result gone from the server says so; Try a Fresh Link gets a new link and keeps the file. */
+static void
+test_expired_result (void)
+{
+  PreviewWait wait = { EXPIRED_ID, 1 };
+  g_autoptr(GPtrArray) buttons = NULL;
+
+  wait_for_state (EXPIRED_ID, KT_TASK_STATE_SUCCESS);
+  kt_window_select_task (window, EXPIRED_ID);
+  kt_test_wait_until (expired_shown, NULL, 10000);
+  screenshot ("expired-result.png");
+  buttons = find_widgets (GTK_WIDGET (page ()), GTK_TYPE_BUTTON);
+  for (guint i = 0; i < buttons->len; i++)
+    if (g_strcmp0 (gtk_button_get_label (g_ptr_array_index (buttons, i)), "_Try a Fresh Link") == 0)
+      g_signal_emit_by_name (g_ptr_array_index (buttons, i), "clicked");
+  kt_test_wait_until (previews_ready, &wait, 10000);
+  g_assert_cmpuint (kt_fake_server_count_requests (server, "/api/v1/common/download-url", NULL), ==, 1);
+}
+
 /* Several tasks go at once; Undo brings them back; without Undo they leave the ledger too. */
 static void
 test_remove_and_undo (void)
@@ -506,6 +617,7 @@ test_remove_and_undo (void)
   guint before = g_list_model_get_n_items (G_LIST_MODEL (kt_application_get_tasks (app)));
   g_autoptr(GError) error = NULL;
 
+  gtk_selection_model_unselect_all (selection);
   for (guint i = 0; i < g_list_model_get_n_items (visible); i++)
     {
       g_autoptr(KtTask) item = g_list_model_get_item (visible, i);
@@ -848,11 +960,14 @@ main (int   argc,
     "\"" MEDIA_ID "\":[{\"state\":\"generating\",\"model\":\"wan/2-5-image-to-video\"},"
     "  {\"state\":\"success\",\"model\":\"wan/2-5-image-to-video\",\"resultUrls\":[\"$BASE/media/clip.webm\",\"$BASE/media/tone.wav\"]}],"
     "\"" SLOW_ID "\":[{\"state\":\"waiting\",\"model\":\"veo3\"}],"
-    "\"" CORRUPT_ID "\":[{\"state\":\"success\",\"model\":\"flux/kontext\",\"resultUrls\":[\"$BASE/media/broken.png\"]}]"
+    "\"" CORRUPT_ID "\":[{\"state\":\"success\",\"model\":\"flux/kontext\",\"resultUrls\":[\"$BASE/media/broken.png\"]}],"
+    "\"" TEXT_ID "\":[{\"state\":\"success\",\"model\":\"gpt-4o/chat\",\"resultObject\":{\"text\":\"Hello from the model\"}}],"
+    "\"" EXPIRED_ID "\":[{\"state\":\"success\",\"model\":\"flux/kontext\",\"resultUrls\":[\"$BASE/media/old.png\"]}],"
+    "\"" DIALOG_ID "\":[{\"state\":\"queuing\",\"model\":\"dialog/model\"}]"
     "},"
-    "\"media\":{\"cat.png\":{\"file\":\"%s/cat.png\"},\"input.png\":{\"file\":\"%s/cat.png\"},\"clip.webm\":{\"file\":\"%s/clip.webm\"},\"tone.wav\":{\"file\":\"%s/tone.wav\"},"
-    "\"broken.png\":{\"text\":\"\\u0089PNG this is not an image\"}}}",
-    media_dir, media_dir, media_dir, media_dir);
+    "\"media\":{\"cat.png\":{\"file\":\"%s/cat.png\"},\"input.png\":{\"file\":\"%s/cat.png\"},\"old.png\":{\"file\":\"%s/cat.png\"},\"clip.webm\":{\"file\":\"%s/clip.webm\"},\"tone.wav\":{\"file\":\"%s/tone.wav\"},"
+    "\"broken.png\":{\"text\":\"\\u0089PNG this is not an image\"}},\"expiredMedia\":[\"old.png\"]}",
+    media_dir, media_dir, media_dir, media_dir, media_dir);
   kt_test_server_script (server, script);
 
   g_setenv ("KIE_API_BASE_URL", kt_fake_server_get_url (server), TRUE);
@@ -882,6 +997,10 @@ main (int   argc,
   g_test_add_func ("/window/image-viewer", test_image_viewer);
   g_test_add_func ("/window/drag-hands-over-the-file", test_drag_hands_over_the_file);
   g_test_add_func ("/window/corrupt-result", test_corrupt_result);
+  g_test_add_func ("/window/search", test_search);
+  g_test_add_func ("/window/add-dialog", test_add_dialog);
+  g_test_add_func ("/window/text-result", test_text_result);
+  g_test_add_func ("/window/expired-result", test_expired_result);
   g_test_add_func ("/window/remove-and-undo", test_remove_and_undo);
   g_test_add_func ("/window/rejected-key-banner", test_rejected_key_banner);
   g_test_add_func ("/window/key-in-secret-service", test_key_in_secret_service);

@@ -221,8 +221,9 @@ flush_cb (gpointer data)
   g_autoptr(GError) error = NULL;
 
   self->flush_id = 0;
+  /* A failure is kept in last-error for the window to show; the changes stay marked. */
   if (!kt_ledger_flush (self, &error))
-    g_warning ("%s", error->message);
+    g_debug ("%s", error->message);
   return G_SOURCE_REMOVE;
 }
 
@@ -267,7 +268,7 @@ kt_ledger_dispose (GObject *object)
     {
       g_autoptr(GError) error = NULL;
       if (!kt_ledger_flush (self, &error))
-        g_warning ("%s", error->message);
+        g_message ("Task history not saved at exit: %s", error->message);
     }
   g_clear_handle_id (&self->flush_id, g_source_remove);
   g_hash_table_remove_all (self->watched);

@@ -456,10 +456,23 @@ add_result (KtTaskPage *self,
 
   button = small_button (_("Copy Link"), "edit-copy-symbolic", path, url);
   g_signal_connect (button, "clicked", G_CALLBACK (copy_link_cb), NULL);
-  gtk_box_append (GTK_BOX (actions), button);
-  for (GtkWidget *child = gtk_widget_get_first_child (actions); child; child = gtk_widget_get_next_sibling (child))
-    gtk_widget_add_css_class (child, "flat");
-  gtk_box_append (GTK_BOX (box), actions);
+  if (path != NULL)
+    {
+      gtk_box_append (GTK_BOX (actions), button);
+      for (GtkWidget *child = gtk_widget_get_first_child (actions); child; child = gtk_widget_get_next_sibling (child))
+        gtk_widget_add_css_class (child, "flat");
+      gtk_box_append (GTK_BOX (box), actions);
+    }
+  else
+    {
+      /* Not kept: the link is all there is, next to what can be done about it. */
+      GtkWidget *status = gtk_widget_get_last_child (box);
+      gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+      gtk_widget_add_css_class (button, "flat");
+      adw_action_row_add_suffix (ADW_ACTION_ROW (status), button);
+      g_object_ref_sink (actions);
+      g_object_unref (actions);
+    }
   gtk_box_append (self->results_box, box);
 }
 

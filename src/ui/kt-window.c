@@ -221,7 +221,9 @@ update_banner (KtWindow *self)
 {
   KtScheduler *scheduler = kt_application_get_scheduler (self->application);
   KtClient *client = kt_application_get_client (self->application);
+  KtLedger *ledger = kt_application_get_ledger (self->application);
   const char *setup_error = kt_application_get_setup_error (self->application);
+  g_autofree char *ledger_error = NULL;
   const char *title = NULL;
   const char *button = NULL;
 
@@ -244,7 +246,14 @@ update_banner (KtWindow *self)
     case KT_SCHEDULER_IDLE:
     case KT_SCHEDULER_POLLING:
     default:
-      if (kt_application_get_key_checked (self->application) && !kt_client_has_api_key (client))
+      if (ledger != NULL && kt_ledger_get_last_error (ledger) != NULL)
+        {
+          /* Nothing is lost: the changes stay in memory and are written once the disk allows. */
+          ledger_error = g_strdup_printf (_("Changes to your task history are not saved yet: %s"),
+                                          kt_ledger_get_last_error (ledger));
+          title = ledger_error;
+        }
+      else if (kt_application_get_key_checked (self->application) && !kt_client_has_api_key (client))
         {
           title = _("Add your Kie.ai API key to check tasks");
           button = _("Open Preferences");
@@ -783,6 +792,9 @@ kt_window_new (KtApplication *application)
   g_signal_connect_object (kt_application_get_scheduler (application), "notify::status",
                            G_CALLBACK (update_banner), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (application, "notify::key-checked", G_CALLBACK (update_banner), self, G_CONNECT_SWAPPED);
+  if (kt_application_get_ledger (application) != NULL)
+    g_signal_connect_object (kt_application_get_ledger (application), "notify::last-error",
+                             G_CALLBACK (update_banner), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (kt_application_get_client (application), "notify::has-api-key",
                            G_CALLBACK (update_banner), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->sorted, "items-changed", G_CALLBACK (queue_counts), self, G_CONNECT_SWAPPED);
