@@ -310,6 +310,37 @@ scheduler_status_cb (KtApplication *self,
     }
 }
 
+static void
+background_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+
+  if (reply == NULL)
+    g_message ("The background portal did not answer: %s", error->message);
+}
+
+/* Inside Flatpak, running on without a window is the Background portal's to allow. */
+static void
+request_background (KtApplication *self)
+{
+  GDBusConnection *bus = g_application_get_dbus_connection (G_APPLICATION (self));
+  GVariantBuilder options;
+
+  if (bus == NULL || !g_file_test ("/.flatpak-info", G_FILE_TEST_EXISTS))
+    return;
+  g_variant_builder_init (&options, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&options, "{sv}", "reason",
+                         g_variant_new_string (_("Keep checking tasks that are still running")));
+  g_variant_builder_add (&options, "{sv}", "autostart", g_variant_new_boolean (FALSE));
+  g_dbus_connection_call (bus, "org.freedesktop.portal.Desktop", "/org/freedesktop/portal/desktop",
+                          "org.freedesktop.portal.Background", "RequestBackground",
+                          g_variant_new ("(sa{sv})", "", &options), G_VARIANT_TYPE ("(o)"),
+                          G_DBUS_CALL_FLAGS_NONE, -1, NULL, background_cb, NULL);
+}
+
 /*
  * Called when the last window closes: with "run-in-background" on and tasks still running,
  * the application stays and keeps polling (and notifying) until they end.
@@ -324,6 +355,7 @@ kt_application_keep_running (KtApplication *self)
     return self->held;
   self->held = TRUE;
   g_application_hold (G_APPLICATION (self));
+  request_background (self);
   return TRUE;
 }
 
