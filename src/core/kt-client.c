@@ -59,12 +59,6 @@ typedef struct
   char        *task_id;
 } Call;
 
-typedef struct
-{
-  KtRecord *record;
-  gint64    retry_after_ms;
-} RecordResult;
-
 static void
 call_free (Call *call)
 {
@@ -75,13 +69,6 @@ call_free (Call *call)
   g_clear_pointer (&call->body, g_byte_array_unref);
   g_free (call->task_id);
   g_free (call);
-}
-
-static void
-record_result_free (RecordResult *result)
-{
-  g_clear_pointer (&result->record, kt_record_unref);
-  g_free (result);
 }
 
 gboolean
@@ -415,6 +402,31 @@ parse_retry_after (SoupMessage *message)
 
 static void send_call (GTask *task);
 
+/* The balance is a number in real answers (60.62); a numeric string is taken too. */
+static gboolean
+parse_credits (JsonNode *data,
+               double   *credits)
+{
+  const char *text;
+  char *end = NULL;
+
+  if (!JSON_NODE_HOLDS_VALUE (data))
+    return FALSE;
+  switch (json_node_get_value_type (data))
+    {
+    case G_TYPE_INT64:
+    case G_TYPE_DOUBLE:
+      *credits = json_node_get_double (data);
+      return TRUE;
+    case G_TYPE_STRING:
+      text = json_node_get_string (data);
+      *credits = g_ascii_strtod (text, &end);
+      return end != text && *end == '\0';
+    default:
+      return FALSE;
+    }
+}
+
 static void
 finish_call (GTask *task)
 {
@@ -427,18 +439,12 @@ finish_call (GTask *task)
     {
     case CALL_RECORD:
       {
-        g_autoptr(KtRecord) record = kt_record_parse (body, length, call->status, &error);
-        RecordResult *result;
+        KtRecord *record = kt_record_parse (body, length, call->status, &error);
 
         if (record == NULL)
-          {
-            g_task_return_error (task, g_steal_pointer (&error));
-            return;
-          }
-        result = g_new0 (RecordResult, 1);
-        result->record = g_steal_pointer (&record);
-        result->retry_after_ms = call->retry_after_ms;
-        g_task_return_pointer (task, result, (GDestroyNotify) record_result_free);
+          g_task_return_error (task, g_steal_pointer (&error));
+        else
+          g_task_return_pointer (task, record, (GDestroyNotify) kt_record_unref);
         return;
       }
 
@@ -459,18 +465,8 @@ finish_call (GTask *task)
         if (call->kind == CALL_CREDITS)
           {
             double credits;
-            const char *text = NULL;
-            char *end = NULL;
 
-            if (JSON_NODE_HOLDS_VALUE (data) &&
-                (json_node_get_value_type (data) == G_TYPE_INT64 ||
-                 json_node_get_value_type (data) == G_TYPE_DOUBLE))
-              credits = json_node_get_double (data);
-            else if (JSON_NODE_HOLDS_VALUE (data) &&
-                     json_node_get_value_type (data) == G_TYPE_STRING &&
-                     (credits = g_ascii_strtod ((text = json_node_get_string (data)), &end), end != text && *end == '\0'))
-              ;
-            else
+            if (!parse_credits (data, &credits))
               {
                 g_task_return_new_error (task, KT_API_ERROR, KT_API_ERROR_MALFORMED,
                                          _("Kie.ai's answer held no credit balance"));
@@ -611,7 +607,7 @@ send_cb (GObject      *source,
       g_input_stream_close_async (stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
       if (follow_redirect (task))
         return;
-      /* A redirect without a Location: its body is the answer. */
+      /* A redirect that names no address cannot be followed. */
       g_clear_object (&stream);
       g_task_return_new_error (task, KT_API_ERROR, KT_API_ERROR_MALFORMED,
                                _("Kie.ai sent a redirect without an address (HTTP %u)"), call->status);
@@ -731,7 +727,6 @@ kt_client_query_record_finish (KtClient      *self,
                                gint64        *retry_after_ms,
                                GError       **error)
 {
-  RecordResult *record_result;
   Call *call;
   KtRecord *record;
 
@@ -741,15 +736,10 @@ kt_client_query_record_finish (KtClient      *self,
   if (retry_after_ms != NULL)
     *retry_after_ms = call != NULL ? call->retry_after_ms : -1;
 
-  record_result = g_task_propagate_pointer (G_TASK (result), error);
-  if (record_result == NULL)
-    return NULL;
-
-  record = g_steal_pointer (&record_result->record);
+  record = g_task_propagate_pointer (G_TASK (result), error);
   /* An answer without an ID still belongs to the task that was asked about. */
-  if (record->task_id == NULL && call != NULL)
+  if (record != NULL && record->task_id == NULL && call != NULL)
     record->task_id = g_strdup (call->task_id);
-  record_result_free (record_result);
   return record;
 }
 
