@@ -46,7 +46,25 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+enum {
+  RESULTS_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 G_DEFINE_FINAL_TYPE (KtApplication, kt_application, ADW_TYPE_APPLICATION)
+
+/* A task's kept files changed (a download finished, failed or started): views look again. */
+static void
+results_changed (KtApplication *self,
+                 const char    *task_id)
+{
+  KtTask *task = kt_task_list_lookup (self->tasks, task_id);
+
+  if (task != NULL)
+    g_signal_emit (self, signals[RESULTS_CHANGED], 0, task);
+}
 
 static void
 set_key_checked (KtApplication *self)
@@ -153,7 +171,6 @@ download_cb (GObject      *source,
   KtApplication *self = keep->self;
   g_autoptr(GFile) file = NULL;
   g_autoptr(GError) error = NULL;
-  KtTask *task;
 
   file = kt_result_store_download_finish (KT_RESULT_STORE (source), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -172,9 +189,7 @@ download_cb (GObject      *source,
       if (self->ledger != NULL)
         kt_ledger_set_result_file (self->ledger, keep->task_id, keep->url, g_file_peek_path (file), NULL);
     }
-  /* Pages and rows showing the task look again. */
-  if ((task = kt_task_list_lookup (self->tasks, keep->task_id)) != NULL)
-    g_object_notify (G_OBJECT (task), "record");
+  results_changed (self, keep->task_id);
   keep_free (keep);
 }
 
@@ -216,6 +231,7 @@ kt_application_keep_results (KtApplication *self,
   keep_urls (self, task, record->watermark_urls);
   keep_urls (self, task, record->first_frame_urls);
   keep_urls (self, task, record->last_frame_urls);
+  g_signal_emit (self, signals[RESULTS_CHANGED], 0, task);
 }
 
 static gboolean
@@ -592,6 +608,15 @@ kt_application_class_init (KtApplicationClass *klass)
     g_param_spec_boolean ("key-checked", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * KtApplication::results-changed:
+   * @task: the task whose kept result files changed
+   */
+  signals[RESULTS_CHANGED] =
+    g_signal_new ("results-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 1, KT_TYPE_TASK);
+
   app_class->activate = kt_application_activate;
   app_class->command_line = kt_application_command_line;
   app_class->startup = kt_application_startup;
@@ -753,7 +778,6 @@ fresh_link_cb (GObject      *source,
   KtApplication *self = fresh->self;
   g_autoptr(GError) error = NULL;
   g_autofree char *link = kt_client_refresh_download_url_finish (KT_CLIENT (source), result, &error);
-  KtTask *task = kt_task_list_lookup (self->tasks, fresh->task_id);
 
   g_hash_table_remove (self->keeping, fresh->url);
   if (link == NULL)
@@ -772,8 +796,7 @@ fresh_link_cb (GObject      *source,
       kt_result_store_download_async (self->store, link, keep->task_id, NULL,
                                       self->cancellable, download_cb, keep);
     }
-  if (task != NULL)
-    g_object_notify (G_OBJECT (task), "record");
+  results_changed (self, fresh->task_id);
   fresh_free (fresh);
 }
 
@@ -790,7 +813,7 @@ kt_application_refresh_result (KtApplication *self,
   fresh->url = g_strdup (url);
   g_hash_table_add (self->keeping, g_strdup (url));
   g_hash_table_remove (self->keep_errors, url);
-  g_object_notify (G_OBJECT (task), "record");
+  g_signal_emit (self, signals[RESULTS_CHANGED], 0, task);
   kt_client_refresh_download_url_async (self->client, url, self->cancellable, fresh_link_cb, fresh);
 }
 

@@ -884,6 +884,15 @@ task_notify_cb (KtTaskPage *self,
 }
 
 static void
+results_changed_cb (KtTaskPage    *self,
+                    KtTask        *task,
+                    KtApplication *application)
+{
+  if (task == self->task && self->rebuild_idle == 0)
+    self->rebuild_idle = g_idle_add (rebuild_cb, self);
+}
+
+static void
 copy_id_action (GtkWidget  *widget,
                 const char *action,
                 GVariant   *param)
@@ -973,6 +982,8 @@ kt_task_page_init (KtTaskPage *self)
   self->drag_sources = g_ptr_array_new_with_free_func (g_object_unref);
   self->dynamic_rows = g_ptr_array_new_with_free_func (g_object_unref);
   gtk_widget_init_template (GTK_WIDGET (self));
+  if (app () != NULL)
+    g_signal_connect_object (app (), "results-changed", G_CALLBACK (results_changed_cb), self, G_CONNECT_SWAPPED);
 }
 
 KtTask *

@@ -186,6 +186,15 @@ task_notify_cb (KtTaskRow  *self,
 }
 
 static void
+results_changed_cb (KtTaskRow     *self,
+                    KtTask        *task,
+                    KtApplication *application)
+{
+  if (task == self->task)
+    update_thumbnail (self);
+}
+
+static void
 kt_task_row_dispose (GObject *object)
 {
   KtTaskRow *self = KT_TASK_ROW (object);
@@ -266,7 +275,11 @@ kt_task_row_class_init (KtTaskRowClass *klass)
 static void
 kt_task_row_init (KtTaskRow *self)
 {
+  GApplication *app = g_application_get_default ();
+
   gtk_widget_init_template (GTK_WIDGET (self));
+  if (KT_IS_APPLICATION (app))
+    g_signal_connect_object (app, "results-changed", G_CALLBACK (results_changed_cb), self, G_CONNECT_SWAPPED);
 }
 
 KtTask *
