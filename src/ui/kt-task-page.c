@@ -329,6 +329,12 @@ save_file_as (GtkWidget  *widget,
   GtkFileDialog *dialog = gtk_file_dialog_new ();
   g_autofree char *name = g_path_get_basename (path);
 
+  const char *downloads = g_get_user_special_dir (G_USER_DIRECTORY_DOWNLOAD);
+  g_autoptr(GFile) start = g_file_new_for_path (downloads && g_file_test (downloads, G_FILE_TEST_IS_DIR)
+                                                  ? downloads : g_get_home_dir ());
+
+  /* Where people keep downloads, not wherever the app was started from. */
+  gtk_file_dialog_set_initial_folder (dialog, start);
   gtk_file_dialog_set_initial_name (dialog, name);
   g_object_set_data_full (G_OBJECT (dialog), "path", g_strdup (path), g_free);
   gtk_file_dialog_save (dialog, GTK_WINDOW (gtk_widget_get_root (widget)), NULL,
