@@ -897,6 +897,27 @@ test_background_and_notification (void)
   }
 }
 
+/* Plays a desktop service on the test's bus: one object at @path under the well-known @name. */
+static void
+play_service (GDBusConnection                  *bus,
+              const char                       *name,
+              const char                       *path,
+              const char                       *xml,
+              const GDBusInterfaceVTable       *vtable)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDBusNodeInfo) info = g_dbus_node_info_new_for_xml (xml, &error);
+  g_autoptr(GVariant) reply = NULL;
+
+  g_assert_no_error (error);
+  g_dbus_connection_register_object (bus, path, info->interfaces[0], vtable, NULL, NULL, &error);
+  g_assert_no_error (error);
+  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                                       "RequestName", g_variant_new ("(su)", name, 4),
+                                       G_VARIANT_TYPE ("(u)"), 0, -1, NULL, &error);
+  g_assert_no_error (error);
+}
+
 /* ---- a notification server ------------------------------------------------------------ */
 
 static const char notifications_xml[] =
@@ -943,28 +964,19 @@ notifications_method_cb (GDBusConnection       *connection,
     g_dbus_method_invocation_return_value (invocation, NULL);
 }
 
-/* Plays the desktop's notification server on the test's own session bus. */
+/* Plays the desktop's notification server, on a connection of its own. */
 static GDBusConnection *
 start_notification_server (void)
 {
   static const GDBusInterfaceVTable vtable = { notifications_method_cb };
   g_autoptr(GError) error = NULL;
-  g_autoptr(GDBusNodeInfo) info = g_dbus_node_info_new_for_xml (notifications_xml, &error);
-  g_autoptr(GVariant) reply = NULL;
   GDBusConnection *bus;
 
-  g_assert_no_error (error);
   bus = g_dbus_connection_new_for_address_sync (g_getenv ("DBUS_SESSION_BUS_ADDRESS"),
                                                 G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
                                                 G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION, NULL, NULL, &error);
   g_assert_no_error (error);
-  g_dbus_connection_register_object (bus, "/org/freedesktop/Notifications", info->interfaces[0],
-                                     &vtable, NULL, NULL, &error);
-  g_assert_no_error (error);
-  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-                                       "RequestName", g_variant_new ("(su)", "org.freedesktop.Notifications", 4),
-                                       G_VARIANT_TYPE ("(u)"), 0, -1, NULL, &error);
-  g_assert_no_error (error);
+  play_service (bus, "org.freedesktop.Notifications", "/org/freedesktop/Notifications", notifications_xml, &vtable);
   return bus;
 }
 
@@ -992,23 +1004,13 @@ file_manager_method_cb (GDBusConnection       *connection,
   g_dbus_method_invocation_return_value (invocation, NULL);
 }
 
-/* Plays the desktop's file manager (org.freedesktop.FileManager1) on the test's bus. */
+/* Plays the desktop's file manager (org.freedesktop.FileManager1). */
 static void
 start_file_manager (GDBusConnection *bus)
 {
   static const GDBusInterfaceVTable vtable = { file_manager_method_cb };
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GDBusNodeInfo) info = g_dbus_node_info_new_for_xml (file_manager_xml, &error);
-  g_autoptr(GVariant) reply = NULL;
 
-  g_assert_no_error (error);
-  g_dbus_connection_register_object (bus, "/org/freedesktop/FileManager1", info->interfaces[0],
-                                     &vtable, NULL, NULL, &error);
-  g_assert_no_error (error);
-  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-                                       "RequestName", g_variant_new ("(su)", "org.freedesktop.FileManager1", 4),
-                                       G_VARIANT_TYPE ("(u)"), 0, -1, NULL, &error);
-  g_assert_no_error (error);
+  play_service (bus, "org.freedesktop.FileManager1", "/org/freedesktop/FileManager1", file_manager_xml, &vtable);
 }
 
 /* ---- set-up --------------------------------------------------------------------------- */
