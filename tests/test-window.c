@@ -32,6 +32,7 @@
 #define TEXT_ID "e0000000000000000000000000000001"
 #define EXPIRED_ID "e0000000000000000000000000000002"
 #define DIALOG_ID "e0000000000000000000000000000003"
+#define LIMITED_ID "e0000000000000000000000000000004"
 #define DROP_ID "d0000000000000000000000000000002"
 
 static KtTestSession *session;
@@ -789,6 +790,31 @@ banner_shown (gpointer data)
   return banners->len == 1 && adw_banner_get_revealed (g_ptr_array_index (banners, 0));
 }
 
+static gboolean
+banner_hidden (gpointer data)
+{
+  return !banner_shown (data);
+}
+
+/* Kie.ai's "slow down" pauses every task for as long as it asked, says so, then goes on. */
+static void
+test_rate_limit_banner (void)
+{
+  g_autoptr(GPtrArray) banners = NULL;
+
+  kt_test_server_script (server, "{\"tasks\":{\"" LIMITED_ID "\":[{\"status\":429,"
+                                 "\"body\":\"{\\\"code\\\":429,\\\"msg\\\":\\\"Rate limit exceeded\\\"}\","
+                                 "\"headers\":{\"Retry-After\":\"2\"}},{\"state\":\"success\",\"model\":\"limited/model\"}]}}");
+  kt_window_add_text (window, LIMITED_ID);
+  kt_test_wait_until (banner_shown, NULL, 10000);
+  banners = find_widgets (GTK_WIDGET (window), ADW_TYPE_BANNER);
+  g_assert_nonnull (strstr (adw_banner_get_title (g_ptr_array_index (banners, 0)), "slow down"));
+  g_assert_cmpint (kt_scheduler_get_status (kt_application_get_scheduler (app)), ==, KT_SCHEDULER_RATE_LIMITED);
+  screenshot ("rate-limited.png");
+  wait_for_state (LIMITED_ID, KT_TASK_STATE_SUCCESS);
+  kt_test_wait_until (banner_hidden, NULL, 10000);
+}
+
 /* A rejected key stops all polling, says so in a banner that leads to Preferences, and a new
  * key lifts it. */
 static void
@@ -1181,6 +1207,7 @@ main (int   argc,
   g_test_add_func ("/window/expired-result", test_expired_result);
   g_test_add_func ("/window/remove-and-undo", test_remove_and_undo);
   g_test_add_func ("/window/rejected-key-banner", test_rejected_key_banner);
+  g_test_add_func ("/window/rate-limit-banner", test_rate_limit_banner);
   g_test_add_func ("/window/key-in-secret-service", test_key_in_secret_service);
   g_test_add_func ("/window/background-and-notification", test_background_and_notification);
   status = g_test_run ();
