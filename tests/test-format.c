@@ -99,6 +99,15 @@ test_media_kind (void)
   g_assert_cmpstr (kt_media_kind_icon (KT_MEDIA_VIDEO), ==, "kt-media-video-symbolic");
 }
 
+static void
+test_task_title (void)
+{
+  g_assert_cmpstr (kt_format_task_title ("flux/kontext", TRUE, FALSE), ==, "flux/kontext");
+  g_assert_cmpstr (kt_format_task_title (NULL, FALSE, FALSE), ==, "Not checked yet");
+  g_assert_cmpstr (kt_format_task_title (NULL, TRUE, TRUE), ==, "Unknown to Kie.ai");
+  g_assert_cmpstr (kt_format_task_title ("", TRUE, FALSE), ==, "Unnamed model");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -112,6 +121,7 @@ main (int   argc,
   g_test_add_func ("/format/short-id-first-line", test_short_id_and_first_line);
   g_test_add_func ("/format/explain-failure", test_explain_failure);
   g_test_add_func ("/format/media-kind", test_media_kind);
+  g_test_add_func ("/format/task-title", test_task_title);
 
   return g_test_run ();
 }

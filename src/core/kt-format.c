@@ -233,3 +233,18 @@ kt_media_kind_icon (KtMediaKind kind)
     default: return "kt-media-image-symbolic";
     }
 }
+
+/* What to call a task in a heading: its model, or what is known of it without one. */
+const char *
+kt_format_task_title (const char *model,
+                      gboolean    answered,
+                      gboolean    not_found)
+{
+  if (model != NULL && *model != '\0')
+    return model;
+  if (not_found)
+    return _("Unknown to Kie.ai");
+  if (!answered)
+    return _("Not checked yet");
+  return _("Unnamed model");
+}

@@ -25,6 +25,9 @@ char       *kt_format_day            (gint64      then_ms,
 gint64      kt_format_day_key        (gint64      then_ms);
 char       *kt_format_short_id       (const char *id);
 char       *kt_format_first_line     (const char *text);
+const char *kt_format_task_title     (const char *model,
+                                      gboolean    answered,
+                                      gboolean    not_found);
 const char *kt_explain_failure       (const char *fail_code,
                                       const char *fail_msg);
 

@@ -856,7 +856,8 @@ rebuild (KtTaskPage *self)
 
   model = kt_task_get_model (self->task);
   kt_state_badge_show_task (self->badge, self->task);
-  gtk_label_set_label (self->title, model ? model : _("Unknown model"));
+  gtk_label_set_label (self->title, kt_format_task_title (model, kt_task_get_state (self->task) != KT_TASK_STATE_NEW,
+                                                          kt_task_get_state (self->task) == KT_TASK_STATE_NOT_FOUND));
   prompt = g_strdup (kt_task_get_prompt (self->task));
   gtk_label_set_label (self->prompt, prompt ? prompt : "");
   gtk_widget_set_visible (GTK_WIDGET (self->prompt), prompt != NULL);

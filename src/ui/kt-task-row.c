@@ -168,7 +168,8 @@ update_all (KtTaskRow *self)
     return;
 
   model = kt_task_get_model (self->task);
-  gtk_label_set_label (self->title, model ? model : _("Unknown model"));
+  gtk_label_set_label (self->title, kt_format_task_title (model, kt_task_get_state (self->task) != KT_TASK_STATE_NEW,
+                                                          kt_task_get_state (self->task) == KT_TASK_STATE_NOT_FOUND));
   first_line = kt_format_first_line (kt_task_get_prompt (self->task));
   gtk_label_set_label (self->prompt, first_line ? first_line : "");
   gtk_widget_set_visible (GTK_WIDGET (self->prompt), first_line != NULL && *first_line != '\0');
