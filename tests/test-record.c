@@ -243,6 +243,14 @@ test_error_codes (void)
   assert_error ("{\"code\":400,\"msg\":\"taskId is required\"}", 200, KT_API_ERROR_BAD_REQUEST);
   /* The code as a string. */
   assert_error ("{\"code\":\"401\",\"msg\":\"no\"}", 200, KT_API_ERROR_AUTH_REJECTED);
+  /* The documented "not yet visible" answer, from its fixture. */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(KtRecord) record = parse_fixture ("not-visible.json", 200, &error);
+    g_assert_null (record);
+    g_assert_error (error, KT_API_ERROR, KT_API_ERROR_NOT_FOUND);
+    g_assert_nonnull (strstr (error->message, "recordInfo is null"));
+  }
 }
 
 static void
