@@ -433,6 +433,62 @@ test_save_as (void)
   kt_test_remove_tree (folder);
 }
 
+static gboolean
+viewer_was_run (gpointer data)
+{
+  return g_file_test (data, G_FILE_TEST_IS_REGULAR);
+}
+
+/*
+ * Open With… hands the kept file to an application. With a portal (every GNOME session, and
+ * Flatpak) the portal asks which one; without one, as here, GTK opens the default application
+ * for the type, which this test installs: a viewer that writes down what it was given.
+ */
+static void
+test_open_with (void)
+{
+  GLogLevelFlags fatal = g_log_set_always_fatal (G_LOG_FATAL_MASK);
+  g_autofree char *marker = g_build_filename (g_get_home_dir (), "viewer-was-given", NULL);
+  g_autofree char *given = NULL;
+  g_autofree char *expected_dir = g_build_filename (g_getenv ("XDG_DATA_HOME"), "io.github.kietasks.KieTasks",
+                                                    "results", IMAGE_ID, NULL);
+  g_autoptr(GPtrArray) buttons = NULL;
+
+  kt_window_select_task (window, IMAGE_ID);
+  kt_test_spin (300);
+  buttons = find_widgets (GTK_WIDGET (page ()), GTK_TYPE_BUTTON);
+  for (guint i = 0; i < buttons->len; i++)
+    if (g_strcmp0 (gtk_button_get_label (g_ptr_array_index (buttons, i)), "_Open With…") == 0)
+      {
+        g_signal_emit_by_name (g_ptr_array_index (buttons, i), "clicked");
+        break;
+      }
+  kt_test_wait_until (viewer_was_run, marker, 10000);
+  kt_test_spin (200);
+  g_log_set_always_fatal (fatal);
+  g_assert_true (g_file_get_contents (marker, &given, NULL, NULL));
+  g_strstrip (given);
+  g_assert_true (g_str_has_prefix (given, expected_dir));
+  g_assert_true (g_str_has_suffix (given, ".png"));
+}
+
+/* A default image viewer for the test session, found through XDG_DATA_HOME and mimeapps.list. */
+static void
+install_test_viewer (void)
+{
+  g_autofree char *apps = g_build_filename (g_getenv ("XDG_DATA_HOME"), "applications", NULL);
+  g_autofree char *desktop = g_build_filename (apps, "kt-test-viewer.desktop", NULL);
+  g_autofree char *mimeapps = g_build_filename (g_getenv ("XDG_CONFIG_HOME"), "mimeapps.list", NULL);
+  g_autofree char *entry = g_strdup_printf ("[Desktop Entry]\nType=Application\nName=Test Viewer\n"
+                                            "Exec=sh -c 'echo \"$1\" > %s/viewer-was-given' viewer %%f\n"
+                                            "MimeType=image/png;\n", g_get_home_dir ());
+
+  g_mkdir_with_parents (apps, 0700);
+  g_mkdir_with_parents (g_getenv ("XDG_CONFIG_HOME"), 0700);
+  g_assert_true (g_file_set_contents (desktop, entry, -1, NULL));
+  g_assert_true (g_file_set_contents (mimeapps, "[Default Applications]\nimage/png=kt-test-viewer.desktop\n", -1, NULL));
+}
+
 static GPtrArray *shown_items;   /* URIs the fake file manager was asked to show */
 
 static gboolean
@@ -1146,6 +1202,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
   session = kt_test_session_start ();
   notifications = g_ptr_array_new_with_free_func (g_free);
+  install_test_viewer ();
   notification_bus = start_notification_server ();
   shown_items = g_ptr_array_new_with_free_func (g_free);
   start_file_manager (notification_bus);
@@ -1199,6 +1256,7 @@ main (int   argc,
   g_test_add_func ("/window/image-viewer", test_image_viewer);
   g_test_add_func ("/window/save-as", test_save_as);
   g_test_add_func ("/window/show-in-files", test_show_in_files);
+  g_test_add_func ("/window/open-with", test_open_with);
   g_test_add_func ("/window/drag-hands-over-the-file", test_drag_hands_over_the_file);
   g_test_add_func ("/window/corrupt-result", test_corrupt_result);
   g_test_add_func ("/window/search", test_search);
