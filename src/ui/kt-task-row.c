@@ -183,7 +183,11 @@ task_notify_cb (KtTaskRow  *self,
                 GParamSpec *pspec,
                 KtTask     *task)
 {
-  update_all (self);
+  /* Every poll moves last-checked; only the time line shows it. */
+  if (g_str_equal (pspec->name, "last-checked"))
+    update_caption (self);
+  else
+    update_all (self);
 }
 
 static void
