@@ -17,7 +17,8 @@
  *
  *   { "apiKey": "k", "credits": 60.62,
  *     "tasks": { "ID": [ STEP, STEP, ... ] },
- *     "media": { "cat.png": { "file": "/path" } | { "text": "..." } | { "size": 1000 } },
+ *     "media": { "cat.png": { "file": "/path" } | { "text": "..." } | { "size": 1000 },
+ *                "slow.bin": { "size": 300000, "stallAfter": 1000 } },
  *     "expiredMedia": ["old.png"] }
  *
  * Each recordInfo query for ID takes the next STEP; the last one repeats. A STEP is either a
@@ -40,8 +41,10 @@ struct _KtFakeServer
   GHashTable  *positions;     /* id -> GUINT_TO_POINTER (next step) */
   GHashTable  *media;         /* name -> GBytes */
   GHashTable  *expired;       /* name set */
+  GHashTable  *stalls;        /* name -> GUINT_TO_POINTER (bytes sent before stalling) */
   GPtrArray   *requests;
   GPtrArray   *delayed;       /* Delayed replies not sent yet */
+  GPtrArray   *stalled;       /* Stall: media downloads hanging mid-body */
   FILE        *log;
 };
 
@@ -378,6 +381,64 @@ handle_record (KtFakeServer      *self,
   apply_step (self, msg, task_id, json_array_get_object_element (steps, position));
 }
 
+/* A download that sends its first bytes, then nothing until the server goes away (or a minute
+ * has passed): a result host that hangs mid-body. */
+typedef struct
+{
+  KtFakeServer      *server;
+  SoupServerMessage *msg;
+  GBytes            *rest;
+  guint              timer;
+} Stall;
+
+static void
+stall_free (Stall *stall)
+{
+  g_clear_handle_id (&stall->timer, g_source_remove);
+  g_object_unref (stall->msg);
+  g_bytes_unref (stall->rest);
+  g_free (stall);
+}
+
+static gboolean
+stall_over_cb (gpointer data)
+{
+  Stall *stall = data;
+  SoupMessageBody *body = soup_server_message_get_response_body (stall->msg);
+
+  stall->timer = 0;
+  soup_message_body_append_bytes (body, stall->rest);
+  soup_message_body_complete (body);
+  soup_server_message_unpause (stall->msg);
+  g_ptr_array_remove (stall->server->stalled, stall);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+respond_stalling (KtFakeServer      *self,
+                  SoupServerMessage *msg,
+                  const char        *type,
+                  GBytes            *bytes,
+                  gsize              first)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  SoupMessageBody *body = soup_server_message_get_response_body (msg);
+  gsize size = g_bytes_get_size (bytes);
+  Stall *stall = g_new0 (Stall, 1);
+
+  first = MIN (first, size);
+  soup_server_message_set_status (msg, 200, NULL);
+  soup_message_headers_set_content_type (headers, type, NULL);
+  soup_message_headers_set_content_length (headers, size);
+  soup_message_body_append (body, SOUP_MEMORY_COPY, g_bytes_get_data (bytes, NULL), first);
+
+  stall->server = self;
+  stall->msg = g_object_ref (msg);
+  stall->rest = g_bytes_new_from_bytes (bytes, first, size - first);
+  stall->timer = g_timeout_add_seconds (60, stall_over_cb, stall);
+  g_ptr_array_add (self->stalled, stall);
+}
+
 static const char *
 media_type (const char *name)
 {
@@ -433,6 +494,9 @@ handler_cb (SoupServer        *server,
 
       if ((g_hash_table_contains (self->expired, name) && !fresh) || bytes == NULL)
         respond (msg, 404, "text/plain", "expired", 7);
+      else if (g_hash_table_contains (self->stalls, name))
+        respond_stalling (self, msg, media_type (name), bytes,
+                          GPOINTER_TO_UINT (g_hash_table_lookup (self->stalls, name)));
       else
         respond (msg, 200, media_type (name), g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
       return;
@@ -502,6 +566,7 @@ kt_fake_server_finalize (GObject *object)
   /* Replies still waiting are abandoned. A TLS handshake the client gave up on completes on
    * the server a moment later, and libsoup's server must still be there when it does. */
   g_clear_pointer (&self->delayed, g_ptr_array_unref);
+  g_clear_pointer (&self->stalled, g_ptr_array_unref);
   if (g_str_has_prefix (self->url ? self->url : "", "https"))
     {
       gboolean settled = FALSE;
@@ -520,6 +585,7 @@ kt_fake_server_finalize (GObject *object)
   g_clear_pointer (&self->positions, g_hash_table_unref);
   g_clear_pointer (&self->media, g_hash_table_unref);
   g_clear_pointer (&self->expired, g_hash_table_unref);
+  g_clear_pointer (&self->stalls, g_hash_table_unref);
   g_clear_pointer (&self->requests, g_ptr_array_unref);
   if (self->log != NULL)
     fclose (self->log);
@@ -543,6 +609,8 @@ kt_fake_server_init (KtFakeServer *self)
   self->expired = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->requests = g_ptr_array_new_with_free_func ((GDestroyNotify) request_free);
   self->delayed = g_ptr_array_new_with_free_func ((GDestroyNotify) delayed_free);
+  self->stalls = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->stalled = g_ptr_array_new_with_free_func ((GDestroyNotify) stall_free);
 }
 
 /**
@@ -666,6 +734,9 @@ kt_fake_server_load_script (KtFakeServer  *self,
               bytes = g_bytes_new_take (data, size);
             }
           kt_fake_server_set_media (self, l->data, bytes);
+          if (json_object_has_member (spec, "stallAfter"))
+            g_hash_table_replace (self->stalls, g_strdup (l->data),
+                                  GUINT_TO_POINTER ((guint) json_object_get_int_member (spec, "stallAfter")));
         }
     }
 

@@ -36,9 +36,16 @@ fixture_set_up (Fixture       *f,
     "\"done\":[{\"state\":\"success\",\"resultUrls\":[\"$BASE/media/lighthouse.png\"]}],"
     "\"text\":[{\"state\":\"SUCCESS\",\"model\":\"gpt-4o/chat\",\"resultObject\":{\"text\":\"Hello\"}}],"
     "\"gone\":[{\"state\":\"success\",\"resultUrls\":[\"$BASE/media/old.png\"]}],"
-    "\"broken\":[{\"status\":502,\"contentType\":\"text/html\",\"body\":\"<html>Bad Gateway</html>\"}]"
+    "\"broken\":[{\"status\":502,\"contentType\":\"text/html\",\"body\":\"<html>Bad Gateway</html>\"}],"
+    "\"../x\":[{\"state\":\"success\",\"resultUrls\":[\"$BASE/media/%E7%8C%AB\"]}],"
+    "\"/tmp/kt-absolute\":[{\"state\":\"success\",\"resultUrls\":[\"$BASE/media/%E7%8C%AB\"]}],"
+    "\"..\":[{\"state\":\"success\",\"resultUrls\":[\"$BASE/media/%E7%8C%AB\"]}],"
+    "\"hostile\":[{\"state\":\"fail\",\"model\":\"evil\\u001b]0;pwned\\u0007/model\","
+    "  \"failCode\":\"E\\u001b[31m1\",\"failMsg\":\"line one\\nline two\\u001b[2J\\r\\u202eevil\\u009b31m \\u007f end\"}],"
+    "\"stall\":[{\"state\":\"success\",\"resultUrls\":[\"$BASE/media/slow.bin\"]}]"
     "},"
-    "\"media\":{\"lighthouse.png\":{\"size\":2048},\"..%5C..%5Cescape.png\":{\"size\":10},\"..\\\\..\\\\escape.png\":{\"size\":10}},"
+    "\"media\":{\"lighthouse.png\":{\"size\":2048},\"..%5C..%5Cescape.png\":{\"size\":10},\"..\\\\..\\\\escape.png\":{\"size\":10},"
+    "\"%E7%8C%AB\":{\"size\":64},\"猫\":{\"size\":64},\"slow.bin\":{\"size\":300000,\"stallAfter\":65536}},"
     "\"expiredMedia\":[\"old.png\"]}");
   f->dir = kt_test_make_temp_dir ();
 }
@@ -141,7 +148,7 @@ static void
 test_status_json (Fixture       *f,
                   gconstpointer  data)
 {
-  const char *args[] = { "status", "--json", "text", "nope", "9a8b7c6d5e4f30211a2b3c4d5e6f7a8b", "text", "a b&c", NULL };
+  const char *args[] = { "status", "--json", "text", "nope", "9a8b7c6d5e4f30211a2b3c4d5e6f7a8b", "text", "a&b?c", NULL };
   g_autoptr(Run) run = kie_task (f, KEY, NULL, args);
   g_autoptr(GPtrArray) lines = json_lines (run->out);
 
@@ -163,7 +170,7 @@ test_status_json (Fixture       *f,
 
   g_assert_cmpstr (json_object_get_string_member (line (lines, 2), "state"), ==, "queuing");
   g_assert_cmpstr (json_object_get_string_member (line (lines, 3), "taskId"), ==, "text");
-  g_assert_cmpstr (json_object_get_string_member (line (lines, 4), "taskId"), ==, "a b&c");
+  g_assert_cmpstr (json_object_get_string_member (line (lines, 4), "taskId"), ==, "a&b?c");
 
   /* The duplicate was asked once. */
   g_assert_cmpuint (kt_fake_server_count_requests (f->server, NULL, "text"), ==, 1);
@@ -180,7 +187,10 @@ test_status_error_exit (Fixture       *f,
   g_assert_cmpint (run->status, ==, 1);
   g_assert_cmpstr (json_object_get_string_member (line (lines, 0), "state"), ==, "success");
   g_assert_cmpstr (json_object_get_string_member (line (lines, 1), "state"), ==, "error");
-  g_assert_nonnull (strstr (json_object_get_string_member (line (lines, 1), "error"), "server error"));
+  /* A proxy's error page is said to be one, not taken for Kie.ai's word. */
+  g_assert_nonnull (strstr (json_object_get_string_member (line (lines, 1), "error"), "could not be reached"));
+  g_assert_nonnull (strstr (json_object_get_string_member (line (lines, 1), "error"), "HTTP 502"));
+  g_assert_cmpstr (json_object_get_string_member (line (lines, 1), "errorKind"), ==, "gateway");
 }
 
 static void
@@ -295,6 +305,189 @@ test_save (Fixture       *f,
   }
 }
 
+/* Names from outside become one clean path component, whatever the task ID is. */
+static void
+test_save_hostile_ids (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autofree char *out = g_build_filename (f->dir, "deep", "out", NULL);
+  g_autofree char *parent = g_build_filename (f->dir, "deep", NULL);
+  const char *args[] = { "save", "--output", out, "../x", "/tmp/kt-absolute", "..", NULL };
+  g_autoptr(Run) run = NULL;
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
+  guint n = 0;
+
+  g_mkdir_with_parents (out, 0700);
+  run = kie_task (f, KEY, NULL, args);
+  g_test_message ("%s%s", run->out, run->err);
+  g_assert_cmpint (run->status, ==, 0);
+  g_assert_false (g_file_test ("/tmp/kt-absolute.bin", G_FILE_TEST_EXISTS));
+
+  /* Nothing beside DIR, three files inside it, each a plain name. */
+  dir = g_dir_open (parent, 0, NULL);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    g_assert_cmpstr (name, ==, "out");
+  g_clear_pointer (&dir, g_dir_close);
+  dir = g_dir_open (out, 0, NULL);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (out, name, NULL);
+
+      g_test_message ("saved %s", name);
+      g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+      g_assert_true (g_ascii_isalnum (name[0]));
+      g_assert_null (strchr (name, '/'));
+      n++;
+    }
+  g_assert_cmpuint (n, ==, 3);
+  g_assert_true (g_file_test (out, G_FILE_TEST_IS_DIR));
+  {
+    g_autofree char *x = g_build_filename (out, "x.bin", NULL);
+    g_autofree char *absolute = g_build_filename (out, "tmp_kt-absolute.bin", NULL);
+    g_assert_true (g_file_test (x, G_FILE_TEST_IS_REGULAR));
+    g_assert_true (g_file_test (absolute, G_FILE_TEST_IS_REGULAR));
+  }
+}
+
+/* An ID that cannot be one is a usage error, said at once: no request, no crash, no hang. */
+static void
+test_hostile_arguments (Fixture       *f,
+                        gconstpointer  data)
+{
+  const char *commands[] = { "watch", "status", "save", NULL };
+  const char *ids[] = { "", " ", "a b", "x\ny", "\x1b[31mred", NULL };
+
+  for (guint c = 0; commands[c]; c++)
+    for (guint i = 0; ids[i]; i++)
+      {
+        const char *args[] = { commands[c], "done", ids[i], NULL };
+        g_autoptr(Run) run = kie_task (f, KEY, NULL, args);
+
+        g_test_message ("%s “%s”: %d %s", commands[c], ids[i], run->status, run->err);
+        g_assert_cmpint (run->status, ==, 2);
+        g_assert_nonnull (strstr (run->err, "is not a task ID"));
+        g_assert_null (strchr (run->err, '\x1b'));
+        g_assert_cmpstr (run->out, ==, "");
+      }
+  g_assert_cmpuint (kt_fake_server_get_requests (f->server)->len, ==, 0);
+
+  /* Space around an ID, as $(cat file) or a copied cell brings it, is not part of it. */
+  {
+    const char *args[] = { "status", "--json", " done\t", NULL };
+    g_autoptr(Run) run = kie_task (f, KEY, NULL, args);
+    g_autoptr(GPtrArray) lines = json_lines (run->out);
+
+    g_assert_cmpint (run->status, ==, 0);
+    g_assert_cmpstr (json_object_get_string_member (line (lines, 0), "taskId"), ==, "done");
+  }
+}
+
+/* Bytes a terminal would act on are what the server sent, not what the user's terminal does. */
+static gboolean
+has_terminal_controls (const char *text)
+{
+  for (const char *p = text; *p; p++)
+    {
+      guchar c = (guchar) *p;
+      if ((c < 0x20 && c != '\n') || c == 0x7f)
+        return TRUE;
+      /* U+0080..U+009F (C2 80..C2 9F) and U+202A..U+202E (E2 80 AA..AE) */
+      if (c == 0xc2 && (guchar) p[1] >= 0x80 && (guchar) p[1] <= 0x9f)
+        return TRUE;
+      if (c == 0xe2 && (guchar) p[1] == 0x80 && (guchar) p[2] >= 0xaa && (guchar) p[2] <= 0xae)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+test_terminal_escapes (Fixture       *f,
+                       gconstpointer  data)
+{
+  const char *table[] = { "status", "hostile", NULL };
+  const char *watch[] = { "watch", "hostile", NULL };
+  const char *json[] = { "status", "--json", "hostile", NULL };
+  g_autoptr(Run) r1 = kie_task (f, KEY, NULL, table);
+  g_autoptr(Run) r2 = kie_task (f, KEY, NULL, watch);
+  g_autoptr(Run) r3 = kie_task (f, KEY, NULL, json);
+  g_autoptr(GPtrArray) lines = json_lines (r3->out);
+
+  g_assert_cmpint (r1->status, ==, 0);
+  g_assert_false (has_terminal_controls (r1->out));
+  g_assert_false (has_terminal_controls (r1->err));
+  /* Shown, written out, on one line per task. */
+  g_assert_nonnull (strstr (r1->out, "evil\\e]0;pwned\\x07/model"));
+  g_assert_nonnull (strstr (r1->out, "line one\\nline two\\e[2J\\r\\u202eevil\\x9b31m \\x7f end"));
+  {
+    g_auto(GStrv) rows = g_strsplit (r1->out, "\n", -1);
+    g_assert_cmpuint (g_strv_length (rows), ==, 3);   /* the header, the task, "" */
+  }
+
+  g_assert_cmpint (r2->status, ==, 1);
+  g_assert_false (has_terminal_controls (r2->out));
+  g_assert_false (has_terminal_controls (r2->err));
+  g_assert_nonnull (strstr (r2->out, "\\u202eevil"));
+
+  /* JSON escapes them and loses nothing: a program reads back exactly what the server sent. */
+  g_assert_false (has_terminal_controls (r3->out));
+  g_assert_cmpstr (json_object_get_string_member (line (lines, 0), "failMsg"), ==,
+                   "line one\nline two\x1b[2J\r\u202eevil\xc2\x9b" "31m \x7f end");
+  g_assert_cmpstr (json_object_get_string_member (line (lines, 0), "model"), ==, "evil\x1b]0;pwned\x07/model");
+}
+
+/* A saving process killed mid-download leaves nothing under any name. */
+static gboolean
+writes_into (gpointer data)
+{
+  const char * const *what = data;   /* [0] /proc/PID/fd, [1] the folder */
+  g_autoptr(GDir) fds = g_dir_open (what[0], 0, NULL);
+  const char *name;
+
+  while (fds != NULL && (name = g_dir_read_name (fds)) != NULL)
+    {
+      g_autofree char *fd = g_build_filename (what[0], name, NULL);
+      g_autofree char *target = g_file_read_link (fd, NULL);
+
+      if (target != NULL && g_str_has_prefix (target, what[1]) && target[strlen (what[1])] == '/')
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+test_killed_mid_download (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autofree char *out = g_build_filename (f->dir, "out", NULL);
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                                                                       G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDir) dir = NULL;
+  g_autofree char *fds = NULL;
+  const char *what[2];
+  const char *name;
+
+  g_mkdir_with_parents (out, 0700);
+  g_subprocess_launcher_setenv (launcher, "KIE_API_KEY", KEY, TRUE);
+  g_subprocess_launcher_setenv (launcher, "KIE_API_BASE_URL", kt_fake_server_get_url (f->server), TRUE);
+  process = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("KIE_TASK"), "save", "--output", out, "stall", NULL);
+  g_assert_no_error (error);
+
+  /* Killed once it is writing the file: the server sent 64 KiB and holds back the rest. */
+  fds = g_strdup_printf ("/proc/%s/fd", g_subprocess_get_identifier (process));
+  what[0] = fds;
+  what[1] = out;
+  kt_test_wait_until (writes_into, what, 20000);
+  g_subprocess_force_exit (process);
+  g_subprocess_wait (process, NULL, NULL);
+
+  dir = g_dir_open (out, 0, NULL);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    g_error ("left behind: %s", name);
+}
+
 static void
 test_save_partial (Fixture       *f,
                    gconstpointer  data)
@@ -387,6 +580,10 @@ main (int   argc,
   ADD ("/cli/watch-rejected-key", test_watch_rejected_key);
   ADD ("/cli/save", test_save);
   ADD ("/cli/save-partial", test_save_partial);
+  ADD ("/cli/save-hostile-ids", test_save_hostile_ids);
+  ADD ("/cli/hostile-arguments", test_hostile_arguments);
+  ADD ("/cli/terminal-escapes", test_terminal_escapes);
+  ADD ("/cli/killed-mid-download", test_killed_mid_download);
   ADD ("/cli/credits", test_credits);
   ADD ("/cli/usage", test_usage);
   ADD ("/cli/no-key", test_no_key);

@@ -273,16 +273,25 @@ test_failure_classes (void)
 {
   const ErrorCase cases[] = {
     { "{\"body\":\"{\\\"code\\\":401,\\\"msg\\\":\\\"You do not have access permissions\\\"}\"}", KT_API_ERROR_AUTH_REJECTED, -1 },
-    { "{\"status\":401,\"body\":\"\"}", KT_API_ERROR_AUTH_REJECTED, -1 },
+    { "{\"status\":401,\"body\":\"{\\\"code\\\":401,\\\"msg\\\":\\\"no\\\"}\"}", KT_API_ERROR_AUTH_REJECTED, -1 },
+    /* Only the API's own envelope can reject the key or not know a task: anything else that
+     * answers is in the way, whatever its status says. */
+    { "{\"status\":401,\"body\":\"\"}", KT_API_ERROR_GATEWAY, -1 },
+    { "{\"status\":403,\"contentType\":\"text/html\",\"body\":\"<html>Request blocked by WAF</html>\"}", KT_API_ERROR_GATEWAY, -1 },
+    { "{\"status\":404,\"contentType\":\"text/html\",\"body\":\"<!DOCTYPE html><title>404</title>\"}", KT_API_ERROR_GATEWAY, -1 },
+    { "{\"status\":404,\"body\":\"{\\\"message\\\":\\\"Not Found\\\"}\"}", KT_API_ERROR_GATEWAY, -1 },
+    { "{\"status\":422,\"contentType\":\"text/plain\",\"body\":\"Unprocessable\"}", KT_API_ERROR_GATEWAY, -1 },
     { "{\"body\":\"{\\\"code\\\":402,\\\"msg\\\":\\\"The current credits are insufficient.\\\"}\"}", KT_API_ERROR_NO_CREDITS, -1 },
     { "{\"status\":429,\"body\":\"{\\\"code\\\":429,\\\"msg\\\":\\\"Rate limit exceeded\\\"}\",\"headers\":{\"Retry-After\":\"7\"}}", KT_API_ERROR_RATE_LIMITED, 7000 },
     { "{\"body\":\"{\\\"code\\\":429,\\\"msg\\\":\\\"Rate limit exceeded\\\"}\"}", KT_API_ERROR_RATE_LIMITED, -1 },
     { "{\"body\":\"{\\\"code\\\":404,\\\"msg\\\":\\\"Task not found\\\"}\"}", KT_API_ERROR_NOT_FOUND, -1 },
     { "{\"body\":\"{\\\"code\\\":455,\\\"msg\\\":\\\"maintenance\\\"}\"}", KT_API_ERROR_MAINTENANCE, -1 },
-    { "{\"status\":503,\"contentType\":\"text/html\",\"body\":\"<html>down</html>\",\"headers\":{\"Retry-After\":\"120\"}}", KT_API_ERROR_MAINTENANCE, 120000 },
-    { "{\"status\":502,\"contentType\":\"text/html\",\"body\":\"<html><h1>502 Bad Gateway</h1></html>\"}", KT_API_ERROR_SERVER, -1 },
+    { "{\"status\":503,\"contentType\":\"text/html\",\"body\":\"<html>down</html>\",\"headers\":{\"Retry-After\":\"120\"}}", KT_API_ERROR_GATEWAY, 120000 },
+    { "{\"status\":502,\"contentType\":\"text/html\",\"body\":\"<html><h1>502 Bad Gateway</h1></html>\"}", KT_API_ERROR_GATEWAY, -1 },
+    { "{\"status\":429,\"contentType\":\"text/html\",\"body\":\"<html>slow down</html>\",\"headers\":{\"Retry-After\":\"-5\"}}", KT_API_ERROR_RATE_LIMITED, -1 },
+    { "{\"status\":429,\"body\":\"\",\"headers\":{\"Retry-After\":\"99999999999999999999999\"}}", KT_API_ERROR_RATE_LIMITED, KT_RETRY_AFTER_MAX_MS },
     { "{\"body\":\"{\\\"code\\\":500,\\\"msg\\\":\\\"Server error\\\"}\"}", KT_API_ERROR_SERVER, -1 },
-    { "{\"contentType\":\"text/html\",\"body\":\"<html>captive portal</html>\"}", KT_API_ERROR_MALFORMED, -1 },
+    { "{\"contentType\":\"text/html\",\"body\":\"<html>captive portal</html>\"}", KT_API_ERROR_GATEWAY, -1 },
     { "{\"body\":\"\"}", KT_API_ERROR_MALFORMED, -1 },
     { "{\"body\":\"{\\\"code\\\":200,\\\"data\\\":null}\"}", KT_API_ERROR_MALFORMED, -1 },
     { "{\"drop\":true}", KT_API_ERROR_NETWORK, -1 },
@@ -324,6 +333,31 @@ test_retry_after_date (void)
   g_assert_error (error, KT_API_ERROR, KT_API_ERROR_RATE_LIMITED);
   g_assert_cmpint (retry_after, >, 25000);
   g_assert_cmpint (retry_after, <=, 31000);
+}
+
+/* Retry-After is bounded, and nonsense is ignored rather than read as a long pause. */
+static void
+test_retry_after_bounds (void)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_utc (2026, 12, 2, 12, 0, 0);
+  const struct { const char *value; gint64 expected; } cases[] = {
+    { "7", 7000 }, { " 7 ", 7000 }, { "0", 0 }, { "600", 600000 },
+    { "601", KT_RETRY_AFTER_MAX_MS }, { "86400", KT_RETRY_AFTER_MAX_MS },
+    { "18446744073709551616", KT_RETRY_AFTER_MAX_MS },
+    { "-5", -1 }, { "-0", -1 }, { "+5", -1 }, { "1.5", -1 }, { "5s", -1 }, { "", -1 }, { "soon", -1 },
+    { "Wed, 02 Dec 2026 12:00:30 GMT", 30000 },
+    { "Wed, 02 Dec 2026 11:00:00 GMT", 0 },               /* already past */
+    { "Fri, 31 Dec 2260 23:59:59 GMT", KT_RETRY_AFTER_MAX_MS },   /* centuries: cut short */
+    { "Thu, 01 Jan 1970 00:00:00 GMT", 0 },
+    { "Xyz, 99 Foo 2026 99:99:99 GMT", -1 },
+    { NULL, -1 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_test_message ("Retry-After: %s", cases[i].value);
+      g_assert_cmpint (kt_retry_after_parse (cases[i].value, now), ==, cases[i].expected);
+    }
 }
 
 static void
@@ -513,6 +547,7 @@ main (int   argc,
   g_test_add_func ("/client/redirect-loop", test_redirect_loop);
   g_test_add_func ("/client/failure-classes", test_failure_classes);
   g_test_add_func ("/client/retry-after-date", test_retry_after_date);
+  g_test_add_func ("/client/retry-after-bounds", test_retry_after_bounds);
   g_test_add_func ("/client/timeout", test_timeout);
   g_test_add_func ("/client/connection-refused", test_connection_refused);
   g_test_add_func ("/client/oversized", test_oversized_answer);

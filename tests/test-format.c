@@ -108,6 +108,40 @@ test_task_title (void)
   g_assert_cmpstr (kt_format_task_title ("", TRUE, FALSE), ==, "Unnamed model");
 }
 
+/* What a terminal would act on is written out; everything printable stays as it is. */
+static void
+test_terminal_text (void)
+{
+  const struct { const char *in, *out; } cases[] = {
+    { "plain text, café, 猫", "plain text, café, 猫" },
+    { "a\x1b[2Jb", "a\\e[2Jb" },
+    { "one\ntwo\r\tthree", "one\\ntwo\\r\\tthree" },
+    { "bell\x07 del\x7f", "bell\\x07 del\\x7f" },
+    { "csi \xc2\x9b" "31m", "csi \\x9b31m" },                  /* the 8-bit CSI, as UTF-8 */
+    { "\xe2\x80\xae" "gnp.exe", "\\u202egnp.exe" },            /* right-to-left override */
+    { "bad \xff\xfe bytes", "bad \\xff\\xfe bytes" },
+    { "", "" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *shown = kt_format_terminal_text (cases[i].in);
+      g_assert_cmpstr (shown, ==, cases[i].out);
+    }
+  {
+    g_autofree char *none = kt_format_terminal_text (NULL);
+    g_assert_cmpstr (none, ==, "");
+  }
+}
+
+static void
+test_terminal_json (void)
+{
+  g_autofree char *json = kt_format_terminal_json ("{\"m\":\"a\x7f \xc2\x9b \xe2\x80\xae \\u001b ok \xc3\xa9\"}");
+
+  g_assert_cmpstr (json, ==, "{\"m\":\"a\\u007f \\u009b \\u202e \\u001b ok \xc3\xa9\"}");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -122,6 +156,8 @@ main (int   argc,
   g_test_add_func ("/format/explain-failure", test_explain_failure);
   g_test_add_func ("/format/media-kind", test_media_kind);
   g_test_add_func ("/format/task-title", test_task_title);
+  g_test_add_func ("/format/terminal-text", test_terminal_text);
+  g_test_add_func ("/format/terminal-json", test_terminal_json);
 
   return g_test_run ();
 }

@@ -98,12 +98,35 @@ test_looks_like (void)
   g_assert_false (kt_looks_like_task_id ("0f3c2a9b8e7d6c5b4a3928170f1e2d3c0"));
 }
 
+/* Loose on shape, strict on what can never be an ID; everything extracted passes. */
+static void
+test_valid_ids (void)
+{
+  const char *valid[] = { "0f3c2a9b8e7d6c5b4a3928170f1e2d3c", "task_12345678", "a", "../x", "a&b?c", NULL };
+  const char *invalid[] = { "", " ", "a b", "x\ny", "\x1b[31m", "caf\xc3\xa9", "tab\t", NULL };
+  g_autofree char *longest = g_strnfill (KT_TASK_ID_MAX_LENGTH, 'a');
+  g_autofree char *too_long = g_strnfill (KT_TASK_ID_MAX_LENGTH + 1, 'a');
+  g_auto(GStrv) extracted = kt_extract_task_ids ("taskId=abc.def:1 0f3c2a9b8e7d6c5b4a3928170f1e2d3c task_x1y2z3");
+
+  for (guint i = 0; valid[i]; i++)
+    g_assert_true (kt_task_id_is_valid (valid[i]));
+  for (guint i = 0; invalid[i]; i++)
+    g_assert_false (kt_task_id_is_valid (invalid[i]));
+  g_assert_false (kt_task_id_is_valid (NULL));
+  g_assert_true (kt_task_id_is_valid (longest));
+  g_assert_false (kt_task_id_is_valid (too_long));
+  g_assert_cmpuint (g_strv_length (extracted), ==, 3);
+  for (guint i = 0; extracted[i]; i++)
+    g_assert_true (kt_task_id_is_valid (extracted[i]));
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
 
+  g_test_add_func ("/id-extract/valid", test_valid_ids);
   g_test_add_func ("/id-extract/bare", test_bare_ids);
   g_test_add_func ("/id-extract/dedup-order", test_deduplicated_in_order);
   g_test_add_func ("/id-extract/log-lines", test_log_lines);

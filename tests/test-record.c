@@ -264,27 +264,125 @@ test_server_message_in_error (void)
   g_assert_nonnull (strstr (error->message, "The current credits are insufficient"));
 }
 
-/* The HTTP layer counts when the body says nothing. */
+/*
+ * Only the API's envelope gives a verdict. A body that is not one (a proxy's or CDN's page, an
+ * empty body, foreign JSON) says the way to Kie.ai is broken, whatever the HTTP status: never
+ * "not found", never "key rejected". A 429 still means "slow down", whoever says it.
+ */
 static void
 test_http_layer (void)
 {
   g_autofree char *html = kt_test_fixture ("proxy-error.html", NULL);
+  const guint statuses[] = { 200, 301, 400, 401, 403, 404, 408, 410, 422, 500, 501, 502, 503, 504, 520 };
 
-  assert_error (html, 502, KT_API_ERROR_SERVER);
-  assert_error (html, 503, KT_API_ERROR_MAINTENANCE);
+  for (guint i = 0; i < G_N_ELEMENTS (statuses); i++)
+    {
+      g_test_message ("HTTP %u", statuses[i]);
+      assert_error (html, statuses[i], KT_API_ERROR_GATEWAY);
+      assert_error ("{\"error\":\"Not Found\"}", statuses[i] == 200 ? 404 : statuses[i], KT_API_ERROR_GATEWAY);
+      if (statuses[i] >= 300)
+        {
+          assert_error ("", statuses[i], KT_API_ERROR_GATEWAY);
+          assert_error ("Service Unavailable", statuses[i], KT_API_ERROR_GATEWAY);
+          assert_error ("\xff\xfe", statuses[i], KT_API_ERROR_GATEWAY);
+        }
+    }
   assert_error (html, 429, KT_API_ERROR_RATE_LIMITED);
-  assert_error ("", 401, KT_API_ERROR_AUTH_REJECTED);
-  assert_error ("", 404, KT_API_ERROR_NOT_FOUND);
-  assert_error ("", 504, KT_API_ERROR_TIMEOUT);
-  /* A JSON error envelope with a matching HTTP status. */
+  assert_error ("", 429, KT_API_ERROR_RATE_LIMITED);
+  /* The API's own envelopes keep their meaning under any HTTP status. */
   assert_error ("{\"code\":429,\"msg\":\"slow down\"}", 429, KT_API_ERROR_RATE_LIMITED);
-  /* An HTML page with 200 is a malformed answer, said in words. */
+  assert_error ("{\"code\":401,\"msg\":\"You do not have access permissions\"}", 401, KT_API_ERROR_AUTH_REJECTED);
+  assert_error ("{\"code\":404,\"msg\":\"Task not found\"}", 404, KT_API_ERROR_NOT_FOUND);
+  /* The error says what happened, in words. */
   {
     g_autoptr(GError) error = NULL;
-    g_autoptr(KtRecord) record = kt_record_parse (html, strlen (html), 200, &error);
-    g_assert_error (error, KT_API_ERROR, KT_API_ERROR_MALFORMED);
+    g_autoptr(KtRecord) record = kt_record_parse (html, strlen (html), 404, &error);
+    g_assert_error (error, KT_API_ERROR, KT_API_ERROR_GATEWAY);
     g_assert_nonnull (strstr (error->message, "web page"));
+    g_assert_nonnull (strstr (error->message, "404"));
   }
+}
+
+/*
+ * A JSON text is one value. json-glib turns "1 {}" into an array of two roots, which an
+ * immutable parser then refuses to hand out with an assertion that aborts the process. Trailing
+ * data after the envelope, or inside a nested field, is malformed text, never a crash.
+ */
+static void
+test_trailing_data (void)
+{
+  const char *bodies[] = {
+    "null {}", "1 {}", "0{}", "\"x\" {}", "{} {}", "[] {}", "true false",
+    "{\"code\":200,\"data\":{\"taskId\":\"a\",\"state\":\"success\"}} {}",
+    "{\"code\":200,\"data\":{\"taskId\":\"a\",\"state\":\"success\"}} // comment",
+    "{\"code\":200,\"data\":{\"taskId\":\"a\",\"state\":\"success\",}}",
+  };
+  const guint statuses[] = { 200, 404, 500 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bodies); i++)
+    for (guint j = 0; j < G_N_ELEMENTS (statuses); j++)
+      {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(KtRecord) record = kt_record_parse (bodies[i], strlen (bodies[i]), statuses[j], &error);
+
+        g_test_message ("HTTP %u: %s", statuses[j], bodies[i]);
+        g_assert_null (record);
+        g_assert_nonnull (error);
+        g_assert_true (error->code == KT_API_ERROR_MALFORMED || error->code == KT_API_ERROR_GATEWAY);
+      }
+
+  /* Inside the nested fields, trailing data leaves the field as raw text and the record whole. */
+  {
+    const char *body = "{\"code\":200,\"data\":{\"taskId\":\"a\",\"state\":\"success\","
+                       "\"resultJson\":\"null {}\",\"param\":\"1 {}\"}}";
+    g_autoptr(GError) error = NULL;
+    g_autoptr(KtRecord) record = parse_text (body, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpint (record->state, ==, KT_STATE_SUCCESS);
+    g_assert_cmpstr (record->result_text, ==, "null {}");
+    g_assert_cmpstr (record->param_text, ==, "1 {}");
+    g_assert_cmpuint (g_strv_length (record->result_urls), ==, 0);
+  }
+  {
+    const char *body = "{\"code\":200,\"data\":{\"taskId\":\"a\",\"state\":\"success\","
+                       "\"param\":\"{\\\"input\\\":\\\"0 {}\\\"}\"}}";
+    g_autoptr(GError) error = NULL;
+    g_autoptr(KtRecord) record = parse_text (body, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (record->input_text, ==, "0 {}");
+  }
+}
+
+/* Numbers from outside that do not fit are absent, never a cast out of range (UBSan checks),
+ * and a time is a date that can be shown: from 1970 to the end of year 9999. */
+static void
+test_numbers_out_of_range (void)
+{
+  const struct { const char *field; gint64 expected; } times[] = {
+    { "\"9223372036854775808\"", -1 }, { "\"9223372036854775807\"", -1 },
+    { "253402300799999", 253402300799999 }, { "253402300800000", -1 },  /* past year 9999 */
+    { "\"1e300\"", -1 }, { "\"-1e300\"", -1 }, { "1e300", -1 }, { "9223372036854775808", -1 },
+    { "\"1698765432000\"", 1698765432000 }, { "1698765432000.0", 1698765432000 },
+    { "\"1698765432000.5\"", 1698765432000 }, { "\"nan\"", -1 }, { "\"inf\"", -1 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (times); i++)
+    {
+      g_autofree char *body = g_strdup_printf ("{\"code\":200,\"data\":{\"taskId\":\"n\",\"state\":\"success\","
+                                               "\"createTime\":%s,\"costTime\":1e16,\"progress\":\"1e300\"}}",
+                                               times[i].field);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(KtRecord) record = parse_text (body, &error);
+
+      g_test_message ("createTime %s", times[i].field);
+      g_assert_no_error (error);
+      g_assert_cmpint (record->create_time, ==, times[i].expected);
+      g_assert_cmpint (record->progress, ==, -1);
+      /* 1e16 seconds is 1e19 ms: no duration can be told from it. */
+      g_assert_cmpint (kt_record_duration_ms (record), ==, -1);
+    }
 }
 
 static void
@@ -478,6 +576,8 @@ main (int   argc,
   g_test_add_func ("/record/server-message", test_server_message_in_error);
   g_test_add_func ("/record/http-layer", test_http_layer);
   g_test_add_func ("/record/malformed", test_malformed_bodies);
+  g_test_add_func ("/record/trailing-data", test_trailing_data);
+  g_test_add_func ("/record/numbers-out-of-range", test_numbers_out_of_range);
   g_test_add_func ("/record/invalid-utf8", test_invalid_utf8);
   g_test_add_func ("/record/embedded-nul", test_embedded_nul);
   g_test_add_func ("/record/deep-nesting", test_deep_nesting);

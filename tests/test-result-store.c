@@ -177,6 +177,145 @@ test_refuses_insecure_urls (Fixture       *f,
   g_assert_cmpuint (kt_fake_server_get_requests (f->server)->len, ==, 0);
 }
 
+/*
+ * Every hop of a result link's redirects meets the rule the first address met: https, or plain
+ * http only to this computer. 0.0.0.0 reaches this machine yet is not a loopback address, so a
+ * client that followed the redirect would fetch the file; one that checks never connects.
+ */
+static void
+test_redirects_checked_at_every_hop (Fixture       *f,
+                                     gconstpointer  data)
+{
+  g_autoptr(KtFakeServer) tls = kt_test_server_new (TRUE);
+  g_autoptr(GTlsDatabase) ca = g_tls_file_database_new (g_getenv ("KT_TEST_CERT"), NULL);
+  const char *port = strrchr (kt_fake_server_get_url (f->server), ':') + 1;
+  g_autofree char *plain_elsewhere = g_strdup_printf ("http://0.0.0.0:%s/media/cat.png", port);
+  g_autofree char *escaped = g_uri_escape_string (plain_elsewhere, NULL, FALSE);
+  g_autofree char *url = g_strdup_printf ("%s/redirect?to=%s", kt_fake_server_get_url (tls), escaped);
+  g_autofree char *twice = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GFile) file = NULL;
+
+  soup_session_set_tls_database (f->session, ca);
+  kt_test_server_script (tls, "{\"media\":{\"cat.png\":{\"size\":100}}}");
+
+  /* https -> plain http on another host: refused, nothing fetched, nothing written. */
+  file = download (f, url, "t", NULL, &error);
+  g_assert_null (file);
+  g_assert_error (error, KT_RESULT_ERROR, KT_RESULT_ERROR_BAD_URL);
+  g_assert_nonnull (strstr (error->message, "0.0.0.0"));
+  g_assert_cmpuint (kt_fake_server_count_requests (f->server, "/media/cat.png", NULL), ==, 0);
+  g_assert_cmpuint (count_files (f->dir), ==, 0);
+
+  /* The same two hops down: the rule holds at every one. */
+  {
+    g_autofree char *inner = g_strdup_printf ("%s/redirect?to=%s", kt_fake_server_get_url (tls), escaped);
+    g_autofree char *inner_escaped = g_uri_escape_string (inner, NULL, FALSE);
+    twice = g_strdup_printf ("%s/redirect?to=%s", kt_fake_server_get_url (tls), inner_escaped);
+  }
+  g_clear_error (&error);
+  file = download (f, twice, "t", NULL, &error);
+  g_assert_error (error, KT_RESULT_ERROR, KT_RESULT_ERROR_BAD_URL);
+  g_assert_cmpuint (kt_fake_server_count_requests (f->server, "/media/cat.png", NULL), ==, 0);
+
+  /* Other schemes on the way are refused too. */
+  g_clear_error (&error);
+  {
+    g_autofree char *to_file = g_strdup_printf ("%s/redirect?to=file%%3A%%2F%%2F%%2Fetc%%2Fpasswd", kt_fake_server_get_url (tls));
+    file = download (f, to_file, "t", NULL, &error);
+    g_assert_error (error, KT_RESULT_ERROR, KT_RESULT_ERROR_BAD_URL);
+  }
+
+  /* A redirect within the rules is followed, and the file is named after the link as given. */
+  g_clear_error (&error);
+  {
+    g_autofree char *ok = g_strdup_printf ("%s/redirect?to=/media/cat.png", kt_fake_server_get_url (tls));
+    file = download (f, ok, "t", NULL, &error);
+    g_assert_no_error (error);
+    g_assert_true (g_str_has_suffix (g_file_peek_path (file), "/t/redirect.png"));
+    g_clear_object (&file);
+  }
+
+  /* Too many hops end with an error, not a hang. */
+  g_clear_error (&error);
+  {
+    g_autofree char *chain = g_strdup ("/media/cat.png");
+
+    for (int i = 0; i < 6; i++)
+      {
+        g_autofree char *escaped_chain = g_uri_escape_string (chain, NULL, FALSE);
+        g_free (chain);
+        chain = g_strdup_printf ("%s/redirect?to=%s", kt_fake_server_get_url (tls), escaped_chain);
+      }
+    file = download (f, chain, "t", NULL, &error);
+    g_assert_error (error, KT_RESULT_ERROR, KT_RESULT_ERROR_HTTP);
+    g_assert_nonnull (strstr (error->message, "too many"));
+  }
+}
+
+/* After a crash on a file system without O_TMPFILE: the named partial files go, nothing else. */
+static void
+test_remove_partial_files (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autofree char *task_dir = g_build_filename (f->dir, "0f3c2a9b8e7d6c5b4a3928170f1e2d3c", NULL);
+  g_autofree char *deeper = g_build_filename (task_dir, "sub", NULL);
+  const char *partial[] = { ".kt-download-0123456789abcdef.part", ".kt-download-x.part", NULL };
+  const char *kept[] = { "cat.png", ".kt-download-x.part.png", "x.part", NULL };
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  KtTestAsync wait = { 0 };
+
+  g_mkdir_with_parents (deeper, 0700);
+  for (guint i = 0; partial[i]; i++)
+    {
+      g_autofree char *top = g_build_filename (f->dir, partial[i], NULL);
+      g_autofree char *inside = g_build_filename (task_dir, partial[i], NULL);
+      g_file_set_contents (top, "half", 4, NULL);
+      g_file_set_contents (inside, "half", 4, NULL);
+    }
+  for (guint i = 0; kept[i]; i++)
+    {
+      g_autofree char *inside = g_build_filename (task_dir, kept[i], NULL);
+      g_file_set_contents (inside, "whole", 5, NULL);
+    }
+
+  kt_result_store_remove_partial_async (f->store, NULL, kt_test_async_cb, &wait);
+  result = kt_test_async_wait (&wait, 5000);
+  g_assert_cmpint (kt_result_store_remove_partial_finish (f->store, result, &error), ==, 4);
+  g_assert_no_error (error);
+  g_assert_cmpuint (count_files (f->dir), ==, 1);              /* the task folder */
+  g_assert_cmpuint (count_files (task_dir), ==, 4);            /* the three kept files and sub/ */
+}
+
+/* A result is written unnamed and appears under its name only when whole. */
+static void
+test_no_name_until_whole (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autofree char *url = NULL;
+  g_autofree char *task_dir = g_build_filename (f->dir, "t", NULL);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GFile) file = NULL;
+  KtTestAsync wait = { 0 };
+
+  kt_test_server_script (f->server, "{\"media\":{\"slow.bin\":{\"size\":300000,\"stallAfter\":65536}}}");
+  url = media_url (f, "slow.bin");
+  kt_result_store_download_async (f->store, url, "t", NULL, cancellable, kt_test_async_cb, &wait);
+  while (!g_file_test (task_dir, G_FILE_TEST_IS_DIR))
+    g_main_context_iteration (NULL, TRUE);
+  kt_test_spin (300);   /* 64 KiB arrived and were written; the rest is held back */
+  g_assert_cmpuint (count_files (task_dir), ==, 0);
+
+  g_cancellable_cancel (cancellable);
+  result = kt_test_async_wait (&wait, 5000);
+  file = kt_result_store_download_finish (f->store, result, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpuint (count_files (task_dir), ==, 0);
+}
+
 /* A folder that cannot be written reports it in words and leaves nothing behind. */
 static void
 test_unwritable_folder (Fixture       *f,
@@ -210,6 +349,10 @@ test_safe_names (void)
     { "https://x/%E4%BD%A0%E5%A5%BD.mp3", NULL, "t.mp3" },
     { "https://x/", "audio/wav", "t.wav" },
     { "https://x/file.exe%00.png", NULL, "file_exe_00.png" },
+    { "https://x/%E7%8C%AB", NULL, "t.bin" },                       /* no usable character */
+    { "https://x", NULL, "t.bin" },                                 /* no path at all */
+    { "https://x/.", "image/png", "t.png" },
+    { "https://x/-rf.png", "image/png", "rf.png" },                 /* never an option */
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -220,6 +363,23 @@ test_safe_names (void)
       g_assert_null (strchr (name, '\\'));
       g_assert_true (name[0] != '.');
     }
+
+  /* The fallback (a task ID) is cleaned like any other name: one component, whatever it is. */
+  {
+    const struct { const char *stem, *expected; } fallbacks[] = {
+      { "../x", "x.bin" }, { "/etc/passwd", "etc_passwd.bin" }, { "..", "result.bin" },
+      { "", "result.bin" }, { NULL, "result.bin" }, { "a\\b", "a_b.bin" }, { "CON", "file-CON.bin" },
+      { "\xe7\x8c\xab", "result.bin" }, { "x\n\x1b[31m", "x_31m.bin" },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (fallbacks); i++)
+      {
+        g_autofree char *name = kt_safe_file_name ("https://x/%E7%8C%AB", NULL, fallbacks[i].stem);
+        g_assert_cmpstr (name, ==, fallbacks[i].expected);
+      }
+    g_assert_null (kt_safe_file_stem ("../"));
+    g_assert_cmpstr (kt_safe_file_stem ("0f3c2a9b8e7d6c5b4a3928170f1e2d3c"), ==, "0f3c2a9b8e7d6c5b4a3928170f1e2d3c");
+  }
 
   {
     GString *long_url = g_string_new ("https://x/");
@@ -285,6 +445,9 @@ main (int   argc,
   ADD ("/result-store/insecure-urls", test_refuses_insecure_urls);
   ADD ("/result-store/unwritable", test_unwritable_folder);
   ADD ("/result-store/copy-files", test_copy_files);
+  ADD ("/result-store/redirects-checked", test_redirects_checked_at_every_hop);
+  ADD ("/result-store/remove-partial", test_remove_partial_files);
+  ADD ("/result-store/no-name-until-whole", test_no_name_until_whole);
 #undef ADD
   g_test_add_func ("/result-store/safe-names", test_safe_names);
 

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <string.h>
+
 #include "kt-api-error.h"
 #include "kt-scheduler.h"
 #include "kt-test-util.h"
@@ -486,6 +488,111 @@ test_unknown_state_polled_on (Fixture       *f,
   wait_for_state (task, KT_TASK_STATE_SUCCESS, 5000);
 }
 
+/*
+ * Error pages from whatever stands between the app and Kie.ai are no verdicts: an HTML 404
+ * outlasting the grace period does not end a generating task as "not found", an HTML 403 does
+ * not halt polling as a rejected key. The scheduler pauses, says so, and recovers by itself.
+ */
+static void
+test_error_pages_are_not_verdicts (Fixture       *f,
+                                   gconstpointer  data)
+{
+  g_autoptr(GString) steps = g_string_new (NULL);
+  g_autofree char *script = NULL;
+  gboolean saw_unreachable = FALSE;
+  KtTask *g, *w;
+  gint64 deadline;
+
+  for (int i = 0; i < 5; i++)
+    g_string_append (steps, "{\"status\":404,\"contentType\":\"text/html\",\"body\":\"<html><h1>404 Not Found</h1>cdn</html>\"},");
+  script = g_strdup_printf ("{\"tasks\":{\"g\":[{\"state\":\"generating\"},%s{\"state\":\"success\"}],"
+                            "\"w\":[{\"state\":\"queuing\"},{\"status\":403,\"contentType\":\"text/html\","
+                            "\"body\":\"<html>Access denied by the web application firewall</html>\"},"
+                            "{\"state\":\"success\"}]}}", steps->str);
+  kt_test_server_script (f->server, script);
+  g = add_task (f, "g");
+  w = add_task (f, "w");
+  start (f, 0.005, 50);   /* the 90 s grace becomes 0.45 s */
+
+  deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  while ((kt_task_get_state (g) != KT_TASK_STATE_SUCCESS || kt_task_get_state (w) != KT_TASK_STATE_SUCCESS) &&
+         g_get_monotonic_time () < deadline)
+    {
+      g_main_context_iteration (NULL, TRUE);
+      g_assert_cmpint (kt_task_get_state (g), !=, KT_TASK_STATE_NOT_FOUND);
+      g_assert_cmpint (kt_scheduler_get_status (f->scheduler), !=, KT_SCHEDULER_AUTH_REJECTED);
+      if (kt_scheduler_get_status (f->scheduler) == KT_SCHEDULER_UNREACHABLE)
+        {
+          saw_unreachable = TRUE;
+          g_assert_nonnull (strstr (kt_scheduler_get_status_message (f->scheduler), "web page"));
+        }
+      if (kt_task_get_last_error (g) != NULL)
+        g_assert_cmpint (kt_task_get_error_kind (g), ==, KT_API_ERROR_GATEWAY);
+    }
+  g_assert_cmpint (kt_task_get_state (g), ==, KT_TASK_STATE_SUCCESS);
+  g_assert_cmpint (kt_task_get_state (w), ==, KT_TASK_STATE_SUCCESS);
+  g_assert_true (saw_unreachable);
+  /* Every page was asked through and the outage outlasted the grace period. */
+  g_assert_cmpuint (kt_fake_server_count_requests (f->server, NULL, "g"), ==, 7);
+  g_assert_null (kt_task_get_last_error (g));
+  g_assert_cmpint (kt_scheduler_get_status (f->scheduler), ==, KT_SCHEDULER_IDLE);
+}
+
+static gint64
+pause_left_ms (Fixture *f)
+{
+  gint64 until = kt_scheduler_get_paused_until (f->scheduler);
+  return until == 0 ? 0 : (until - g_get_monotonic_time ()) / 1000;
+}
+
+/*
+ * A pause the server asks for is bounded whatever it says (a date centuries ahead, a negative
+ * number), and the user can always end it: a refresh, or a new key.
+ */
+static void
+test_pauses_bounded_and_overridable (Fixture       *f,
+                                     gconstpointer  data)
+{
+  StatusWait wait;
+  KtTask *a, *b;
+
+  kt_test_server_script (f->server, "{\"tasks\":{"
+                         "\"a\":[{\"status\":429,\"body\":\"\",\"headers\":{\"Retry-After\":\"Fri, 31 Dec 2260 23:59:59 GMT\"}},"
+                         "{\"state\":\"success\"}],"
+                         "\"b\":[{\"body\":\"{\\\"code\\\":455,\\\"msg\\\":\\\"maintenance\\\"}\",\"headers\":{\"Retry-After\":\"-5\"}},"
+                         "{\"status\":429,\"body\":\"{\\\"code\\\":429,\\\"msg\\\":\\\"slow\\\"}\",\"headers\":{\"Retry-After\":\"86400\"}},"
+                         "{\"state\":\"success\"}]}}");
+  a = add_task (f, "a");
+  start (f, 0.01, 50);
+
+  wait = (StatusWait) { f->scheduler, KT_SCHEDULER_RATE_LIMITED };
+  kt_test_wait_until (scheduler_in_status, &wait, 5000);
+  g_assert_cmpint (pause_left_ms (f), >, KT_SCHEDULER_MAX_PAUSE_MS - 5000);
+  g_assert_cmpint (pause_left_ms (f), <=, KT_SCHEDULER_MAX_PAUSE_MS);
+  kt_test_spin (300);
+  g_assert_cmpuint (kt_fake_server_count_requests (f->server, NULL, "a"), ==, 1);
+
+  /* The user's refresh ends the pause at once. */
+  kt_scheduler_refresh (f->scheduler, NULL);
+  g_assert_cmpint (kt_scheduler_get_status (f->scheduler), !=, KT_SCHEDULER_RATE_LIMITED);
+  wait_for_state (a, KT_TASK_STATE_SUCCESS, 5000);
+
+  /* A negative Retry-After is ignored: the scheduler's own short pause, not a day. */
+  b = add_task (f, "b");
+  wait = (StatusWait) { f->scheduler, KT_SCHEDULER_MAINTENANCE };
+  kt_test_wait_until (scheduler_in_status, &wait, 5000);
+  g_assert_cmpint (pause_left_ms (f), <=, 60000 * 0.01 * 2);
+
+  /* A day asked for in seconds is cut to the bound; a new key ends it. */
+  wait = (StatusWait) { f->scheduler, KT_SCHEDULER_RATE_LIMITED };
+  kt_test_wait_until (scheduler_in_status, &wait, 5000);
+  g_assert_cmpint (pause_left_ms (f), <=, KT_SCHEDULER_MAX_PAUSE_MS);
+  kt_client_set_api_key (f->client, KEY "-new");
+  kt_client_set_api_key (f->client, KEY);
+  g_assert_cmpint (kt_scheduler_get_paused_until (f->scheduler), ==, 0);
+  wait_for_state (b, KT_TASK_STATE_SUCCESS, 5000);
+}
+
 /* Refresh asks at once, even for a finished task, and then stops again. */
 static void
 test_refresh (Fixture       *f,
@@ -526,6 +633,8 @@ main (int   argc,
   ADD ("/scheduler/removed-task", test_removed_task_not_polled);
   ADD ("/scheduler/unknown-state", test_unknown_state_polled_on);
   ADD ("/scheduler/refresh", test_refresh);
+  ADD ("/scheduler/error-pages-not-verdicts", test_error_pages_are_not_verdicts);
+  ADD ("/scheduler/pauses-bounded-overridable", test_pauses_bounded_and_overridable);
 #undef ADD
 
   return g_test_run ();

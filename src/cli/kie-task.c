@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <locale.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -13,6 +14,8 @@
 
 #include "kt-api-error.h"
 #include "kt-client.h"
+#include "kt-format.h"
+#include "kt-id-extract.h"
 #include "kt-rate-limiter.h"
 #include "kt-result-store.h"
 #include "kt-scheduler.h"
@@ -132,6 +135,7 @@ json_line (const char    *task_id,
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(JsonNode) root = NULL;
+  g_autofree char *json = NULL;
 
   json_builder_begin_object (b);
   add_string_or_null (b, "taskId", task_id);
@@ -177,7 +181,8 @@ json_line (const char    *task_id,
   json_builder_end_object (b);
 
   root = json_builder_get_root (b);
-  return json_to_string (root, FALSE);
+  json = json_to_string (root, FALSE);
+  return kt_format_terminal_json (json);
 }
 
 static KtTaskState
@@ -228,6 +233,31 @@ outcome_detail (Outcome *outcome)
   return g_strdup ("");
 }
 
+/* Text from Kie.ai or from anywhere else outside goes to the terminal only through this. */
+static void
+print_safe (FILE       *stream,
+            const char *format,
+            ...) G_GNUC_PRINTF (2, 3);
+
+static void
+print_safe (FILE       *stream,
+            const char *format,
+            ...)
+{
+  va_list args;
+  g_autofree char *text = NULL;
+  g_autofree char *safe = NULL;
+
+  va_start (args, format);
+  text = g_strdup_vprintf (format, args);
+  va_end (args);
+  safe = kt_format_terminal_text (text);
+  if (stream == stderr)
+    g_printerr ("%s\n", safe);
+  else
+    g_print ("%s\n", safe);
+}
+
 static void
 print_outcome_row (Outcome *outcome)
 {
@@ -236,7 +266,33 @@ print_outcome_row (Outcome *outcome)
                                      outcome->error != NULL && !outcome->not_found);
   const char *model = outcome->record && outcome->record->model ? outcome->record->model : "-";
 
-  g_print ("%-34s %-11s %-30s %s\n", outcome->id, state, model, detail);
+  print_safe (stdout, "%-34s %-11s %-30s %s", outcome->id, state, model, detail);
+}
+
+/*
+ * Every argument must be something that can be a task ID: "" or a line of text is a mistake
+ * to report, not a request to send. Space around an ID ($(cat id.txt), a copied cell) is
+ * dropped, in place.
+ */
+static gboolean
+check_ids (const char  *command,
+           int          argc,
+           char       **argv)
+{
+  if (argc < 2)
+    {
+      g_printerr (_("kie-task %s: give at least one task ID\n"), command);
+      return FALSE;
+    }
+  for (int i = 1; i < argc; i++)
+    if (!kt_task_id_is_valid (g_strstrip (argv[i])))
+      {
+        g_autofree char *shown = kt_format_terminal_text (argv[i]);
+        g_printerr (_("kie-task %s: “%s” is not a task ID (IDs are 1 to %d characters, without spaces)\n"),
+                    command, shown, KT_TASK_ID_MAX_LENGTH);
+        return FALSE;
+      }
+  return TRUE;
 }
 
 /* ---- the key and the client --------------------------------------------------------- */
@@ -257,7 +313,7 @@ find_api_key (void)
 
   stored = kt_secret_lookup_sync (NULL, &error);
   if (error != NULL)
-    g_printerr (_("kie-task: could not read the stored key: %s\n"), error->message);
+    print_safe (stderr, _("kie-task: could not read the stored key: %s"), error->message);
   return stored;
 }
 
@@ -271,7 +327,7 @@ make_client (int *exit_code)
   client = kt_client_new_from_environment (&error);
   if (client == NULL)
     {
-      g_printerr ("kie-task: %s\n", error->message);
+      print_safe (stderr, "kie-task: %s", error->message);
       *exit_code = EXIT_USAGE;
       return NULL;
     }
@@ -303,7 +359,7 @@ parse_options (const char      *command,
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, argc, argv, &error))
     {
-      g_printerr ("kie-task %s: %s\n", command, error->message);
+      print_safe (stderr, "kie-task %s: %s", command, error->message);
       return FALSE;
     }
   return TRUE;
@@ -452,11 +508,8 @@ command_status (int    argc,
 
   if (!parse_options ("status", _("TASK_ID…"), entries, &argc, &argv))
     return EXIT_USAGE;
-  if (argc < 2)
-    {
-      g_printerr (_("kie-task status: give at least one task ID\n"));
-      return EXIT_USAGE;
-    }
+  if (!check_ids ("status", argc, argv))
+    return EXIT_USAGE;
   if ((run->client = make_client (&exit_code)) == NULL)
     return exit_code;
 
@@ -564,11 +617,8 @@ command_save (int    argc,
 
   if (!parse_options ("save", _("TASK_ID…"), entries, &argc, &argv))
     return EXIT_USAGE;
-  if (argc < 2)
-    {
-      g_printerr (_("kie-task save: give at least one task ID\n"));
-      return EXIT_USAGE;
-    }
+  if (!check_ids ("save", argc, argv))
+    return EXIT_USAGE;
   run->output_dir = g_canonicalize_filename (output ? output : ".", NULL);
   if (g_file_test (run->output_dir, G_FILE_TEST_EXISTS) && !g_file_test (run->output_dir, G_FILE_TEST_IS_DIR))
     {
@@ -605,11 +655,11 @@ command_save (int    argc,
       else
         {
           for (guint j = 0; j < outcome->files->len; j++)
-            g_print (_("%s: saved %s\n"), outcome->id, (char *) g_ptr_array_index (outcome->files, j));
+            print_safe (stdout, _("%s: saved %s"), outcome->id, (char *) g_ptr_array_index (outcome->files, j));
           for (guint j = 0; j < outcome->file_errors->len; j++)
-            g_printerr (_("%s: not saved: %s\n"), outcome->id, (char *) g_ptr_array_index (outcome->file_errors, j));
+            print_safe (stderr, _("%s: not saved: %s"), outcome->id, (char *) g_ptr_array_index (outcome->file_errors, j));
           if (outcome->error != NULL)
-            g_printerr ("%s: %s\n", outcome->id, outcome->error->message);
+            print_safe (stderr, "%s: %s", outcome->id, outcome->error->message);
           else if (record != NULL && record->state != KT_STATE_SUCCESS)
             g_printerr (_("%s: nothing to save: the task is %s\n"), outcome->id,
                         kt_task_state_to_string (outcome_task_state (outcome)));
@@ -716,9 +766,9 @@ print_task_change (Watch  *watch,
       if (error_message != NULL)
         outcome.error = error = g_error_new_literal (KT_API_ERROR, 0, error_message);
       detail = outcome_detail (&outcome);
-      g_print ("%s  %-34s %-11s %s\n", time, kt_task_get_id (task),
-               error_message ? "error" : kt_task_state_to_string (kt_task_get_state (task)),
-               detail);
+      print_safe (stdout, "%s  %-34s %-11s %s", time, kt_task_get_id (task),
+                  error_message ? "error" : kt_task_state_to_string (kt_task_get_state (task)),
+                  detail);
     }
   fflush (stdout);
 }
@@ -746,14 +796,15 @@ scheduler_status_cb (KtScheduler *scheduler,
   clear_progress (watch);
   if (status == KT_SCHEDULER_AUTH_REJECTED)
     {
-      g_printerr ("kie-task watch: %s\n", message ? message : _("the API key was rejected"));
+      print_safe (stderr, "kie-task watch: %s", message ? message : _("the API key was rejected"));
       watch->halted = TRUE;
       g_main_loop_quit (watch->loop);
     }
   else if (status == KT_SCHEDULER_OFFLINE)
     g_printerr (_("kie-task watch: offline; waiting for the network\n"));
-  else if (status == KT_SCHEDULER_RATE_LIMITED || status == KT_SCHEDULER_MAINTENANCE)
-    g_printerr ("kie-task watch: %s\n", message ? message : _("paused"));
+  else if (status == KT_SCHEDULER_RATE_LIMITED || status == KT_SCHEDULER_MAINTENANCE ||
+           status == KT_SCHEDULER_UNREACHABLE)
+    print_safe (stderr, "kie-task watch: %s", message ? message : _("paused"));
 }
 
 static int
@@ -774,11 +825,8 @@ command_watch (int    argc,
 
   if (!parse_options ("watch", _("TASK_ID…"), entries, &argc, &argv))
     return EXIT_USAGE;
-  if (argc < 2)
-    {
-      g_printerr (_("kie-task watch: give at least one task ID\n"));
-      return EXIT_USAGE;
-    }
+  if (!check_ids ("watch", argc, argv))
+    return EXIT_USAGE;
   if ((client = make_client (&exit_code)) == NULL)
     return exit_code;
 
@@ -881,7 +929,7 @@ command_credits (int    argc,
 
   if (credits.error != NULL)
     {
-      g_printerr ("kie-task credits: %s\n", credits.error->message);
+      print_safe (stderr, "kie-task credits: %s", credits.error->message);
       g_error_free (credits.error);
       return 1;
     }
@@ -943,7 +991,8 @@ main (int   argc,
   if (g_str_equal (command, "credits"))
     return command_credits (argc - 1, argv + 1);
 
-  g_printerr (_("kie-task: unknown command “%s”\n\n"), command);
+  print_safe (stderr, _("kie-task: unknown command “%s”"), command);
+  g_printerr ("\n");
   print_usage (stderr);
   return EXIT_USAGE;
 }

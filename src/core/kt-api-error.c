@@ -27,6 +27,7 @@ kt_api_error_to_string (KtApiError code)
     case KT_API_ERROR_TIMEOUT: return "timeout";
     case KT_API_ERROR_MALFORMED: return "malformed";
     case KT_API_ERROR_INSECURE_URL: return "insecure-url";
+    case KT_API_ERROR_GATEWAY: return "gateway";
     default: return "unknown";
     }
 }
@@ -110,4 +111,23 @@ kt_api_error_from_code (int          code,
     g_set_error (error, KT_API_ERROR, kind, "%s (%d)", what, code);
 
   return FALSE;
+}
+
+/*
+ * An answer that did not come from the API: a web page, an empty body or foreign JSON, from a
+ * proxy, a firewall, a CDN or an outage. It says nothing about the task or the key, only that
+ * the way to Kie.ai is broken for now. @what names what came ("a web page").
+ */
+void
+kt_api_error_set_gateway (GError     **error,
+                          guint        http_status,
+                          const char  *what)
+{
+  if (http_status >= 300)
+    g_set_error (error, KT_API_ERROR, KT_API_ERROR_GATEWAY,
+                 _("Kie.ai could not be reached: something on the way answered with %s (HTTP %u)"),
+                 what, http_status);
+  else
+    g_set_error (error, KT_API_ERROR, KT_API_ERROR_GATEWAY,
+                 _("Kie.ai could not be reached: something on the way answered with %s"), what);
 }

@@ -26,6 +26,7 @@ typedef enum
   KT_API_ERROR_TIMEOUT,
   KT_API_ERROR_MALFORMED,        /* the answer could not be understood */
   KT_API_ERROR_INSECURE_URL,     /* refused before any request */
+  KT_API_ERROR_GATEWAY,          /* an answer that is not the API's (a proxy's or CDN's page) */
 } KtApiError;
 
 GQuark      kt_api_error_quark        (void);
@@ -33,5 +34,8 @@ gboolean    kt_api_error_from_code    (int          code,
                                        const char  *server_message,
                                        GError     **error);
 const char *kt_api_error_to_string    (KtApiError   code);
+void        kt_api_error_set_gateway  (GError     **error,
+                                       guint        http_status,
+                                       const char  *what);
 
 G_END_DECLS

@@ -117,16 +117,23 @@ kt_api_key_is_valid (const char *api_key)
   return TRUE;
 }
 
-static gboolean
-uri_is_allowed (GUri    *uri,
-                GError **error)
+/**
+ * kt_uri_is_fetchable:
+ *
+ * The one rule for every address the app fetches, at every hop of every redirect: the API, the
+ * result files, input images, fresh links. https anywhere; plain http only to this computer.
+ */
+gboolean
+kt_uri_is_fetchable (GUri    *uri,
+                     GError **error)
 {
   const char *scheme = g_uri_get_scheme (uri);
+  const char *host = g_uri_get_host (uri);
 
-  if (g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0')
+  if (host == NULL || *host == '\0')
     {
       g_set_error_literal (error, KT_API_ERROR, KT_API_ERROR_INSECURE_URL,
-                           _("The API address has no host name"));
+                           _("The address has no host name"));
       return FALSE;
     }
   if (g_ascii_strcasecmp (scheme, "https") == 0)
@@ -136,12 +143,11 @@ uri_is_allowed (GUri    *uri,
 
   if (g_ascii_strcasecmp (scheme, "http") == 0)
     g_set_error (error, KT_API_ERROR, KT_API_ERROR_INSECURE_URL,
-                 _("Refusing to send the API key unencrypted to %s: use an https:// address "
-                   "(plain http:// is allowed only for this computer)"),
-                 g_uri_get_host (uri));
+                 _("Refusing an unencrypted http:// address on %s: only https:// is used "
+                   "(plain http:// only on this computer)"), host);
   else
     g_set_error (error, KT_API_ERROR, KT_API_ERROR_INSECURE_URL,
-                 _("The API address must start with https://, not %s://"), scheme);
+                 _("Refusing a %s:// address: only https:// is used"), scheme);
   return FALSE;
 }
 
@@ -163,8 +169,22 @@ kt_check_base_url (const char  *url,
                    _("“%s” is not a valid API address: %s"), url, local_error->message);
       return NULL;
     }
-  if (!uri_is_allowed (uri, error))
-    return NULL;
+  if (!kt_uri_is_fetchable (uri, NULL))
+    {
+      const char *host = g_uri_get_host (uri);
+
+      if (host == NULL || *host == '\0')
+        g_set_error_literal (error, KT_API_ERROR, KT_API_ERROR_INSECURE_URL,
+                             _("The API address has no host name"));
+      else if (g_ascii_strcasecmp (g_uri_get_scheme (uri), "http") == 0)
+        g_set_error (error, KT_API_ERROR, KT_API_ERROR_INSECURE_URL,
+                     _("Refusing to send the API key unencrypted to %s: use an https:// address "
+                       "(plain http:// is allowed only for this computer)"), host);
+      else
+        g_set_error (error, KT_API_ERROR, KT_API_ERROR_INSECURE_URL,
+                     _("The API address must start with https://, not %s://"), g_uri_get_scheme (uri));
+      return NULL;
+    }
   if (g_uri_get_userinfo (uri) != NULL || g_uri_get_query (uri) != NULL ||
       g_uri_get_fragment (uri) != NULL)
     {
@@ -375,29 +395,56 @@ set_transport_error (GError  **error,
                  _("Could not reach Kie.ai: %s"), cause->message);
 }
 
-/* Retry-After as seconds or as an HTTP date; -1 when absent or unreadable. */
-static gint64
-parse_retry_after (SoupMessage *message)
+/**
+ * kt_retry_after_parse:
+ * @value: (nullable): a Retry-After header: delay-seconds or an HTTP date
+ * @now: the time a date is measured from
+ *
+ * Returns: how long to wait in ms, at most %KT_RETRY_AFTER_MAX_MS (a date in the past is 0),
+ *   or -1 when the value is absent or is neither form (a sign, a fraction, words)
+ */
+gint64
+kt_retry_after_parse (const char *value,
+                      GDateTime  *now)
 {
-  const char *value = soup_message_headers_get_one (soup_message_get_response_headers (message),
-                                                    "Retry-After");
+  g_autofree char *trimmed = NULL;
   g_autoptr(GDateTime) date = NULL;
-  g_autoptr(GDateTime) now = NULL;
-  char *end = NULL;
   guint64 seconds;
+  GTimeSpan span;
 
   if (value == NULL)
     return -1;
+  trimmed = g_strstrip (g_strdup (value));
+  if (*trimmed == '\0')
+    return -1;
 
-  seconds = g_ascii_strtoull (value, &end, 10);
-  if (end != value && *end == '\0')
-    return (gint64) MIN (seconds, 24 * 3600) * 1000;
+  if (g_ascii_isdigit (*trimmed))
+    {
+      /* delay-seconds is 1*DIGIT; a value too long for 64 bits is still "very long". */
+      for (const char *p = trimmed; *p; p++)
+        if (!g_ascii_isdigit (*p))
+          return -1;
+      if (!g_ascii_string_to_unsigned (trimmed, 10, 0, G_MAXUINT64, &seconds, NULL))
+        return KT_RETRY_AFTER_MAX_MS;
+      return seconds >= KT_RETRY_AFTER_MAX_MS / 1000 ? KT_RETRY_AFTER_MAX_MS : (gint64) seconds * 1000;
+    }
 
-  date = soup_date_time_new_from_http_string (value);
+  date = soup_date_time_new_from_http_string (trimmed);
   if (date == NULL)
     return -1;
-  now = g_date_time_new_now_utc ();
-  return MAX (0, g_date_time_difference (date, now) / 1000);
+  span = g_date_time_difference (date, now);
+  if (span <= 0)
+    return 0;
+  return MIN (span / 1000, KT_RETRY_AFTER_MAX_MS);
+}
+
+static gint64
+parse_retry_after (SoupMessage *message)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+
+  return kt_retry_after_parse (soup_message_headers_get_one (soup_message_get_response_headers (message),
+                                                             "Retry-After"), now);
 }
 
 static void send_call (GTask *task);
@@ -553,7 +600,7 @@ follow_redirect (GTask *task)
     }
 
   target = g_uri_parse_relative (call->uri, location, G_URI_FLAGS_ENCODED, NULL);
-  if (target == NULL || !uri_is_allowed (target, &error))
+  if (target == NULL || !kt_uri_is_fetchable (target, &error))
     {
       g_task_return_new_error (task, KT_API_ERROR, KT_API_ERROR_INSECURE_URL,
                                _("Kie.ai redirected to an address that is not safe to follow: %s"),
@@ -598,9 +645,8 @@ send_cb (GObject      *source,
     }
 
   call->status = soup_message_get_status (call->message);
-  if (call->status == 429 || call->status == SOUP_STATUS_SERVICE_UNAVAILABLE ||
-      call->status == SOUP_STATUS_OK)
-    call->retry_after_ms = parse_retry_after (call->message);
+  /* Kie.ai says "429" in a 200 answer, proxies in their own statuses: read it from any. */
+  call->retry_after_ms = parse_retry_after (call->message);
 
   if (SOUP_STATUS_IS_REDIRECTION (call->status) && call->status != SOUP_STATUS_NOT_MODIFIED)
     {

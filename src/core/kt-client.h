@@ -10,6 +10,8 @@ G_BEGIN_DECLS
 
 #define KT_DEFAULT_BASE_URL "https://api.kie.ai"
 #define KT_CLIENT_DEFAULT_TIMEOUT 30
+/* The longest wait a Retry-After header can ask for; longer ones are cut to this. */
+#define KT_RETRY_AFTER_MAX_MS (10 * 60 * 1000)
 
 #define KT_TYPE_CLIENT (kt_client_get_type ())
 
@@ -59,6 +61,10 @@ GUri        *kt_check_base_url                  (const char          *url,
 gboolean     kt_uri_is_loopback                 (GUri                *uri);
 gboolean     kt_uri_same_origin                 (GUri                *a,
                                                  GUri                *b);
+gboolean     kt_uri_is_fetchable                (GUri                *uri,
+                                                 GError             **error);
 gboolean     kt_api_key_is_valid                (const char          *api_key);
+gint64       kt_retry_after_parse               (const char          *value,
+                                                 GDateTime           *now);
 
 G_END_DECLS

@@ -248,3 +248,99 @@ kt_format_task_title (const char *model,
     return _("Not checked yet");
   return _("Unnamed model");
 }
+
+/*
+ * Characters a terminal acts on rather than shows: C0 and C1 controls (escape sequences,
+ * carriage returns, the 8-bit CSI), DEL, and the bidirectional controls that reorder what is
+ * shown around them.
+ */
+static gboolean
+is_terminal_control (gunichar c)
+{
+  return c < 0x20 || (c >= 0x7f && c <= 0x9f) ||
+         c == 0x061c || c == 0x200e || c == 0x200f ||
+         (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+}
+
+/**
+ * kt_format_terminal_text:
+ * @text: (nullable): text from outside: a server, a file, the command line
+ *
+ * The text as a terminal should show it: every control character, escape sequence and
+ * bidirectional override is written out visibly ("\e", "\n", "\u202e"), and bytes that are
+ * not UTF-8 as "\xff". Printable text, accents and all, is unchanged.
+ *
+ * Returns: (transfer full): the text, "" for %NULL
+ */
+char *
+kt_format_terminal_text (const char *text)
+{
+  GString *out;
+  const char *p, *end;
+
+  if (text == NULL)
+    return g_strdup ("");
+  out = g_string_sized_new (strlen (text));
+  end = text + strlen (text);
+  for (p = text; p < end;)
+    {
+      gunichar c = g_utf8_get_char_validated (p, end - p);
+
+      if (c == (gunichar) -1 || c == (gunichar) -2)
+        {
+          g_string_append_printf (out, "\\x%02x", (guchar) *p);
+          p++;
+          continue;
+        }
+      if (!is_terminal_control (c))
+        g_string_append_len (out, p, g_utf8_next_char (p) - p);
+      else if (c == '\n')
+        g_string_append (out, "\\n");
+      else if (c == '\r')
+        g_string_append (out, "\\r");
+      else if (c == '\t')
+        g_string_append (out, "\\t");
+      else if (c == 0x1b)
+        g_string_append (out, "\\e");
+      else if (c < 0x100)
+        g_string_append_printf (out, "\\x%02x", c);
+      else
+        g_string_append_printf (out, "\\u%04x", c);
+      p = g_utf8_next_char (p);
+    }
+  return g_string_free (out, FALSE);
+}
+
+/**
+ * kt_format_terminal_json:
+ * @json: a JSON text (json-glib already escapes C0 controls in its strings)
+ *
+ * The same JSON with DEL, the C1 controls and the bidirectional controls escaped as \uXXXX
+ * too: the same value for a program, and nothing a terminal would act on when it is printed.
+ *
+ * Returns: (transfer full): the JSON text
+ */
+char *
+kt_format_terminal_json (const char *json)
+{
+  const char *end = json + strlen (json);
+  GString *out = g_string_sized_new (end - json);
+
+  for (const char *p = json; p < end;)
+    {
+      gunichar c = g_utf8_get_char_validated (p, end - p);
+
+      if (c == (gunichar) -1 || c == (gunichar) -2)
+        {
+          /* Not UTF-8 (a file name): kept as it is, for the program that reads it. */
+          g_string_append_c (out, *p++);
+          continue;
+        }
+      if (c >= 0x20 && is_terminal_control (c))
+        g_string_append_printf (out, "\\u%04x", c);
+      else
+        g_string_append_len (out, p, g_utf8_next_char (p) - p);
+      p = g_utf8_next_char (p);
+    }
+  return g_string_free (out, FALSE);
+}

@@ -30,5 +30,7 @@ const char *kt_format_task_title     (const char *model,
                                       gboolean    not_found);
 const char *kt_explain_failure       (const char *fail_code,
                                       const char *fail_msg);
+char       *kt_format_terminal_text  (const char *text);
+char       *kt_format_terminal_json  (const char *json);
 
 G_END_DECLS

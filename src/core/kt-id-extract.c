@@ -38,6 +38,24 @@ init_regexes (void)
     }
 }
 
+/*
+ * Whether @id can be a task ID at all: 1 to KT_TASK_ID_MAX_LENGTH printable ASCII characters,
+ * no space or control character. Deliberately loose (the API's own examples differ in shape);
+ * it only keeps out what is certainly not an ID, such as "" or a line of text.
+ */
+gboolean
+kt_task_id_is_valid (const char *id)
+{
+  gsize length = 0;
+
+  if (id == NULL)
+    return FALSE;
+  for (const char *p = id; *p; p++, length++)
+    if ((guchar) *p <= 0x20 || (guchar) *p >= 0x7f || length >= KT_TASK_ID_MAX_LENGTH)
+      return FALSE;
+  return length > 0;
+}
+
 /* Whether one word is shaped like a task ID (without a label to vouch for it). */
 gboolean
 kt_looks_like_task_id (const char *word)

@@ -7,5 +7,9 @@ G_BEGIN_DECLS
 
 GStrv     kt_extract_task_ids   (const char *text);
 gboolean  kt_looks_like_task_id (const char *word);
+gboolean  kt_task_id_is_valid   (const char *id);
+
+/* Longer than any ID of any Kie.ai family; anything longer is not an ID. */
+#define KT_TASK_ID_MAX_LENGTH 256
 
 G_END_DECLS

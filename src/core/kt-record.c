@@ -14,6 +14,8 @@
 
 /* Real answers nest four or five levels; anything far deeper is hostile. */
 #define MAX_JSON_DEPTH 64
+/* 9999-12-31 23:59:59.999 UTC in Unix ms: GDateTime's last day. */
+#define MAX_TIME_MS G_GINT64_CONSTANT (253402300799999)
 
 G_DEFINE_BOXED_TYPE (KtRecord, kt_record, kt_record_ref, kt_record_unref)
 
@@ -96,10 +98,12 @@ kt_record_is_finished (const KtRecord *record)
 gint64
 kt_record_duration_ms (const KtRecord *record)
 {
+  gint64 ms;
+
   if (record->create_time > 0 && record->complete_time >= record->create_time)
     return record->complete_time - record->create_time;
-  if (record->cost_time >= 0)
-    return (gint64) (record->cost_time * 1000.0);
+  if (record->cost_time >= 0 && kt_double_to_int64 (record->cost_time * 1000.0, &ms))
+    return ms;
   return -1;
 }
 
@@ -136,12 +140,23 @@ json_depth_ok (const char *text,
   return TRUE;
 }
 
-static JsonNode *
-parse_json_text (const char  *text,
-                 gsize        length,
-                 GError     **error)
+/**
+ * kt_json_parse:
+ *
+ * Parses text from outside (an answer, a nested field, stored inputs) as exactly one JSON
+ * value. Strict: trailing data, comments and trailing commas are errors, never a second root
+ * (json-glib would otherwise make an array of several top-level values, which an immutable
+ * parser cannot even hand out).
+ *
+ * Returns: (transfer full): the value, or %NULL with an error
+ */
+JsonNode *
+kt_json_parse (const char  *text,
+               gsize        length,
+               GError     **error)
 {
   g_autoptr(JsonParser) parser = NULL;
+  JsonNode *root;
 
   if (!json_depth_ok (text, length))
     {
@@ -150,11 +165,18 @@ parse_json_text (const char  *text,
       return NULL;
     }
 
-  parser = json_parser_new_immutable ();
+  parser = json_parser_new ();
+  json_parser_set_strict (parser, TRUE);
   if (!json_parser_load_from_data (parser, text, (gssize) length, error))
     return NULL;
 
-  return json_parser_steal_root (parser);
+  root = json_parser_get_root (parser);
+  if (root == NULL)
+    {
+      g_set_error_literal (error, KT_API_ERROR, KT_API_ERROR_MALFORMED, _("The text holds no value"));
+      return NULL;
+    }
+  return json_node_ref (root);
 }
 
 static gboolean
@@ -176,6 +198,21 @@ looks_like_html (const char *text,
   return length > 0 && *text == '<';
 }
 
+/*
+ * Converts a double to an integer only when it fits: a cast of a value outside gint64's range
+ * is undefined behaviour. 2^63 itself does not fit, and (double) G_MAXINT64 rounds up to it.
+ */
+gboolean
+kt_double_to_int64 (double  value,
+                    gint64 *out)
+{
+  if (!isfinite (value) || value >= 9223372036854775808.0 || value < -9223372036854775808.0)
+    return FALSE;
+  *out = (gint64) value;
+  return TRUE;
+}
+
+/* An integer given as text: exactly when it is written as one, else through a double. */
 static gboolean
 parse_int_text (const char *text,
                 gint64     *out)
@@ -187,16 +224,17 @@ parse_int_text (const char *text,
   if (text == NULL)
     return FALSE;
   copy = g_strstrip (g_strdup (text));
+  if (g_str_has_suffix (copy, "%"))
+    copy[strlen (copy) - 1] = '\0';
   if (*copy == '\0')
     return FALSE;
+  if (g_ascii_string_to_signed (copy, 10, G_MININT64, G_MAXINT64, out, NULL))
+    return TRUE;
   errno = 0;
   value = g_ascii_strtod (copy, &end);
-  if (errno != 0 || end == copy || (*end != '\0' && !(end[0] == '%' && end[1] == '\0')))
+  if (errno != 0 || end == copy || *end != '\0')
     return FALSE;
-  if (!isfinite (value) || value > (double) G_MAXINT64 || value < (double) G_MININT64)
-    return FALSE;
-  *out = (gint64) value;
-  return TRUE;
+  return kt_double_to_int64 (value, out);
 }
 
 static gboolean
@@ -274,10 +312,13 @@ member_time (JsonObject *object,
       if (!parse_int_text (json_node_get_string (node), &value))
         return -1;
     }
-  else if (node_to_double (node, &d) && d < 9e18 && d > -9e18)
-    value = (gint64) d;
+  else if (json_node_get_value_type (node) == G_TYPE_INT64)
+    value = json_node_get_int (node);
+  else if (!node_to_double (node, &d) || !kt_double_to_int64 (d, &value))
+    return -1;
 
-  return value > 0 ? value : -1;
+  /* A time that no calendar can show (after year 9999) is as good as none. */
+  return value > 0 && value <= MAX_TIME_MS ? value : -1;
 }
 
 static double
@@ -340,7 +381,7 @@ member_nested_json (JsonObject  *object,
       if (is_blank (text, length))
         return NULL;
 
-      parsed = parse_json_text (text, length, NULL);
+      parsed = kt_json_parse (text, length, NULL);
       if (parsed == NULL)
         *raw_text = g_strdup (text);
       return parsed;
@@ -490,10 +531,20 @@ node_to_code (JsonNode *node,
   return TRUE;
 }
 
-static gboolean
-http_failed (guint http_status)
+/*
+ * What to say about a body that is not an API envelope. Only the API's own envelope may say
+ * "not found" or "key rejected"; anything else comes from whatever stands between this
+ * computer and Kie.ai. A 429 still means "slow down", whoever says it.
+ */
+static void
+not_an_envelope (guint        http_status,
+                 const char  *what,
+                 GError     **error)
 {
-  return http_status >= 300;
+  if (http_status == 429)
+    kt_api_error_from_code (429, NULL, error);
+  else
+    kt_api_error_set_gateway (error, http_status, what);
 }
 
 JsonNode *
@@ -512,32 +563,35 @@ kt_envelope_parse (const char  *body,
 
   if (body == NULL || is_blank (body, length))
     {
-      if (http_failed (http_status))
-        kt_api_error_from_code ((int) http_status, NULL, error);
+      if (http_status >= 300)
+        not_an_envelope (http_status, _("an empty answer"), error);
       else
         g_set_error_literal (error, KT_API_ERROR, KT_API_ERROR_MALFORMED,
                              _("Kie.ai sent an empty answer"));
       return NULL;
     }
 
+  if (looks_like_html (body, length))
+    {
+      not_an_envelope (http_status, _("a web page"), error);
+      return NULL;
+    }
+
   if (!g_utf8_validate_len (body, length, NULL))
     {
-      if (http_failed (http_status))
-        kt_api_error_from_code ((int) http_status, NULL, error);
+      if (http_status >= 300)
+        not_an_envelope (http_status, _("an answer that is not text"), error);
       else
         g_set_error_literal (error, KT_API_ERROR, KT_API_ERROR_MALFORMED,
                              _("Kie.ai sent an answer that is not valid text"));
       return NULL;
     }
 
-  root = parse_json_text (body, length, &local_error);
+  root = kt_json_parse (body, length, &local_error);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
-      if (http_failed (http_status))
-        kt_api_error_from_code ((int) http_status, NULL, error);
-      else if (looks_like_html (body, length))
-        g_set_error (error, KT_API_ERROR, KT_API_ERROR_MALFORMED,
-                     _("Kie.ai answered with a web page instead of data (HTTP %u)"), http_status);
+      if (http_status >= 300)
+        not_an_envelope (http_status, _("an answer that is not Kie.ai’s"), error);
       else if (local_error != NULL && g_error_matches (local_error, KT_API_ERROR, KT_API_ERROR_MALFORMED))
         g_propagate_error (error, g_steal_pointer (&local_error));
       else
@@ -550,8 +604,8 @@ kt_envelope_parse (const char  *body,
   envelope = json_node_get_object (root);
   if (!node_to_code (json_object_get_member (envelope, "code"), &code))
     {
-      if (http_failed (http_status))
-        kt_api_error_from_code ((int) http_status, NULL, error);
+      if (http_status >= 300)
+        not_an_envelope (http_status, _("an answer that is not Kie.ai’s"), error);
       else
         g_set_error_literal (error, KT_API_ERROR, KT_API_ERROR_MALFORMED,
                              _("Kie.ai sent an answer without a result code"));

@@ -68,6 +68,11 @@ const char  *kt_state_to_string          (KtState      state);
 KtState      kt_state_from_string        (const char  *text);
 
 /* Shared helpers for the envelope, also used for the credit and download-url calls. */
+JsonNode    *kt_json_parse               (const char  *text,
+                                          gsize        length,
+                                          GError     **error);
+gboolean     kt_double_to_int64          (double       value,
+                                          gint64      *out);
 JsonNode    *kt_envelope_parse           (const char  *body,
                                           gsize        length,
                                           guint        http_status,

@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "kt-result-store"
+#define _GNU_SOURCE   /* O_TMPFILE, linkat, renameat2 */
 
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <gio/gunixoutputstream.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
@@ -15,13 +19,21 @@
 
 /*
  * Downloads result files before they expire. Result hosts get no Authorization header (the
- * requests are built here and never pass through the API client). A file is written under a
- * temporary name in its final folder and linked to its final name only when complete, so a
- * half-written file never carries a real name, and an existing file is never replaced.
+ * requests are built here and never pass through the API client), and every redirect is
+ * followed by hand under the rule the first address passed (kt_uri_is_fetchable()).
+ *
+ * A file is written unnamed (O_TMPFILE) in its final folder, synced, and only then linked to
+ * its final name, which never replaces a file. A download cut off by a crash leaves nothing
+ * under any name. On a file system without O_TMPFILE the file is written as
+ * ".kt-download-*.part" instead, which kt_result_store_remove_partial_async() clears after a
+ * crash.
  */
 
 #define CHUNK_SIZE (128 * 1024)
 #define MAX_NAME_BYTES 120
+#define MAX_REDIRECTS 5
+#define PARTIAL_PREFIX ".kt-download-"
+#define PARTIAL_SUFFIX ".part"
 
 struct _KtResultStore
 {
@@ -35,12 +47,16 @@ struct _KtResultStore
 typedef struct
 {
   SoupMessage   *message;
+  GUri          *uri;          /* what is being fetched, after any redirects */
+  guint          redirects;
   GInputStream  *input;
-  GOutputStream *output;
+  GOutputStream *output;       /* writes to fd, which it does not own */
+  int            fd;           /* the file being written, or -1 */
+  char          *temp_path;    /* its name where O_TMPFILE is missing; NULL while unnamed */
   GFile         *directory;
-  GFile         *temp;
-  char          *url;
-  char          *task_id;
+  char          *url;          /* as given: names the file */
+  char          *task_id;      /* a safe stem */
+  char          *content_type;
   guint64        written;
   GBytes        *pending;
 } Download;
@@ -52,15 +68,20 @@ static void
 download_free (Download *download)
 {
   g_clear_object (&download->message);
+  g_clear_pointer (&download->uri, g_uri_unref);
   g_clear_object (&download->input);
   g_clear_object (&download->output);
-  if (download->temp != NULL)
-    g_file_delete (download->temp, NULL, NULL);
-  g_clear_object (&download->temp);
+  if (download->fd >= 0)
+    close (download->fd);
+  /* Only an unfinished file still has its temporary name. */
+  if (download->temp_path != NULL)
+    g_unlink (download->temp_path);
+  g_free (download->temp_path);
   g_clear_object (&download->directory);
   g_clear_pointer (&download->pending, g_bytes_unref);
   g_free (download->url);
   g_free (download->task_id);
+  g_free (download->content_type);
   g_free (download);
 }
 
@@ -113,10 +134,56 @@ is_reserved_windows_name (const char *stem)
   return FALSE;
 }
 
+/* Appends the usable characters of @text to @stem: ASCII letters, digits, '-' and '_'; every
+ * run of anything else becomes one '_'. */
+static void
+append_clean (GString    *stem,
+              const char *text)
+{
+  for (const char *p = text; p != NULL && *p; p++)
+    {
+      char c = *p;
+      if (g_ascii_isalnum (c) || c == '-' || c == '_')
+        g_string_append_c (stem, c);
+      else if (stem->len > 0 && stem->str[stem->len - 1] != '_')
+        g_string_append_c (stem, '_');
+    }
+  while (stem->len > 0 && stem->str[stem->len - 1] == '_')
+    g_string_truncate (stem, stem->len - 1);
+  while (stem->len > 0 && (stem->str[0] == '_' || stem->str[0] == '-'))
+    g_string_erase (stem, 0, 1);
+}
+
+/**
+ * kt_safe_file_stem:
+ * @text: (nullable): anything: a task ID, a name from a URL, text from a server
+ *
+ * The one way a name from outside becomes a path component: ASCII letters, digits, '-' and
+ * '_' only, so never "", ".", "..", a '/', a leading dot or dash, or a control character; no
+ * reserved device name; at most MAX_NAME_BYTES - 8 bytes.
+ *
+ * Returns: (transfer full): the stem, or %NULL when @text has no usable character
+ */
+char *
+kt_safe_file_stem (const char *text)
+{
+  g_autoptr(GString) stem = g_string_new (NULL);
+
+  append_clean (stem, text);
+  if (stem->len == 0)
+    return NULL;
+  if (is_reserved_windows_name (stem->str))
+    g_string_prepend (stem, "file-");
+  if (stem->len > MAX_NAME_BYTES - 8)
+    g_string_truncate (stem, MAX_NAME_BYTES - 8);
+  return g_string_free (g_steal_pointer (&stem), FALSE);
+}
+
 /*
- * A file name that is safe on every common file system: ASCII letters, digits, '-', '_' and
- * one '.', no leading dot, no reserved device name, at most MAX_NAME_BYTES bytes. The
- * extension comes from the content type when the server gave a known one, else from the URL.
+ * A file name that is safe on every common file system: a kt_safe_file_stem() of the URL's
+ * last path segment (else of @fallback_stem, else "result") and one '.' before an extension of
+ * letters and digits. The extension comes from the content type when the server gave a known
+ * one, else from the URL.
  */
 char *
 kt_safe_file_name (const char *url,
@@ -127,8 +194,8 @@ kt_safe_file_name (const char *url,
   g_autofree char *base = NULL;
   g_autofree char *unescaped = NULL;
   g_autofree char *url_extension = NULL;
+  g_autofree char *stem = NULL;
   const char *extension = extension_for_type (content_type);
-  GString *stem = g_string_new (NULL);
   char *dot;
 
   uri = url ? g_uri_parse (url, G_URI_FLAGS_ENCODED, NULL) : NULL;
@@ -153,33 +220,18 @@ kt_safe_file_name (const char *url,
         g_clear_pointer (&url_extension, g_free);
     }
 
-  for (const char *p = base; p != NULL && *p; p++)
-    {
-      char c = *p;
-      if (g_ascii_isalnum (c) || c == '-' || c == '_')
-        g_string_append_c (stem, c);
-      else if (stem->len > 0 && stem->str[stem->len - 1] != '_')
-        g_string_append_c (stem, '_');
-    }
-  while (stem->len > 0 && stem->str[stem->len - 1] == '_')
-    g_string_truncate (stem, stem->len - 1);
-  while (stem->len > 0 && (stem->str[0] == '_' || stem->str[0] == '-'))
-    g_string_erase (stem, 0, 1);
-
-  if (stem->len == 0 || g_str_equal (stem->str, "/"))
-    g_string_assign (stem, fallback_stem ? fallback_stem : "result");
-  if (is_reserved_windows_name (stem->str))
-    g_string_prepend (stem, "file-");
-  if (stem->len > MAX_NAME_BYTES - 8)
-    g_string_truncate (stem, MAX_NAME_BYTES - 8);
+  stem = kt_safe_file_stem (base);
+  if (stem == NULL)
+    stem = kt_safe_file_stem (fallback_stem);
+  if (stem == NULL)
+    stem = g_strdup ("result");
 
   if (url_extension != NULL && extension_matches_type (url_extension, content_type))
     extension = url_extension;
   if (extension == NULL)
     extension = "bin";
 
-  g_string_append_printf (stem, ".%s", extension);
-  return g_string_free (stem, FALSE);
+  return g_strdup_printf ("%s.%s", stem, extension);
 }
 
 static void
@@ -245,64 +297,105 @@ kt_result_store_set_max_size (KtResultStore *self,
   self->max_size = max_size;
 }
 
-/* Links the finished temporary file to a free name: "name.ext", then "name (2).ext", ... */
-static GFile *
-publish (Download  *download,
-         GError   **error)
+/* Makes the name of the directory entry durable too; a failure only weakens crash safety. */
+static void
+sync_directory (const char *path)
 {
-  const char *content_type = soup_message_headers_get_content_type (
-    soup_message_get_response_headers (download->message), NULL);
-  g_autofree char *name = kt_safe_file_name (download->url, content_type, download->task_id);
-  g_autofree char *temp_path = g_file_get_path (download->temp);
-  g_autofree char *stem = g_strdup (name);
-  const char *extension = "";
-  char *dot = strrchr (stem, '.');
+  int fd = open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-  if (dot != NULL)
+  if (fd >= 0)
     {
-      *dot = '\0';
-      extension = dot + 1;
+      fsync (fd);
+      close (fd);
+    }
+}
+
+/* Gives the written file the name @target_path if that is free: 0, or an errno. */
+static int
+link_to (Download   *download,
+         const char *target_path)
+{
+  if (download->temp_path == NULL)
+    {
+      char proc_path[64];
+
+      g_snprintf (proc_path, sizeof proc_path, "/proc/self/fd/%d", download->fd);
+      if (linkat (AT_FDCWD, proc_path, AT_FDCWD, target_path, AT_SYMLINK_FOLLOW) == 0)
+        return 0;
+      /* Without /proc, a privileged process can still name the file. */
+      if (errno == ENOENT && linkat (download->fd, "", AT_FDCWD, target_path, AT_EMPTY_PATH) == 0)
+        return 0;
+      return errno;
+    }
+
+  if (link (download->temp_path, target_path) == 0)
+    {
+      g_unlink (download->temp_path);
+      g_clear_pointer (&download->temp_path, g_free);
+      return 0;
+    }
+  if (errno == EEXIST)
+    return EEXIST;
+  /* File systems without hard links: a rename that refuses to replace. */
+  if (renameat2 (AT_FDCWD, download->temp_path, AT_FDCWD, target_path, RENAME_NOREPLACE) == 0)
+    {
+      g_clear_pointer (&download->temp_path, g_free);
+      return 0;
+    }
+  return errno;
+}
+
+/* In a worker: syncs the finished file and links it to a free name: "name.ext", then
+ * "name (2).ext", ... */
+static void
+publish_in_thread (GTask        *task,
+                   gpointer      source_object,
+                   gpointer      task_data,
+                   GCancellable *cancellable)
+{
+  Download *download = task_data;
+  const char *folder = g_file_peek_path (download->directory);
+  g_autofree char *name = kt_safe_file_name (download->url, download->content_type, download->task_id);
+  g_autofree char *stem = g_strdup (name);
+  char *dot = strrchr (stem, '.');
+  int saved;
+
+  *dot = '\0';   /* a safe name always has an extension */
+  if (fsync (download->fd) != 0)
+    {
+      saved = errno;
+      g_task_return_new_error (task, KT_RESULT_ERROR, KT_RESULT_ERROR_WRITE,
+                               _("Could not write the result file: %s"), g_strerror (saved));
+      return;
     }
 
   for (guint n = 1; n < 1000; n++)
     {
       g_autofree char *candidate = n == 1 ? g_strdup (name)
-                                          : g_strdup_printf ("%s (%u).%s", stem, n, extension);
-      g_autoptr(GFile) target = g_file_get_child (download->directory, candidate);
-      g_autofree char *target_path = g_file_get_path (target);
+                                          : g_strdup_printf ("%s (%u).%s", stem, n, dot + 1);
+      g_autofree char *target_path = g_build_filename (folder, candidate, NULL);
 
-      if (link (temp_path, target_path) == 0)
+      saved = link_to (download, target_path);
+      if (saved == 0)
         {
-          g_unlink (temp_path);
-          g_clear_object (&download->temp);
-          return g_steal_pointer (&target);
+          sync_directory (folder);
+          g_task_return_pointer (task, g_file_new_for_path (target_path), g_object_unref);
+          return;
         }
-      if (errno == EEXIST)
-        continue;
-
-      /* File systems without hard links: a move that refuses to replace. */
-      {
-        g_autoptr(GError) move_error = NULL;
-
-        if (g_file_move (download->temp, target, G_FILE_COPY_NONE, NULL, NULL, NULL, &move_error))
-          {
-            g_clear_object (&download->temp);
-            return g_steal_pointer (&target);
-          }
-        if (g_error_matches (move_error, G_IO_ERROR, G_IO_ERROR_EXISTS))
-          continue;
-        g_set_error (error, KT_RESULT_ERROR, KT_RESULT_ERROR_WRITE,
-                     _("Could not save %s: %s"), candidate, move_error->message);
-        return NULL;
-      }
+      if (saved != EEXIST)
+        {
+          g_task_return_new_error (task, KT_RESULT_ERROR, KT_RESULT_ERROR_WRITE,
+                                   _("Could not save %s: %s"), candidate, g_strerror (saved));
+          return;
+        }
     }
 
-  g_set_error (error, KT_RESULT_ERROR, KT_RESULT_ERROR_WRITE,
-               _("Could not find a free file name for %s"), name);
-  return NULL;
+  g_task_return_new_error (task, KT_RESULT_ERROR, KT_RESULT_ERROR_WRITE,
+                           _("Could not find a free file name for %s"), name);
 }
 
 static void read_next (GTask *task);
+static void send_request (GTask *task);
 
 static void
 fail_io (GTask        *task,
@@ -314,29 +407,6 @@ fail_io (GTask        *task,
     g_task_return_error (task, g_error_copy (error));
   else
     g_task_return_new_error (task, KT_RESULT_ERROR, code, "%s: %s", what, error->message);
-}
-
-static void
-close_cb (GObject      *source,
-          GAsyncResult *result,
-          gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  Download *download = g_task_get_task_data (task);
-  g_autoptr(GError) error = NULL;
-  GFile *file;
-
-  if (!g_output_stream_close_finish (G_OUTPUT_STREAM (source), result, &error))
-    {
-      fail_io (task, error, KT_RESULT_ERROR_WRITE, _("Could not write the result file"));
-      return;
-    }
-
-  file = publish (download, &error);
-  if (file == NULL)
-    g_task_return_error (task, g_steal_pointer (&error));
-  else
-    g_task_return_pointer (task, file, g_object_unref);
 }
 
 static void
@@ -378,9 +448,7 @@ read_cb (GObject      *source,
   size = g_bytes_get_size (download->pending);
   if (size == 0)
     {
-      cancellable = g_task_get_cancellable (task);
-      g_output_stream_close_async (download->output, G_PRIORITY_DEFAULT,
-                                   cancellable, close_cb, g_steal_pointer (&task));
+      g_task_run_in_thread (task, publish_in_thread);
       return;
     }
 
@@ -409,23 +477,67 @@ read_next (GTask *task)
                                    g_task_get_cancellable (task), read_cb, task);
 }
 
-static void
-create_cb (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
+/* The file the download is written to, in its final folder: unnamed where the file system
+ * allows it, else under a temporary name. */
+static gboolean
+open_file (Download  *download,
+           GError   **error)
 {
-  g_autoptr(GTask) task = user_data;
+  const char *folder = g_file_peek_path (download->directory);
+  int saved;
+
+  download->fd = open (folder, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+  if (download->fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL))
+    {
+      download->temp_path = g_strdup_printf ("%s/" PARTIAL_PREFIX "%08x%08x" PARTIAL_SUFFIX,
+                                             folder, g_random_int (), g_random_int ());
+      download->fd = open (download->temp_path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+      if (download->fd < 0)
+        g_clear_pointer (&download->temp_path, g_free);
+    }
+  if (download->fd < 0)
+    {
+      saved = errno;
+      g_set_error (error, KT_RESULT_ERROR, KT_RESULT_ERROR_WRITE,
+                   _("Could not create the result file in %s: %s"), folder, g_strerror (saved));
+      return FALSE;
+    }
+
+  download->output = g_unix_output_stream_new (download->fd, FALSE);
+  return TRUE;
+}
+
+/* Follows one redirect by hand, under the same rule as the first address. Takes @owned. */
+static void
+follow_redirect (GTask *owned)
+{
+  g_autoptr(GTask) task = owned;
   Download *download = g_task_get_task_data (task);
+  const char *location = soup_message_headers_get_one (
+    soup_message_get_response_headers (download->message), "Location");
+  g_autoptr(GUri) target = NULL;
   g_autoptr(GError) error = NULL;
 
-  download->output = G_OUTPUT_STREAM (g_file_create_finish (G_FILE (source), result, &error));
-  if (download->output == NULL)
+  if (location == NULL || ++download->redirects > MAX_REDIRECTS)
     {
-      g_clear_object (&download->temp);   /* not ours to delete */
-      fail_io (task, error, KT_RESULT_ERROR_WRITE, _("Could not create the result file"));
+      g_task_return_new_error (task, KT_RESULT_ERROR, KT_RESULT_ERROR_HTTP,
+                               location ? _("The result link redirected too many times")
+                                        : _("The result link redirected nowhere (HTTP %u)"),
+                               soup_message_get_status (download->message));
       return;
     }
-  read_next (g_steal_pointer (&task));
+
+  target = g_uri_parse_relative (download->uri, location, G_URI_FLAGS_ENCODED, &error);
+  if (target == NULL || !kt_uri_is_fetchable (target, &error))
+    {
+      g_task_return_new_error (task, KT_RESULT_ERROR, KT_RESULT_ERROR_BAD_URL,
+                               _("Not following the result link’s redirect: %s"), error->message);
+      return;
+    }
+
+  g_uri_unref (download->uri);
+  download->uri = g_steal_pointer (&target);
+  send_request (g_steal_pointer (&task));
 }
 
 static void
@@ -437,8 +549,6 @@ send_cb (GObject      *source,
   KtResultStore *self = g_task_get_source_object (task);
   Download *download = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
-  g_autofree char *temp_name = NULL;
-  GCancellable *cancellable;
   guint status;
   goffset length;
 
@@ -450,6 +560,13 @@ send_cb (GObject      *source,
     }
 
   status = soup_message_get_status (download->message);
+  if (SOUP_STATUS_IS_REDIRECTION (status) && status != SOUP_STATUS_NOT_MODIFIED)
+    {
+      g_input_stream_close_async (download->input, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+      g_clear_object (&download->input);
+      follow_redirect (g_steal_pointer (&task));
+      return;
+    }
   if (status == 403 || status == 404 || status == 410)
     {
       g_task_return_new_error (task, KT_RESULT_ERROR, KT_RESULT_ERROR_EXPIRED,
@@ -482,11 +599,27 @@ send_cb (GObject      *source,
       return;
     }
 
-  temp_name = g_strdup_printf (".kt-download-%08x%08x.part", g_random_int (), g_random_int ());
-  download->temp = g_file_get_child (download->directory, temp_name);
-  cancellable = g_task_get_cancellable (task);
-  g_file_create_async (download->temp, G_FILE_CREATE_PRIVATE, G_PRIORITY_DEFAULT,
-                       cancellable, create_cb, g_steal_pointer (&task));
+  download->content_type = g_strdup (soup_message_headers_get_content_type (
+    soup_message_get_response_headers (download->message), NULL));
+  if (!open_file (download, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  read_next (g_steal_pointer (&task));
+}
+
+static void
+send_request (GTask *task)
+{
+  KtResultStore *self = g_task_get_source_object (task);
+  Download *download = g_task_get_task_data (task);
+
+  g_clear_object (&download->message);
+  download->message = soup_message_new_from_uri ("GET", download->uri);
+  soup_message_add_flags (download->message, SOUP_MESSAGE_NO_REDIRECT);
+  soup_session_send_async (self->session, download->message, G_PRIORITY_LOW,
+                           g_task_get_cancellable (task), send_cb, task);
 }
 
 /**
@@ -506,8 +639,7 @@ kt_result_store_download_async (KtResultStore       *self,
                                 gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  g_autoptr(GUri) uri = NULL;
-  g_autofree char *safe_id = NULL;
+  g_autoptr(GError) error = NULL;
   Download *download;
 
   g_return_if_fail (KT_IS_RESULT_STORE (self));
@@ -516,16 +648,15 @@ kt_result_store_download_async (KtResultStore       *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, kt_result_store_download_async);
   download = g_new0 (Download, 1);
+  download->fd = -1;
   download->url = g_strdup (url);
-  safe_id = kt_safe_file_name (NULL, NULL, task_id);
-  *strrchr (safe_id, '.') = '\0';
-  download->task_id = g_strdup (safe_id);
+  download->task_id = kt_safe_file_stem (task_id);
+  if (download->task_id == NULL)
+    download->task_id = g_strdup ("task");
   g_task_set_task_data (task, download, (GDestroyNotify) download_free);
 
-  uri = g_uri_parse (url, G_URI_FLAGS_ENCODED, NULL);
-  if (uri == NULL || g_uri_get_host (uri) == NULL ||
-      !(g_ascii_strcasecmp (g_uri_get_scheme (uri), "https") == 0 ||
-        (g_ascii_strcasecmp (g_uri_get_scheme (uri), "http") == 0 && kt_uri_is_loopback (uri))))
+  download->uri = g_uri_parse (url, G_URI_FLAGS_ENCODED, NULL);
+  if (download->uri == NULL || !kt_uri_is_fetchable (download->uri, &error))
     {
       g_task_return_new_error (task, KT_RESULT_ERROR, KT_RESULT_ERROR_BAD_URL,
                                _("Not downloading “%s”: only https:// result links are fetched"), url);
@@ -533,10 +664,8 @@ kt_result_store_download_async (KtResultStore       *self,
     }
 
   download->directory = directory ? g_file_new_for_path (directory)
-                                  : g_file_new_build_filename (self->directory, safe_id, NULL);
-  download->message = soup_message_new_from_uri ("GET", uri);
-  soup_session_send_async (self->session, download->message, G_PRIORITY_LOW, cancellable,
-                           send_cb, g_steal_pointer (&task));
+                                  : g_file_new_build_filename (self->directory, download->task_id, NULL);
+  send_request (g_steal_pointer (&task));
 }
 
 /**
@@ -551,6 +680,74 @@ kt_result_store_download_finish (KtResultStore  *self,
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static gboolean
+is_partial_name (const char *name)
+{
+  return g_str_has_prefix (name, PARTIAL_PREFIX) && g_str_has_suffix (name, PARTIAL_SUFFIX);
+}
+
+static guint
+remove_partial_in (const char *folder,
+                   gboolean    descend)
+{
+  g_autoptr(GDir) dir = g_dir_open (folder, 0, NULL);
+  const char *name;
+  guint removed = 0;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (folder, name, NULL);
+
+      if (is_partial_name (name))
+        removed += g_unlink (path) == 0;
+      else if (descend && g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+        removed += remove_partial_in (path, FALSE);
+    }
+  return removed;
+}
+
+static void
+remove_partial_in_thread (GTask        *task,
+                          gpointer      source_object,
+                          gpointer      task_data,
+                          GCancellable *cancellable)
+{
+  g_task_return_int (task, remove_partial_in (task_data, TRUE));
+}
+
+/**
+ * kt_result_store_remove_partial_async:
+ *
+ * Deletes what downloads cut off by a crash left in the store's folder and its task folders
+ * (only on file systems without O_TMPFILE; elsewhere they leave nothing). Call it once at
+ * start-up, before the first download: it cannot tell an abandoned file from one being written.
+ */
+void
+kt_result_store_remove_partial_async (KtResultStore       *self,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (KT_IS_RESULT_STORE (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, kt_result_store_remove_partial_async);
+  g_task_set_task_data (task, g_strdup (self->directory), g_free);
+  g_task_run_in_thread (task, remove_partial_in_thread);
+}
+
+/* Returns: how many files were removed, or -1 with an error */
+int
+kt_result_store_remove_partial_finish (KtResultStore  *self,
+                                       GAsyncResult   *result,
+                                       GError        **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), -1);
+  return (int) g_task_propagate_int (G_TASK (result), error);
 }
 
 /* "name.ext", then "name (2).ext", ... */

@@ -41,6 +41,13 @@ void           kt_result_store_download_async   (KtResultStore       *self,
 GFile         *kt_result_store_download_finish  (KtResultStore       *self,
                                                  GAsyncResult        *result,
                                                  GError             **error);
+void           kt_result_store_remove_partial_async  (KtResultStore  *self,
+                                                 GCancellable        *cancellable,
+                                                 GAsyncReadyCallback  callback,
+                                                 gpointer             user_data);
+int            kt_result_store_remove_partial_finish (KtResultStore  *self,
+                                                 GAsyncResult        *result,
+                                                 GError             **error);
 
 void           kt_copy_files_async              (GPtrArray           *files,
                                                  GFile               *folder,
@@ -50,6 +57,7 @@ void           kt_copy_files_async              (GPtrArray           *files,
 GPtrArray     *kt_copy_files_finish             (GAsyncResult        *result,
                                                  GError             **error);
 
+char          *kt_safe_file_stem                (const char          *text);
 char          *kt_safe_file_name                (const char          *url,
                                                  const char          *content_type,
                                                  const char          *fallback_stem);

@@ -49,6 +49,7 @@ struct _KtScheduler
   double             time_scale;
   guint              timer_id;
   gint64             paused_until_us;
+  KtSchedulerStatus  pause_status;   /* why it is paused: rate limit, maintenance, unreachable */
   guint              pause_errors;
   gboolean           offline;
   gboolean           auth_halted;
@@ -103,8 +104,7 @@ update_status (KtScheduler *self)
   else if (self->offline)
     status = KT_SCHEDULER_OFFLINE;
   else if (self->paused_until_us > g_get_monotonic_time ())
-    status = self->status == KT_SCHEDULER_MAINTENANCE ? KT_SCHEDULER_MAINTENANCE
-                                                       : KT_SCHEDULER_RATE_LIMITED;
+    status = self->pause_status;
   else if (g_hash_table_size (self->entries) > 0)
     status = KT_SCHEDULER_POLLING;
   else
@@ -204,14 +204,39 @@ untrack (KtScheduler *self,
   g_hash_table_remove (self->entries, kt_task_get_id (entry->task));
 }
 
+/*
+ * Stops every request for a while: what the server asked for (already bounded by
+ * kt_retry_after_parse()), else @first_ms doubled for each pause in a row. Never longer than
+ * KT_SCHEDULER_MAX_PAUSE_MS, however the two combine.
+ */
 static void
-pause_all (KtScheduler *self,
-           gint64       until_us,
-           KtSchedulerStatus status)
+pause_all (KtScheduler       *self,
+           gint64             now_us,
+           gint64             retry_after_ms,
+           gint64             first_ms,
+           KtSchedulerStatus  status,
+           const char        *message)
 {
-  self->paused_until_us = MAX (self->paused_until_us, until_us);
-  self->status = status;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATUS]);
+  gint64 wait_us;
+
+  if (retry_after_ms > 0)
+    wait_us = retry_after_ms * 1000;
+  else
+    wait_us = scaled_us (self, first_ms) << MIN (self->pause_errors, 5);
+  wait_us = MIN (wait_us, (gint64) KT_SCHEDULER_MAX_PAUSE_MS * 1000);
+
+  self->pause_errors++;
+  self->paused_until_us = MAX (self->paused_until_us, now_us + wait_us);
+  self->pause_status = status;
+  set_status_message (self, message);
+  update_status (self);
+}
+
+/* The user's word (a refresh, a new key) or the network's return ends any pause at once. */
+static void
+lift_pause (KtScheduler *self)
+{
+  self->paused_until_us = 0;
 }
 
 static void
@@ -289,21 +314,12 @@ poll_cb (GObject      *source,
             entry->errors = 0;
         }
       else if (g_error_matches (error, KT_API_ERROR, KT_API_ERROR_RATE_LIMITED))
-        {
-          gint64 wait_us = retry_after_ms > 0 ? retry_after_ms * 1000
-                                              : scaled_us (self, 10000) << MIN (self->pause_errors, 5);
-          self->pause_errors++;
-          set_status_message (self, error->message);
-          pause_all (self, now_us + wait_us, KT_SCHEDULER_RATE_LIMITED);
-        }
+        pause_all (self, now_us, retry_after_ms, 10000, KT_SCHEDULER_RATE_LIMITED, error->message);
       else if (g_error_matches (error, KT_API_ERROR, KT_API_ERROR_MAINTENANCE))
-        {
-          gint64 wait_us = retry_after_ms > 0 ? retry_after_ms * 1000
-                                              : scaled_us (self, 60000) << MIN (self->pause_errors, 3);
-          self->pause_errors++;
-          set_status_message (self, error->message);
-          pause_all (self, now_us + wait_us, KT_SCHEDULER_MAINTENANCE);
-        }
+        pause_all (self, now_us, retry_after_ms, 60000, KT_SCHEDULER_MAINTENANCE, error->message);
+      else if (g_error_matches (error, KT_API_ERROR, KT_API_ERROR_GATEWAY))
+        /* The way to Kie.ai is broken for every task alike: one pause, not one error per task. */
+        pause_all (self, now_us, retry_after_ms, 15000, KT_SCHEDULER_UNREACHABLE, error->message);
     }
 
   if (kt_task_get_state (entry->task) != before)
@@ -483,12 +499,16 @@ key_changed_cb (KtScheduler *self,
                 GParamSpec  *pspec,
                 KtClient    *client)
 {
-  if (!self->auth_halted)
+  gboolean paused = self->paused_until_us > g_get_monotonic_time ();
+
+  if (!self->auth_halted && !paused)
     return;
-  if (kt_client_get_key_generation (client) == self->halted_generation)
+  if (self->auth_halted && kt_client_get_key_generation (client) == self->halted_generation)
     return;
 
+  /* A new key: a rejection or a pause earned by the old one says nothing about it. */
   self->auth_halted = FALSE;
+  lift_pause (self);
   set_status_message (self, NULL);
   {
     GHashTableIter iter;
@@ -516,7 +536,7 @@ network_changed_cb (KtScheduler     *self,
   if (!offline)
     {
       /* Back online: everything that waited is checked at once, within the rate cap. */
-      self->paused_until_us = 0;
+      lift_pause (self);
       make_all_due (self);
       set_status_message (self, NULL);
     }
@@ -682,7 +702,8 @@ kt_scheduler_set_time_scale (KtScheduler *self,
   g_return_if_fail (KT_IS_SCHEDULER (self));
   g_return_if_fail (scale > 0);
 
-  self->time_scale = scale;
+  /* It only shrinks, and a scale from the environment must not overflow a delay. */
+  self->time_scale = CLAMP (scale, 1e-6, 1.0);
 }
 
 /* Checks a task (or, with %NULL, every unfinished task) as soon as the rate cap allows. */
@@ -707,11 +728,16 @@ kt_scheduler_refresh (KtScheduler *self,
         entry->due_us = g_get_monotonic_time ();
     }
 
-  /* A refresh asked for by the user also lifts a pause for a rejected key. */
+  /* A refresh asked for by the user overrides a halt for a rejected key and any pause. */
   if (self->auth_halted)
     {
       self->auth_halted = FALSE;
       self->halted_generation = G_MAXUINT;
+    }
+  if (self->paused_until_us > 0)
+    {
+      lift_pause (self);
+      set_status_message (self, NULL);
     }
   reschedule (self);
 }
@@ -742,6 +768,14 @@ kt_scheduler_has_timer (KtScheduler *self)
 {
   g_return_val_if_fail (KT_IS_SCHEDULER (self), FALSE);
   return self->timer_id != 0;
+}
+
+/* Until when polling is paused (monotonic µs), or 0 when it is not. */
+gint64
+kt_scheduler_get_paused_until (KtScheduler *self)
+{
+  g_return_val_if_fail (KT_IS_SCHEDULER (self), 0);
+  return self->paused_until_us > g_get_monotonic_time () ? self->paused_until_us : 0;
 }
 
 guint64

@@ -19,6 +19,10 @@ G_BEGIN_DECLS
  * @KT_SCHEDULER_AUTH_REJECTED: the key was rejected (or there is none); halted until it changes
  * @KT_SCHEDULER_RATE_LIMITED: paused as the server asked
  * @KT_SCHEDULER_MAINTENANCE: paused while Kie.ai is under maintenance
+ * @KT_SCHEDULER_UNREACHABLE: paused because something on the way answered instead of Kie.ai
+ *
+ * Every pause ends by itself (no later than %KT_SCHEDULER_MAX_PAUSE_MS from its start) and at
+ * once when the user refreshes, sets a key, or the network comes back.
  */
 typedef enum
 {
@@ -28,7 +32,10 @@ typedef enum
   KT_SCHEDULER_AUTH_REJECTED,
   KT_SCHEDULER_RATE_LIMITED,
   KT_SCHEDULER_MAINTENANCE,
+  KT_SCHEDULER_UNREACHABLE,
 } KtSchedulerStatus;
+
+#define KT_SCHEDULER_MAX_PAUSE_MS KT_RETRY_AFTER_MAX_MS
 
 #define KT_TYPE_SCHEDULER (kt_scheduler_get_type ())
 
@@ -50,5 +57,6 @@ const char        *kt_scheduler_get_status_message  (KtScheduler     *self);
 guint              kt_scheduler_get_n_active        (KtScheduler     *self);
 gboolean           kt_scheduler_has_timer           (KtScheduler     *self);
 guint64            kt_scheduler_get_n_requests      (KtScheduler     *self);
+gint64             kt_scheduler_get_paused_until    (KtScheduler     *self);
 
 G_END_DECLS

@@ -193,14 +193,21 @@ download_cb (GObject      *source,
   keep_free (keep);
 }
 
+/*
+ * Starts keeping each of @urls that is not kept yet. With @only_unrecorded, a URL the ledger
+ * has a file for is left alone even when that file is gone: the user may have deleted it.
+ */
 static void
 keep_urls (KtApplication *self,
            KtTask        *task,
-           char         **urls)
+           char         **urls,
+           gboolean       only_unrecorded)
 {
   for (guint i = 0; urls != NULL && urls[i] != NULL; i++)
     {
-      g_autofree char *existing = kt_application_get_result_path (self, task, urls[i]);
+      g_autofree char *existing = only_unrecorded
+        ? kt_ledger_get_result_file (self->ledger, kt_task_get_id (task), urls[i])
+        : kt_application_get_result_path (self, task, urls[i]);
       Keep *keep;
 
       if (existing != NULL || g_hash_table_contains (self->keeping, urls[i]))
@@ -215,23 +222,78 @@ keep_urls (KtApplication *self,
     }
 }
 
+static void
+keep_record (KtApplication *self,
+             KtTask        *task,
+             KtRecord      *record,
+             gboolean       only_unrecorded)
+{
+  keep_urls (self, task, record->result_urls, only_unrecorded);
+  keep_urls (self, task, record->watermark_urls, only_unrecorded);
+  keep_urls (self, task, record->first_frame_urls, only_unrecorded);
+  keep_urls (self, task, record->last_frame_urls, only_unrecorded);
+  g_signal_emit (self, signals[RESULTS_CHANGED], 0, task);
+}
+
 /* Downloads every result file of a task that the store does not have yet. */
 void
 kt_application_keep_results (KtApplication *self,
                              KtTask        *task)
 {
-  KtRecord *record;
-
   g_return_if_fail (KT_IS_APPLICATION (self));
 
-  record = kt_task_get_record (task);
-  if (record == NULL || self->ledger == NULL)
+  if (kt_task_get_record (task) != NULL && self->ledger != NULL)
+    keep_record (self, task, kt_task_get_record (task), FALSE);
+}
+
+/* Kie.ai deletes result media after 14 days: older results cannot be fetched any more. */
+#define RESUME_KEEPING_MS (14 * 24 * 60 * 60 * (gint64) 1000)
+
+/*
+ * Keeping starts when a task succeeds; a download cut off by a crash or a quit would never be
+ * finished. At start-up every recent success whose files were never kept (no ledger row, as
+ * opposed to a kept file the user deleted since) is kept now.
+ */
+static void
+resume_keeping (KtApplication *self)
+{
+  GListModel *tasks = G_LIST_MODEL (self->tasks);
+  gint64 since = g_get_real_time () / 1000 - RESUME_KEEPING_MS;
+  guint n = g_list_model_get_n_items (tasks);
+
+  if (self->ledger == NULL || !g_settings_get_boolean (self->settings, "auto-download"))
     return;
-  keep_urls (self, task, record->result_urls);
-  keep_urls (self, task, record->watermark_urls);
-  keep_urls (self, task, record->first_frame_urls);
-  keep_urls (self, task, record->last_frame_urls);
-  g_signal_emit (self, signals[RESULTS_CHANGED], 0, task);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(KtTask) task = g_list_model_get_item (tasks, i);
+      gint64 finished = kt_task_get_complete_time (task) > 0 ? kt_task_get_complete_time (task)
+                                                            : kt_task_get_last_checked (task);
+      g_autoptr(KtRecord) record = NULL;
+
+      if (kt_task_get_state (task) != KT_TASK_STATE_SUCCESS || finished < since)
+        continue;
+      record = kt_task_get_record (task) ? kt_record_ref (kt_task_get_record (task))
+                                         : kt_ledger_load_record (self->ledger, kt_task_get_id (task), NULL);
+      if (record != NULL)
+        keep_record (self, task, record, TRUE);
+    }
+}
+
+static void
+partial_removed_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(KtApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+  int removed = kt_result_store_remove_partial_finish (KT_RESULT_STORE (source), result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (removed > 0)
+    g_debug ("Removed %d unfinished downloads", removed);
+  resume_keeping (self);
 }
 
 static gboolean
@@ -415,6 +477,8 @@ setup_core (KtApplication *self)
     }
 
   self->store = kt_result_store_new (kt_client_get_session (self->client), NULL);
+  /* What a crash cut off is cleared first: the store cannot tell it from a download under way. */
+  kt_result_store_remove_partial_async (self->store, self->cancellable, partial_removed_cb, g_object_ref (self));
 
   if (env_key != NULL && *env_key != '\0')
     kt_client_set_api_key (self->client, env_key);

@@ -12,6 +12,7 @@
 #include "kt-task-page.h"
 #include "kt-result-store.h"
 #include "kt-thumbnail.h"
+#include "kt-toast.h"
 
 /*
  * Everything known about one task: why it failed, its results (previewed, draggable out of the
@@ -319,7 +320,7 @@ save_done_cb (GObject      *source,
   else
     message = g_strdup_printf (_("Could not save: %s"), error->message);
   if ((overlay = gtk_widget_get_ancestor (widget, ADW_TYPE_TOAST_OVERLAY)) != NULL)
-    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (message));
+    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), kt_toast_new (message));
 }
 
 static void
@@ -514,7 +515,7 @@ saved_all_cb (GObject      *source,
   else
     message = g_strdup (error->message);
   if (overlay != NULL)
-    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (message));
+    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), kt_toast_new (message));
 }
 
 static void

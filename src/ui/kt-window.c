@@ -10,6 +10,7 @@
 #include "kt-state-badge.h"
 #include "kt-task-page.h"
 #include "kt-task-row.h"
+#include "kt-toast.h"
 #include "kt-window.h"
 
 /*
@@ -226,6 +227,8 @@ update_banner (KtWindow *self)
   g_autofree char *ledger_error = NULL;
   const char *title = NULL;
   const char *button = NULL;
+  const char *action = NULL;
+  const char *details = NULL;
 
   switch (kt_scheduler_get_status (scheduler))
     {
@@ -233,15 +236,27 @@ update_banner (KtWindow *self)
       title = kt_client_has_api_key (client) ? _("Kie.ai rejected the API key; checking has stopped")
                                              : _("Add your Kie.ai API key to check tasks");
       button = _("Open Preferences");
+      action = "app.preferences";
       break;
     case KT_SCHEDULER_OFFLINE:
       title = _("Offline: checking resumes when the network is back");
       break;
+    /* Each pause ends by itself; the button is the user's word that it ends now. */
     case KT_SCHEDULER_RATE_LIMITED:
       title = _("Kie.ai asked to slow down; checking resumes shortly");
+      button = _("Check Now");
+      action = "win.refresh";
       break;
     case KT_SCHEDULER_MAINTENANCE:
       title = _("Kie.ai is under maintenance; checking resumes later");
+      button = _("Check Now");
+      action = "win.refresh";
+      break;
+    case KT_SCHEDULER_UNREACHABLE:
+      title = _("Kie.ai cannot be reached: something on the way answers instead; checking again shortly");
+      details = kt_scheduler_get_status_message (scheduler);
+      button = _("Check Now");
+      action = "win.refresh";
       break;
     case KT_SCHEDULER_IDLE:
     case KT_SCHEDULER_POLLING:
@@ -257,6 +272,7 @@ update_banner (KtWindow *self)
         {
           title = _("Add your Kie.ai API key to check tasks");
           button = _("Open Preferences");
+          action = "app.preferences";
         }
       else
         title = setup_error;
@@ -265,14 +281,10 @@ update_banner (KtWindow *self)
 
   if (title != NULL)
     adw_banner_set_title (self->banner, title);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->banner), details);
   adw_banner_set_button_label (self->banner, button);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->banner), action);
   adw_banner_set_revealed (self->banner, title != NULL);
-}
-
-static void
-banner_button_cb (KtWindow *self)
-{
-  gtk_widget_activate_action (GTK_WIDGET (self), "app.preferences", NULL);
 }
 
 static void
@@ -452,7 +464,7 @@ kt_window_add_text (KtWindow   *self,
   if (!kt_application_add_text (self->application, text, &result, &error))
     {
       g_autofree char *message = g_strdup_printf (_("Could not add the tasks: %s"), error->message);
-      adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (message));
+      adw_toast_overlay_add_toast (self->toast_overlay, kt_toast_new (message));
       return;
     }
 
@@ -475,7 +487,7 @@ kt_window_add_text (KtWindow   *self,
                                added, result.duplicates);
     }
 
-  toast = adw_toast_new (title);
+  toast = kt_toast_new (title);
   if (result.added != NULL && result.added->len > 0)
     {
       adw_toast_set_button_label (toast, _("_Undo"));
@@ -553,7 +565,7 @@ remove_action (GtkWidget  *widget,
     }
   else
     title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Removed %u task", "Removed %u tasks", tasks->len), tasks->len);
-  toast = adw_toast_new (title);
+  toast = kt_toast_new (title);
   adw_toast_set_button_label (toast, _("_Undo"));
   g_signal_connect_object (toast, "button-clicked", G_CALLBACK (undo_remove_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (toast, "dismissed", G_CALLBACK (removal_dismissed_cb), self, G_CONNECT_SWAPPED);
@@ -580,7 +592,7 @@ paste_cb (GObject      *source,
   if (text == NULL)
     {
       adw_toast_overlay_add_toast (self->toast_overlay,
-                                   adw_toast_new (_("The clipboard holds no text")));
+                                   kt_toast_new (_("The clipboard holds no text")));
       return;
     }
   kt_window_add_text (self, text);
@@ -625,7 +637,7 @@ refresh_action (GtkWidget  *widget,
   KtWindow *self = KT_WINDOW (widget);
 
   kt_scheduler_refresh (kt_application_get_scheduler (self->application), NULL);
-  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (_("Checking every unfinished task now")));
+  adw_toast_overlay_add_toast (self->toast_overlay, kt_toast_new (_("Checking every unfinished task now")));
 }
 
 static void
@@ -727,7 +739,6 @@ kt_window_class_init (KtWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KtWindow, multi_page);
   gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, filter_changed_cb);
-  gtk_widget_class_bind_template_callback (widget_class, banner_button_cb);
 
   gtk_widget_class_install_action (widget_class, "win.add", NULL, add_action);
   gtk_widget_class_install_action (widget_class, "win.paste", NULL, paste_action);
@@ -790,6 +801,8 @@ kt_window_new (KtApplication *application)
   g_signal_connect_object (kt_application_get_scheduler (application), "state-changed",
                            G_CALLBACK (state_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (kt_application_get_scheduler (application), "notify::status",
+                           G_CALLBACK (update_banner), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (kt_application_get_scheduler (application), "notify::status-message",
                            G_CALLBACK (update_banner), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (application, "notify::key-checked", G_CALLBACK (update_banner), self, G_CONNECT_SWAPPED);
   if (kt_application_get_ledger (application) != NULL)
