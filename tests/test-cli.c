@@ -42,7 +42,10 @@ fixture_set_up (Fixture       *f,
     "\"..\":[{\"state\":\"success\",\"resultUrls\":[\"$BASE/media/%E7%8C%AB\"]}],"
     "\"hostile\":[{\"state\":\"fail\",\"model\":\"evil\\u001b]0;pwned\\u0007/model\","
     "  \"failCode\":\"E\\u001b[31m1\",\"failMsg\":\"line one\\nline two\\u001b[2J\\r\\u202eevil\\u009b31m \\u007f end\"}],"
-    "\"stall\":[{\"state\":\"success\",\"resultUrls\":[\"$BASE/media/slow.bin\"]}]"
+    "\"stall\":[{\"state\":\"success\",\"resultUrls\":[\"$BASE/media/slow.bin\"]}],"
+    "\"trailing\":[{\"status\":404,\"body\":\"1 {}\"}],"
+    "\"trailing-ok\":[{\"body\":\"null {}\"}],"
+    "\"nested-trailing\":[{\"body\":\"{\\\"code\\\":200,\\\"data\\\":{\\\"taskId\\\":\\\"n\\\",\\\"state\\\":\\\"success\\\",\\\"resultJson\\\":\\\"0 {}\\\"}}\"}]"
     "},"
     "\"media\":{\"lighthouse.png\":{\"size\":2048},\"..%5C..%5Cescape.png\":{\"size\":10},\"..\\\\..\\\\escape.png\":{\"size\":10},"
     "\"%E7%8C%AB\":{\"size\":64},\"猫\":{\"size\":64},\"slow.bin\":{\"size\":300000,\"stallAfter\":65536}},"
@@ -303,6 +306,22 @@ test_save (Fixture       *f,
       g_assert_true (g_file_test (inside, G_FILE_TEST_EXISTS));
     }
   }
+}
+
+/* A few bytes of odd JSON are an answer to report, not a reason to abort, whatever the status. */
+static void
+test_trailing_json (Fixture       *f,
+                    gconstpointer  data)
+{
+  const char *args[] = { "status", "--json", "trailing", "trailing-ok", "nested-trailing", NULL };
+  g_autoptr(Run) run = kie_task (f, KEY, NULL, args);
+  g_autoptr(GPtrArray) lines = json_lines (run->out);
+
+  g_assert_cmpint (run->status, ==, 1);
+  g_assert_cmpuint (lines->len, ==, 3);
+  g_assert_cmpstr (json_object_get_string_member (line (lines, 0), "state"), ==, "error");
+  g_assert_cmpstr (json_object_get_string_member (line (lines, 1), "state"), ==, "error");
+  g_assert_cmpstr (json_object_get_string_member (line (lines, 2), "state"), ==, "success");
 }
 
 /* Names from outside become one clean path component, whatever the task ID is. */
@@ -580,6 +599,7 @@ main (int   argc,
   ADD ("/cli/watch-rejected-key", test_watch_rejected_key);
   ADD ("/cli/save", test_save);
   ADD ("/cli/save-partial", test_save_partial);
+  ADD ("/cli/trailing-json", test_trailing_json);
   ADD ("/cli/save-hostile-ids", test_save_hostile_ids);
   ADD ("/cli/hostile-arguments", test_hostile_arguments);
   ADD ("/cli/terminal-escapes", test_terminal_escapes);

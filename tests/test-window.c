@@ -34,6 +34,10 @@
 #define DIALOG_ID "e0000000000000000000000000000003"
 #define LIMITED_ID "e0000000000000000000000000000004"
 #define DROP_ID "d0000000000000000000000000000002"
+#define MARKUP_ID "f0000000000000000000000000000001"
+#define UNREACHABLE_ID "f0000000000000000000000000000002"
+#define RESUME_ID "f0000000000000000000000000000009"
+#define PARTIAL_NAME ".kt-download-0123456789abcdef.part"
 
 static KtTestSession *session;
 static GPtrArray *notifications;   /* summaries the fake notification server received */
@@ -150,6 +154,18 @@ screenshot (const char *name)
   g_assert_true (gdk_texture_save_to_png (texture, path));
 }
 
+static gboolean
+has_label (GtkWidget  *root,
+           const char *text)
+{
+  g_autoptr(GPtrArray) labels = find_widgets (root, GTK_TYPE_LABEL);
+
+  for (guint i = 0; i < labels->len; i++)
+    if (strstr (gtk_label_get_label (g_ptr_array_index (labels, i)), text) != NULL)
+      return TRUE;
+  return FALSE;
+}
+
 /* ---- the tests, in order -------------------------------------------------------------- */
 
 static void
@@ -157,13 +173,44 @@ test_starts_with_ledger_tasks (void)
 {
   GListModel *visible = kt_window_get_visible_tasks (window);
 
-  g_assert_cmpuint (g_list_model_get_n_items (visible), ==, 2);
+  g_assert_cmpuint (g_list_model_get_n_items (visible), ==, 3);
   g_assert_cmpstr (kt_window_get_list_state (window), ==, "list");
   kt_test_spin (200);
   g_assert_cmpstr (row_badge_text (DONE_ID), ==, "Succeeded");
   g_assert_cmpstr (row_badge_text (FAILED_ID), ==, "Failed");
   /* Finished tasks from the ledger are not asked about again. */
   g_assert_cmpuint (kt_fake_server_count_requests (server, NULL, DONE_ID), ==, 0);
+}
+
+static char *
+resume_url (void)
+{
+  return g_strdup_printf ("%s/media/resume.png", kt_fake_server_get_url (server));
+}
+
+static gboolean
+resumed_file_kept (gpointer data)
+{
+  g_autofree char *url = resume_url ();
+  g_autofree char *path = kt_application_get_result_path (app, task (RESUME_ID), url);
+  return path != NULL;
+}
+
+/*
+ * The ledger and folder as a crash mid-download leaves them: a task that succeeded, no kept
+ * file, a partial download under a temporary name. On start the partial file goes and the
+ * result is kept after all, without any new answer from Kie.ai.
+ */
+static void
+test_resumes_keeping_after_restart (void)
+{
+  g_autofree char *task_dir = g_build_filename (g_get_user_data_dir (), "io.github.kietasks.KieTasks",
+                                                "results", RESUME_ID, NULL);
+  g_autofree char *partial = g_build_filename (task_dir, PARTIAL_NAME, NULL);
+
+  kt_test_wait_until (resumed_file_kept, NULL, 10000);
+  g_assert_false (g_file_test (partial, G_FILE_TEST_EXISTS));
+  g_assert_cmpuint (kt_fake_server_count_requests (server, "/api/v1/jobs/recordInfo", RESUME_ID), ==, 0);
 }
 
 typedef struct
@@ -181,7 +228,7 @@ static void
 test_paste_adds_tasks (void)
 {
   GdkClipboard *clipboard = gtk_widget_get_clipboard (GTK_WIDGET (window));
-  CountWait wait = { 6 };
+  CountWait wait = { 7 };
   GListModel *tasks = G_LIST_MODEL (kt_application_get_tasks (app));
   g_autoptr(KtTask) third = NULL;
 
@@ -193,8 +240,8 @@ test_paste_adds_tasks (void)
   gtk_widget_activate_action (GTK_WIDGET (window), "win.paste", NULL);
   kt_test_wait_until (has_n_tasks, &wait, 5000);
   kt_test_spin (300);
-  g_assert_cmpuint (g_list_model_get_n_items (tasks), ==, 6);
-  third = g_list_model_get_item (tasks, 2);
+  g_assert_cmpuint (g_list_model_get_n_items (tasks), ==, 7);
+  third = g_list_model_get_item (tasks, 3);
   g_assert_cmpstr (kt_task_get_id (third), ==, IMAGE_ID);   /* in the order pasted */
   g_assert_nonnull (task (MEDIA_ID));
   g_assert_nonnull (task (SLOW_ID));
@@ -202,7 +249,7 @@ test_paste_adds_tasks (void)
   /* Pasting the same again adds nothing. */
   gtk_widget_activate_action (GTK_WIDGET (window), "win.paste", NULL);
   kt_test_spin (500);
-  g_assert_cmpuint (g_list_model_get_n_items (tasks), ==, 6);
+  g_assert_cmpuint (g_list_model_get_n_items (tasks), ==, 7);
 }
 
 static gboolean
@@ -276,6 +323,76 @@ test_failure_page (void)
   g_assert_nonnull (strstr (text, "500"));
   g_assert_nonnull (strstr (text, "Internal error, please try again later."));
   screenshot ("failure.png");
+}
+
+/*
+ * Every label that shows @needle shows it as written: not parsed as markup (where "&" blanks the
+ * label and "<a href>" makes a link), whichever widget holds it.
+ */
+static void
+assert_shown_as_written (GtkWidget  *root,
+                         const char *needle)
+{
+  g_autoptr(GPtrArray) labels = find_widgets (root, GTK_TYPE_LABEL);
+  guint found = 0;
+
+  for (guint i = 0; i < labels->len; i++)
+    {
+      GtkLabel *label = g_ptr_array_index (labels, i);
+
+      if (strstr (gtk_label_get_label (label), needle) == NULL)
+        continue;
+      found++;
+      g_assert_false (gtk_label_get_use_markup (label));
+      g_assert_cmpstr (gtk_label_get_text (label), ==, gtk_label_get_label (label));
+    }
+  g_assert_cmpuint (found, >, 0);
+}
+
+/* Toasts queue behind the one shown, and Xvfb's window never loses the focus that would let
+ * them time out: close what is shown (and what was queued behind it) as a person would. */
+static void
+dismiss_toasts (void)
+{
+  for (int round = 0; round < 20; round++)
+    {
+      g_autoptr(GPtrArray) buttons = find_widgets (GTK_WIDGET (window), GTK_TYPE_BUTTON);
+      gboolean any = FALSE;
+
+      for (guint i = 0; i < buttons->len; i++)
+        {
+          GtkButton *button = g_ptr_array_index (buttons, i);
+          if (g_strcmp0 (gtk_button_get_icon_name (button), "window-close-symbolic") == 0 &&
+              g_str_equal (G_OBJECT_TYPE_NAME (gtk_widget_get_parent (GTK_WIDGET (button))), "AdwToastWidget"))
+            {
+              g_signal_emit_by_name (button, "clicked");
+              any = TRUE;
+            }
+        }
+      kt_test_spin (400);
+      if (!any)
+        return;
+    }
+}
+
+static gboolean
+label_present (gpointer data)
+{
+  return has_label (GTK_WIDGET (window), data);
+}
+
+/* A failure message from the server is text, even when it looks like markup. */
+static void
+test_server_text_is_not_markup (void)
+{
+  kt_window_add_text (window, MARKUP_ID);
+  wait_for_state (MARKUP_ID, KT_TASK_STATE_FAIL);
+  kt_window_select_task (window, MARKUP_ID);
+  kt_test_wait_until (label_present, "Tom & Jerry", 5000);
+  assert_shown_as_written (GTK_WIDGET (page ()), "Tom & Jerry <a href=");
+  assert_shown_as_written (GTK_WIDGET (page ()), "<b>E42</b>");
+  g_assert_nonnull (strstr (kt_task_page_get_failure_text (page ()), "<a href=\"https://example.invalid/\">"));
+  screenshot ("failure-markup.png");
 }
 
 typedef struct
@@ -395,7 +512,8 @@ file_exists (gpointer data)
 static void
 test_save_as (void)
 {
-  g_autofree char *folder = kt_test_make_temp_dir ();
+  g_autofree char *base = kt_test_make_temp_dir ();
+  g_autofree char *folder = g_build_filename (base, "Tom & Jerry <b>", NULL);
   g_autofree char *target = g_build_filename (folder, "cat.png", NULL);
   g_autofree char *saved = NULL;
   g_autofree char *offered = g_build_filename (g_get_home_dir (), "cat.png", NULL);
@@ -403,6 +521,8 @@ test_save_as (void)
   gsize length = 0;
   GtkWindow *chooser;
 
+  g_mkdir_with_parents (folder, 0700);
+  dismiss_toasts ();
   fatal = g_log_set_always_fatal (G_LOG_FATAL_MASK);
   g_action_group_activate_action (G_ACTION_GROUP (app), "save-result", g_variant_new_string (IMAGE_ID));
 
@@ -430,7 +550,10 @@ test_save_as (void)
   g_assert_true (g_str_has_prefix (saved, "\x89PNG"));
   kt_test_spin (300);
   g_log_set_always_fatal (fatal);
-  kt_test_remove_tree (folder);
+  /* The toast names the file as it is called, "&" and "<b>" included. */
+  kt_test_wait_until (label_present, "Saved as", 5000);
+  assert_shown_as_written (GTK_WIDGET (window), "Tom & Jerry <b>/cat.png");
+  kt_test_remove_tree (base);
 }
 
 static gboolean
@@ -685,18 +808,6 @@ test_corrupt_result (void)
   screenshot ("corrupt-result.png");
 }
 
-static gboolean
-has_label (GtkWidget  *root,
-           const char *text)
-{
-  g_autoptr(GPtrArray) labels = find_widgets (root, GTK_TYPE_LABEL);
-
-  for (guint i = 0; i < labels->len; i++)
-    if (strstr (gtk_label_get_label (g_ptr_array_index (labels, i)), text) != NULL)
-      return TRUE;
-  return FALSE;
-}
-
 /* The search matches IDs, models and prompts; clearing it shows everything again. */
 static void
 test_search (void)
@@ -871,6 +982,40 @@ test_rate_limit_banner (void)
   kt_test_wait_until (banner_hidden, NULL, 10000);
 }
 
+/*
+ * A CDN's 404 page is no "not found": the task stays, a banner says Kie.ai cannot be reached,
+ * and Check Now ends the pause the page asked for (ten minutes, at most) at once.
+ */
+static void
+test_unreachable_banner (void)
+{
+  g_autoptr(GPtrArray) banners = NULL;
+  AdwBanner *banner;
+
+  kt_test_server_script (server, "{\"tasks\":{\"" UNREACHABLE_ID "\":[{\"status\":404,\"contentType\":\"text/html\","
+                                 "\"body\":\"<html><h1>404</h1>Not Found</html>\",\"headers\":{\"Retry-After\":\"86400\"}},"
+                                 "{\"state\":\"success\",\"model\":\"back/online\"}]}}");
+  kt_window_add_text (window, UNREACHABLE_ID);
+  kt_test_wait_until (banner_shown, NULL, 10000);
+  banners = find_widgets (GTK_WIDGET (window), ADW_TYPE_BANNER);
+  banner = g_ptr_array_index (banners, 0);
+  g_assert_nonnull (strstr (adw_banner_get_title (banner), "cannot be reached"));
+  g_assert_cmpstr (adw_banner_get_button_label (banner), ==, "Check Now");
+  g_assert_nonnull (strstr (gtk_widget_get_tooltip_text (GTK_WIDGET (banner)), "HTTP 404"));
+  g_assert_cmpint (kt_scheduler_get_status (kt_application_get_scheduler (app)), ==, KT_SCHEDULER_UNREACHABLE);
+  g_assert_cmpint (kt_task_get_state (task (UNREACHABLE_ID)), ==, KT_TASK_STATE_NEW);
+  screenshot ("unreachable.png");
+
+  /* Without Check Now nothing would happen for ten minutes. The user clicks it. */
+  {
+    g_autoptr(GPtrArray) buttons = find_widgets (GTK_WIDGET (banner), GTK_TYPE_BUTTON);
+    g_assert_cmpuint (buttons->len, ==, 1);
+    g_signal_emit_by_name (g_ptr_array_index (buttons, 0), "clicked");
+  }
+  wait_for_state (UNREACHABLE_ID, KT_TASK_STATE_SUCCESS);
+  kt_test_wait_until (banner_hidden, NULL, 10000);
+}
+
 /* A rejected key stops all polling, says so in a banner that leads to Preferences, and a new
  * key lifts it. */
 static void
@@ -911,8 +1056,18 @@ test_key_in_secret_service (void)
   GPtrArray *requests = kt_fake_server_get_requests (server);
   KtFakeRequest *last;
 
-  /* At start-up the app read the key stored before it started. */
-  g_assert_cmpstr (((KtFakeRequest *) g_ptr_array_index (requests, 0))->authorization, ==, "Bearer " KEY);
+  /* At start-up the app read the key stored before it started: its first call to the API
+   * carried it (result files, fetched first here, never carry one). */
+  for (guint i = 0; i < requests->len; i++)
+    {
+      KtFakeRequest *request = g_ptr_array_index (requests, i);
+      if (g_str_has_prefix (request->path, "/api/"))
+        {
+          g_assert_cmpstr (request->authorization, ==, "Bearer " KEY);
+          break;
+        }
+      g_assert_null (request->authorization);
+    }
 
   kt_test_server_script (server, "{\"apiKey\":\"" NEW_KEY "\",\"credits\":42.5}");
   adw_dialog_present (dialog, GTK_WIDGET (window));
@@ -1160,21 +1315,36 @@ fill_ledger (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(KtLedger) ledger = kt_ledger_open (NULL, &error);
   g_autoptr(KtTaskList) tasks = kt_task_list_new ();
-  const char *ids[] = { DONE_ID, FAILED_ID, NULL };
+  const char *ids[] = { DONE_ID, FAILED_ID, RESUME_ID, NULL };
   const char *done = "{\"code\":200,\"msg\":\"success\",\"data\":{\"taskId\":\"" DONE_ID "\",\"model\":\"flux/kontext\","
                      "\"state\":\"success\",\"param\":\"{\\\"input\\\":{\\\"prompt\\\":\\\"a cat\\\"}}\",\"createTime\":1764400000000}}";
   const char *failed = "{\"code\":200,\"msg\":\"success\",\"data\":{\"taskId\":\"" FAILED_ID "\",\"model\":\"grok-imagine/text-to-image\","
                        "\"state\":\"fail\",\"failCode\":500,\"failMsg\":\"Internal error, please try again later.\","
                        "\"createTime\":1764400000000}}";
+  gint64 now = g_get_real_time () / 1000;
+  g_autofree char *resumed = g_strdup_printf ("{\"code\":200,\"msg\":\"success\",\"data\":{\"taskId\":\"" RESUME_ID "\","
+                                              "\"model\":\"flux/kontext\",\"state\":\"success\",\"resultJson\":"
+                                              "\"{\\\"resultUrls\\\":[\\\"%s/media/resume.png\\\"]}\","
+                                              "\"createTime\":%" G_GINT64_FORMAT ",\"completeTime\":%" G_GINT64_FORMAT "}}",
+                                              kt_fake_server_get_url (server), now - 60000, now - 50000);
   g_autoptr(KtRecord) r1 = kt_record_parse (done, strlen (done), 200, &error);
   g_autoptr(KtRecord) r2 = kt_record_parse (failed, strlen (failed), 200, &error);
+  g_autoptr(KtRecord) r3 = kt_record_parse (resumed, strlen (resumed), 200, &error);
+  g_autofree char *task_dir = g_build_filename (g_get_user_data_dir (), "io.github.kietasks.KieTasks",
+                                                "results", RESUME_ID, NULL);
+  g_autofree char *partial = g_build_filename (task_dir, PARTIAL_NAME, NULL);
 
   g_assert_no_error (error);
   kt_ledger_add (ledger, tasks, ids, NULL, &error);
   kt_task_list_apply_record (tasks, r1, 1764400005000);
   kt_task_list_apply_record (tasks, r2, 1764400005000);
+  kt_task_list_apply_record (tasks, r3, now - 40000);
   kt_ledger_flush (ledger, &error);
   g_assert_no_error (error);
+
+  /* What a download cut off by a crash leaves where O_TMPFILE is missing. */
+  g_mkdir_with_parents (task_dir, 0700);
+  g_assert_true (g_file_set_contents (partial, "half a file", -1, NULL));
 }
 
 static void
@@ -1222,11 +1392,13 @@ main (int   argc,
     "\"" CORRUPT_ID "\":[{\"state\":\"success\",\"model\":\"flux/kontext\",\"resultUrls\":[\"$BASE/media/broken.png\"]}],"
     "\"" TEXT_ID "\":[{\"state\":\"success\",\"model\":\"gpt-4o/chat\",\"resultObject\":{\"text\":\"Hello from the model\"}}],"
     "\"" EXPIRED_ID "\":[{\"state\":\"success\",\"model\":\"flux/kontext\",\"resultUrls\":[\"$BASE/media/old.png\"]}],"
-    "\"" DIALOG_ID "\":[{\"state\":\"queuing\",\"model\":\"dialog/model\"}]"
+    "\"" DIALOG_ID "\":[{\"state\":\"queuing\",\"model\":\"dialog/model\"}],"
+    "\"" MARKUP_ID "\":[{\"state\":\"fail\",\"model\":\"markup/<i>model</i>\",\"failCode\":\"<b>E42</b>\","
+    "  \"failMsg\":\"Tom & Jerry <a href=\\\"https://example.invalid/\\\">click here</a>\"}]"
     "},"
-    "\"media\":{\"cat.png\":{\"file\":\"%s/cat.png\"},\"input.png\":{\"file\":\"%s/cat.png\"},\"old.png\":{\"file\":\"%s/cat.png\"},\"clip.webm\":{\"file\":\"%s/clip.webm\"},\"tone.wav\":{\"file\":\"%s/tone.wav\"},"
+    "\"media\":{\"cat.png\":{\"file\":\"%s/cat.png\"},\"resume.png\":{\"file\":\"%s/cat.png\"},\"input.png\":{\"file\":\"%s/cat.png\"},\"old.png\":{\"file\":\"%s/cat.png\"},\"clip.webm\":{\"file\":\"%s/clip.webm\"},\"tone.wav\":{\"file\":\"%s/tone.wav\"},"
     "\"broken.png\":{\"text\":\"\\u0089PNG this is not an image\"}},\"expiredMedia\":[\"old.png\"]}",
-    media_dir, media_dir, media_dir, media_dir, media_dir);
+    media_dir, media_dir, media_dir, media_dir, media_dir, media_dir);
   kt_test_server_script (server, script);
 
   g_setenv ("KIE_API_BASE_URL", kt_fake_server_get_url (server), TRUE);
@@ -1246,11 +1418,13 @@ main (int   argc,
   kt_test_spin (500);
 
   g_test_add_func ("/window/starts-with-ledger-tasks", test_starts_with_ledger_tasks);
+  g_test_add_func ("/window/resumes-keeping-after-restart", test_resumes_keeping_after_restart);
   g_test_add_func ("/window/paste-adds-tasks", test_paste_adds_tasks);
   g_test_add_func ("/window/command-line", test_command_line_adds_to_running_instance);
   g_test_add_func ("/window/drop", test_drop_adds);
   g_test_add_func ("/window/rows-follow-the-server", test_rows_follow_the_server);
   g_test_add_func ("/window/failure-page", test_failure_page);
+  g_test_add_func ("/window/server-text-not-markup", test_server_text_is_not_markup);
   g_test_add_func ("/window/previews", test_previews);
   g_test_add_func ("/window/inputs", test_inputs);
   g_test_add_func ("/window/image-viewer", test_image_viewer);
@@ -1266,6 +1440,7 @@ main (int   argc,
   g_test_add_func ("/window/remove-and-undo", test_remove_and_undo);
   g_test_add_func ("/window/rejected-key-banner", test_rejected_key_banner);
   g_test_add_func ("/window/rate-limit-banner", test_rate_limit_banner);
+  g_test_add_func ("/window/unreachable-banner", test_unreachable_banner);
   g_test_add_func ("/window/key-in-secret-service", test_key_in_secret_service);
   g_test_add_func ("/window/background-and-notification", test_background_and_notification);
   status = g_test_run ();
