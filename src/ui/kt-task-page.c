@@ -3,6 +3,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "kt-application.h"
@@ -751,7 +753,7 @@ show_inputs (KtTaskPage *self)
 {
   KtRecord *record = self->record;
   const char *text = record ? (record->input_text ? record->input_text : record->param_text) : NULL;
-  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonNode) root = NULL;
   JsonObject *object = NULL;
 
   gtk_flow_box_remove_all (self->input_images);
@@ -759,9 +761,10 @@ show_inputs (KtTaskPage *self)
   if (text == NULL)
     return;
 
-  if (json_parser_load_from_data (parser, text, -1, NULL) &&
-      JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
-    object = json_node_get_object (json_parser_get_root (parser));
+  /* Stored text from the server: parsed as strictly as the answer it came in. */
+  root = kt_json_parse (text, strlen (text), NULL);
+  if (root != NULL && JSON_NODE_HOLDS_OBJECT (root))
+    object = json_node_get_object (root);
 
   /* Text that is not a JSON object is shown as it came. */
   gtk_widget_set_visible (GTK_WIDGET (self->inputs), object == NULL);

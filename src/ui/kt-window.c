@@ -253,7 +253,7 @@ update_banner (KtWindow *self)
       action = "win.refresh";
       break;
     case KT_SCHEDULER_UNREACHABLE:
-      title = _("Kie.ai cannot be reached: something on the way answers instead; checking again shortly");
+      title = _("Kie.ai cannot be reached right now; checking again shortly");
       details = kt_scheduler_get_status_message (scheduler);
       button = _("Check Now");
       action = "win.refresh";
