@@ -11,7 +11,7 @@ running (gint64      age_ms,
 {
   KtCadenceInput input = {
     .age_ms = age_ms,
-    .state = KT_TASK_STATE_GENERATING,
+    .state = KT_STATE_GENERATING,
     .model = model,
     .last_error = -1,
     .retry_after_ms = -1,
@@ -51,14 +51,14 @@ test_finished_tasks_stop (void)
 {
   KtCadenceInput input = running (5000, NULL);
 
-  input.state = KT_TASK_STATE_SUCCESS;
+  input.state = KT_STATE_SUCCESS;
   g_assert_cmpint (kt_cadence_next_delay (&input), ==, -1);
-  input.state = KT_TASK_STATE_FAIL;
+  input.state = KT_STATE_FAIL;
   g_assert_cmpint (kt_cadence_next_delay (&input), ==, -1);
-  input.state = KT_TASK_STATE_NOT_FOUND;
+  input.state = KT_STATE_NOT_FOUND;
   g_assert_cmpint (kt_cadence_next_delay (&input), ==, -1);
   /* An unknown state keeps being polled. */
-  input.state = KT_TASK_STATE_UNKNOWN;
+  input.state = KT_STATE_UNKNOWN;
   g_assert_cmpint (kt_cadence_next_delay (&input), >, 0);
 }
 
@@ -141,7 +141,7 @@ test_not_found_grace_rhythm (void)
   gint64 elapsed = 0;
   guint asks = 0;
 
-  input.state = KT_TASK_STATE_NEW;
+  input.state = KT_STATE_NEW;
   input.last_error = KT_API_ERROR_NOT_FOUND;
   while (elapsed < KT_CADENCE_NOT_FOUND_GRACE_MS)
     {

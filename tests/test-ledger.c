@@ -94,7 +94,7 @@ test_survives_restart (Fixture       *f,
     g_assert_cmpstr (kt_task_get_id (first), ==, "b-task");   /* the order they were added */
 
     a = kt_task_list_lookup (tasks, "a-task");
-    g_assert_cmpint (kt_task_get_state (a), ==, KT_TASK_STATE_SUCCESS);
+    g_assert_cmpint (kt_task_get_state (a), ==, KT_STATE_SUCCESS);
     g_assert_cmpstr (kt_task_get_model (a), ==, "flux/kontext");
     g_assert_cmpstr (kt_task_get_prompt (a), ==, "a cat");
     g_assert_cmpint (kt_task_get_create_time (a), ==, 1761234000000);
@@ -133,10 +133,10 @@ test_changes_written_on_idle (Fixture       *f,
   history = kt_ledger_get_state_changes (ledger, "t", &error);
   g_assert_no_error (error);
   g_assert_cmpuint (history->len, ==, 3);
-  g_assert_cmpint (g_array_index (history, KtStateChange, 0).state, ==, KT_TASK_STATE_WAITING);
+  g_assert_cmpint (g_array_index (history, KtStateChange, 0).state, ==, KT_STATE_WAITING);
   g_assert_cmpint (g_array_index (history, KtStateChange, 0).seen_at, ==, 1000);
-  g_assert_cmpint (g_array_index (history, KtStateChange, 1).state, ==, KT_TASK_STATE_GENERATING);
-  g_assert_cmpint (g_array_index (history, KtStateChange, 2).state, ==, KT_TASK_STATE_SUCCESS);
+  g_assert_cmpint (g_array_index (history, KtStateChange, 1).state, ==, KT_STATE_GENERATING);
+  g_assert_cmpint (g_array_index (history, KtStateChange, 2).state, ==, KT_STATE_SUCCESS);
   g_assert_cmpint (g_array_index (history, KtStateChange, 2).seen_at, ==, 3000);
 }
 
@@ -263,7 +263,7 @@ test_failed_write_is_kept (Fixture       *f,
     g_autoptr(KtLedger) again = open_ledger (f);
     g_autoptr(KtTaskList) reloaded = kt_task_list_new ();
     g_assert_true (kt_ledger_load (again, reloaded, &error));
-    g_assert_cmpint (kt_task_get_state (kt_task_list_lookup (reloaded, "w")), ==, KT_TASK_STATE_SUCCESS);
+    g_assert_cmpint (kt_task_get_state (kt_task_list_lookup (reloaded, "w")), ==, KT_STATE_SUCCESS);
   }
 }
 

@@ -178,7 +178,7 @@ test_state_words (void)
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
-    g_assert_cmpint (kt_state_from_string (cases[i].word), ==, cases[i].state);
+    g_assert_cmpint (kt_state_from_api (cases[i].word), ==, cases[i].state);
 }
 
 static void

@@ -147,7 +147,7 @@ add_task (Fixture    *f,
 typedef struct
 {
   KtTask      *task;
-  KtTaskState  state;
+  KtState  state;
 } StateWait;
 
 static gboolean
@@ -159,7 +159,7 @@ task_in_state (gpointer data)
 
 static void
 wait_for_state (KtTask      *task,
-                KtTaskState  state,
+                KtState  state,
                 guint        timeout_ms)
 {
   StateWait wait = { task, state };
@@ -171,11 +171,11 @@ wait_for_state (KtTask      *task,
 static void
 state_changed_cb (KtScheduler *scheduler,
                   KtTask      *task,
-                  KtTaskState  previous,
+                  KtState  previous,
                   GString     *log)
 {
-  g_string_append_printf (log, "%s>%s ", kt_task_state_to_string (previous),
-                          kt_task_state_to_string (kt_task_get_state (task)));
+  g_string_append_printf (log, "%s>%s ", kt_state_to_string (previous),
+                          kt_state_to_string (kt_task_get_state (task)));
 }
 
 /* Rows would follow the script: waiting, generating, success; then no request and no timer. */
@@ -194,10 +194,10 @@ test_follows_script_then_stops (Fixture       *f,
   g_signal_connect (f->scheduler, "state-changed", G_CALLBACK (state_changed_cb), log);
   g_assert_cmpint (kt_scheduler_get_status (f->scheduler), ==, KT_SCHEDULER_POLLING);
 
-  wait_for_state (task, KT_TASK_STATE_WAITING, 5000);
-  wait_for_state (task, KT_TASK_STATE_GENERATING, 5000);
+  wait_for_state (task, KT_STATE_WAITING, 5000);
+  wait_for_state (task, KT_STATE_GENERATING, 5000);
   g_assert_cmpint (kt_task_get_progress (task), ==, 50);
-  wait_for_state (task, KT_TASK_STATE_SUCCESS, 5000);
+  wait_for_state (task, KT_STATE_SUCCESS, 5000);
 
   requests = kt_fake_server_count_requests (f->server, NULL, "t1");
   g_assert_cmpuint (requests, ==, 3);
@@ -214,7 +214,7 @@ test_no_timer_without_active_tasks (Fixture       *f,
 {
   g_autoptr(KtTask) done = kt_task_new ("done", 1);
 
-  kt_task_restore (done, KT_TASK_STATE_SUCCESS, "success", "m", NULL, 1, 2, 3);
+  kt_task_restore (done, KT_STATE_SUCCESS, "success", "m", NULL, 1, 2, 3);
   kt_task_list_add (f->tasks, done);
   start (f, 0.01, 50);
   g_assert_false (kt_scheduler_has_timer (f->scheduler));
@@ -241,14 +241,14 @@ test_not_found_grace (Fixture       *f,
   late = add_task (f, "late");
   start (f, 0.02, 50);   /* the 90 s grace becomes 1.8 s */
 
-  wait_for_state (late, KT_TASK_STATE_QUEUING, 5000);
+  wait_for_state (late, KT_STATE_QUEUING, 5000);
   g_assert_null (kt_task_get_last_error (late));
 
   kt_test_spin (500);
-  g_assert_cmpint (kt_task_get_state (lost), ==, KT_TASK_STATE_NEW);   /* still within the grace */
+  g_assert_cmpint (kt_task_get_state (lost), ==, KT_STATE_NEW);   /* still within the grace */
   g_assert_cmpuint (kt_fake_server_count_requests (f->server, NULL, "lost"), >=, 2);
 
-  wait_for_state (lost, KT_TASK_STATE_NOT_FOUND, 10000);
+  wait_for_state (lost, KT_STATE_NOT_FOUND, 10000);
   elapsed = g_get_monotonic_time () - started;
   g_assert_cmpint (elapsed, >=, 1800000);
   g_assert_true (kt_task_is_finished (lost));
@@ -287,8 +287,8 @@ test_auth_rejection_halts (Fixture       *f,
     g_assert_cmpint (kt_task_get_error_kind (b), ==, KT_API_ERROR_AUTH_REJECTED);
 
   kt_client_set_api_key (f->client, KEY);
-  wait_for_state (a, KT_TASK_STATE_SUCCESS, 5000);
-  wait_for_state (b, KT_TASK_STATE_SUCCESS, 5000);
+  wait_for_state (a, KT_STATE_SUCCESS, 5000);
+  wait_for_state (b, KT_STATE_SUCCESS, 5000);
   g_assert_null (kt_task_get_last_error (a));
 }
 
@@ -323,7 +323,7 @@ test_retry_after_pauses_all (Fixture       *f,
   wait = (StatusWait) { f->scheduler, KT_SCHEDULER_RATE_LIMITED };
   kt_test_wait_until (scheduler_in_status, &wait, 5000);
   add_task (f, "b");
-  wait_for_state (a, KT_TASK_STATE_SUCCESS, 5000);
+  wait_for_state (a, KT_STATE_SUCCESS, 5000);
 
   requests = kt_fake_server_get_requests (f->server);
   for (guint i = 0; i < requests->len; i++)
@@ -395,7 +395,7 @@ test_offline_pauses_and_resumes (Fixture       *f,
   kt_test_server_script (f->server, "{\"tasks\":{\"o\":[{\"state\":\"generating\"},{\"state\":\"generating\"},{\"state\":\"success\"}]}}");
   task = add_task (f, "o");
   start (f, 0.05, 50);
-  wait_for_state (task, KT_TASK_STATE_GENERATING, 5000);
+  wait_for_state (task, KT_STATE_GENERATING, 5000);
 
   test_monitor_set_available (f->monitor, FALSE);
   g_assert_cmpint (kt_scheduler_get_status (f->scheduler), ==, KT_SCHEDULER_OFFLINE);
@@ -413,7 +413,7 @@ test_offline_pauses_and_resumes (Fixture       *f,
     g_main_context_iteration (NULL, TRUE);
   /* At once, not after the task's next delay. */
   g_assert_cmpint (((KtFakeRequest *) g_ptr_array_index (kt_fake_server_get_requests (f->server), before))->time_us - back_at, <, 500000);
-  wait_for_state (task, KT_TASK_STATE_SUCCESS, 5000);
+  wait_for_state (task, KT_STATE_SUCCESS, 5000);
 }
 
 /* Network faults do not fail a task: it keeps its state, says why, and is asked again. */
@@ -428,8 +428,8 @@ test_errors_keep_task_alive (Fixture       *f,
                                     "{\"body\":\"not json\"},{\"state\":\"success\"}]}}");
   task = add_task (f, "e");
   start (f, 0.002, 50);
-  wait_for_state (task, KT_TASK_STATE_GENERATING, 5000);
-  wait_for_state (task, KT_TASK_STATE_SUCCESS, 20000);
+  wait_for_state (task, KT_STATE_GENERATING, 5000);
+  wait_for_state (task, KT_STATE_SUCCESS, 20000);
   g_assert_cmpuint (kt_fake_server_count_requests (f->server, NULL, "e"), ==, 5);
 }
 
@@ -450,7 +450,7 @@ test_error_is_visible_on_task (Fixture       *f,
   start (f, 0.01, 50);
   kt_test_wait_until (has_error, task, 5000);
   g_assert_cmpint (kt_task_get_error_kind (task), ==, KT_API_ERROR_SERVER);
-  g_assert_cmpint (kt_task_get_state (task), ==, KT_TASK_STATE_NEW);
+  g_assert_cmpint (kt_task_get_state (task), ==, KT_STATE_NEW);
 }
 
 static void
@@ -483,9 +483,9 @@ test_unknown_state_polled_on (Fixture       *f,
   kt_test_server_script (f->server, "{\"tasks\":{\"u\":[{\"state\":\"PENDING_REVIEW\"},{\"state\":\"success\"}]}}");
   task = add_task (f, "u");
   start (f, 0.01, 50);
-  wait_for_state (task, KT_TASK_STATE_UNKNOWN, 5000);
+  wait_for_state (task, KT_STATE_UNKNOWN, 5000);
   g_assert_cmpstr (kt_task_get_raw_state (task), ==, "PENDING_REVIEW");
-  wait_for_state (task, KT_TASK_STATE_SUCCESS, 5000);
+  wait_for_state (task, KT_STATE_SUCCESS, 5000);
 }
 
 /*
@@ -515,11 +515,11 @@ test_error_pages_are_not_verdicts (Fixture       *f,
   start (f, 0.005, 50);   /* the 90 s grace becomes 0.45 s */
 
   deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
-  while ((kt_task_get_state (g) != KT_TASK_STATE_SUCCESS || kt_task_get_state (w) != KT_TASK_STATE_SUCCESS) &&
+  while ((kt_task_get_state (g) != KT_STATE_SUCCESS || kt_task_get_state (w) != KT_STATE_SUCCESS) &&
          g_get_monotonic_time () < deadline)
     {
       g_main_context_iteration (NULL, TRUE);
-      g_assert_cmpint (kt_task_get_state (g), !=, KT_TASK_STATE_NOT_FOUND);
+      g_assert_cmpint (kt_task_get_state (g), !=, KT_STATE_NOT_FOUND);
       g_assert_cmpint (kt_scheduler_get_status (f->scheduler), !=, KT_SCHEDULER_AUTH_REJECTED);
       if (kt_scheduler_get_status (f->scheduler) == KT_SCHEDULER_UNREACHABLE)
         {
@@ -529,8 +529,8 @@ test_error_pages_are_not_verdicts (Fixture       *f,
       if (kt_task_get_last_error (g) != NULL)
         g_assert_cmpint (kt_task_get_error_kind (g), ==, KT_API_ERROR_GATEWAY);
     }
-  g_assert_cmpint (kt_task_get_state (g), ==, KT_TASK_STATE_SUCCESS);
-  g_assert_cmpint (kt_task_get_state (w), ==, KT_TASK_STATE_SUCCESS);
+  g_assert_cmpint (kt_task_get_state (g), ==, KT_STATE_SUCCESS);
+  g_assert_cmpint (kt_task_get_state (w), ==, KT_STATE_SUCCESS);
   g_assert_true (saw_unreachable);
   /* Every page was asked through and the outage outlasted the grace period. */
   g_assert_cmpuint (kt_fake_server_count_requests (f->server, NULL, "g"), ==, 7);
@@ -575,7 +575,7 @@ test_pauses_bounded_and_overridable (Fixture       *f,
   /* The user's refresh ends the pause at once. */
   kt_scheduler_refresh (f->scheduler, NULL);
   g_assert_cmpint (kt_scheduler_get_status (f->scheduler), !=, KT_SCHEDULER_RATE_LIMITED);
-  wait_for_state (a, KT_TASK_STATE_SUCCESS, 5000);
+  wait_for_state (a, KT_STATE_SUCCESS, 5000);
 
   /* A negative Retry-After is ignored: the scheduler's own short pause, not a day. */
   b = add_task (f, "b");
@@ -590,7 +590,7 @@ test_pauses_bounded_and_overridable (Fixture       *f,
   kt_client_set_api_key (f->client, KEY "-new");
   kt_client_set_api_key (f->client, KEY);
   g_assert_cmpint (kt_scheduler_get_paused_until (f->scheduler), ==, 0);
-  wait_for_state (b, KT_TASK_STATE_SUCCESS, 5000);
+  wait_for_state (b, KT_STATE_SUCCESS, 5000);
 }
 
 /* Refresh asks at once, even for a finished task, and then stops again. */
@@ -601,7 +601,7 @@ test_refresh (Fixture       *f,
   g_autoptr(KtTask) done = kt_task_new ("f", 1);
 
   kt_test_server_script (f->server, "{\"tasks\":{\"f\":[{\"state\":\"success\"}]}}");
-  kt_task_restore (done, KT_TASK_STATE_SUCCESS, "success", "m", NULL, 1, 2, 3);
+  kt_task_restore (done, KT_STATE_SUCCESS, "success", "m", NULL, 1, 2, 3);
   kt_task_list_add (f->tasks, done);
   start (f, 1.0, 50);
   g_assert_false (kt_scheduler_has_timer (f->scheduler));

@@ -63,7 +63,7 @@ test_notify_only_on_change (void)
   g_assert_true (noted (&notes, "prompt"));
   g_assert_true (noted (&notes, "progress"));
   g_assert_true (noted (&notes, "record"));
-  g_assert_cmpint (kt_task_get_state (task), ==, KT_TASK_STATE_GENERATING);
+  g_assert_cmpint (kt_task_get_state (task), ==, KT_STATE_GENERATING);
   g_assert_cmpstr (kt_task_get_prompt (task), ==, "p");
 
   /* The same answer again changes only when it was checked. */
@@ -91,7 +91,7 @@ test_error_keeps_state (void)
 
   kt_task_apply_record (task, record, 10);
   kt_task_set_error (task, error, 20);
-  g_assert_cmpint (kt_task_get_state (task), ==, KT_TASK_STATE_QUEUING);
+  g_assert_cmpint (kt_task_get_state (task), ==, KT_STATE_QUEUING);
   g_assert_cmpstr (kt_task_get_last_error (task), ==, "down");
   g_assert_cmpint (kt_task_get_error_kind (task), ==, KT_API_ERROR_NETWORK);
 
@@ -118,7 +118,7 @@ test_finished (void)
   task = kt_task_new ("zzz", 5);
   kt_task_set_not_found (task, 10);
   g_assert_true (kt_task_is_finished (task));
-  g_assert_cmpstr (kt_task_state_to_string (kt_task_get_state (task)), ==, "not-found");
+  g_assert_cmpstr (kt_state_to_string (kt_task_get_state (task)), ==, "not-found");
   g_ptr_array_unref (notes.names);
 }
 
@@ -204,7 +204,7 @@ test_list_in_place_update (void)
   g_assert_null (kt_task_list_apply_record (list, stranger, 5));
   g_assert_cmpuint (changes.calls, ==, 0);
   g_assert_cmpuint (notes.names->len, ==, 1);
-  g_assert_cmpint (kt_task_get_state (task), ==, KT_TASK_STATE_SUCCESS);
+  g_assert_cmpint (kt_task_get_state (task), ==, KT_STATE_SUCCESS);
   g_ptr_array_unref (notes.names);
 }
 

@@ -55,7 +55,7 @@ task (const char *id)
 typedef struct
 {
   const char  *id;
-  KtTaskState  state;
+  KtState  state;
 } StateWait;
 
 static gboolean
@@ -67,7 +67,7 @@ in_state (gpointer data)
 
 static void
 wait_for_state (const char  *id,
-                KtTaskState  state)
+                KtState  state)
 {
   StateWait wait = { id, state };
   kt_test_wait_until (in_state, &wait, 20000);
@@ -294,12 +294,12 @@ test_drop_adds (void)
 static void
 test_rows_follow_the_server (void)
 {
-  wait_for_state (IMAGE_ID, KT_TASK_STATE_GENERATING);
+  wait_for_state (IMAGE_ID, KT_STATE_GENERATING);
   kt_test_spin (100);
   g_assert_cmpstr (row_badge_text (IMAGE_ID), ==, "Generating 50 %");
   screenshot ("list-running.png");
-  wait_for_state (IMAGE_ID, KT_TASK_STATE_SUCCESS);
-  wait_for_state (MEDIA_ID, KT_TASK_STATE_SUCCESS);
+  wait_for_state (IMAGE_ID, KT_STATE_SUCCESS);
+  wait_for_state (MEDIA_ID, KT_STATE_SUCCESS);
   kt_test_spin (100);
   g_assert_cmpstr (row_badge_text (IMAGE_ID), ==, "Succeeded");
   g_assert_cmpstr (row_badge_text (SLOW_ID), ==, "Waiting");
@@ -386,7 +386,7 @@ static void
 test_server_text_is_not_markup (void)
 {
   kt_window_add_text (window, MARKUP_ID);
-  wait_for_state (MARKUP_ID, KT_TASK_STATE_FAIL);
+  wait_for_state (MARKUP_ID, KT_STATE_FAIL);
   kt_window_select_task (window, MARKUP_ID);
   kt_test_wait_until (label_present, "Tom & Jerry", 5000);
   assert_shown_as_written (GTK_WIDGET (page ()), "Tom & Jerry <a href=");
@@ -802,7 +802,7 @@ broken_file_reported (gpointer data)
 static void
 test_corrupt_result (void)
 {
-  wait_for_state (CORRUPT_ID, KT_TASK_STATE_SUCCESS);
+  wait_for_state (CORRUPT_ID, KT_STATE_SUCCESS);
   kt_window_select_task (window, CORRUPT_ID);
   kt_test_wait_until (broken_file_reported, NULL, 10000);
   screenshot ("corrupt-result.png");
@@ -873,7 +873,7 @@ test_add_dialog (void)
 static void
 test_text_result (void)
 {
-  wait_for_state (TEXT_ID, KT_TASK_STATE_SUCCESS);
+  wait_for_state (TEXT_ID, KT_STATE_SUCCESS);
   kt_window_select_task (window, TEXT_ID);
   kt_test_spin (300);
   g_assert_true (has_label (GTK_WIDGET (page ()), "Hello from the model"));
@@ -892,7 +892,7 @@ test_expired_result (void)
   PreviewWait wait = { EXPIRED_ID, 1 };
   g_autoptr(GPtrArray) buttons = NULL;
 
-  wait_for_state (EXPIRED_ID, KT_TASK_STATE_SUCCESS);
+  wait_for_state (EXPIRED_ID, KT_STATE_SUCCESS);
   kt_window_select_task (window, EXPIRED_ID);
   kt_test_wait_until (expired_shown, NULL, 10000);
   screenshot ("expired-result.png");
@@ -978,7 +978,7 @@ test_rate_limit_banner (void)
   g_assert_nonnull (strstr (adw_banner_get_title (g_ptr_array_index (banners, 0)), "slow down"));
   g_assert_cmpint (kt_scheduler_get_status (kt_application_get_scheduler (app)), ==, KT_SCHEDULER_RATE_LIMITED);
   screenshot ("rate-limited.png");
-  wait_for_state (LIMITED_ID, KT_TASK_STATE_SUCCESS);
+  wait_for_state (LIMITED_ID, KT_STATE_SUCCESS);
   kt_test_wait_until (banner_hidden, NULL, 10000);
 }
 
@@ -1003,7 +1003,7 @@ test_unreachable_banner (void)
   g_assert_cmpstr (adw_banner_get_button_label (banner), ==, "Check Now");
   g_assert_nonnull (strstr (gtk_widget_get_tooltip_text (GTK_WIDGET (banner)), "HTTP 404"));
   g_assert_cmpint (kt_scheduler_get_status (kt_application_get_scheduler (app)), ==, KT_SCHEDULER_UNREACHABLE);
-  g_assert_cmpint (kt_task_get_state (task (UNREACHABLE_ID)), ==, KT_TASK_STATE_NEW);
+  g_assert_cmpint (kt_task_get_state (task (UNREACHABLE_ID)), ==, KT_STATE_NEW);
   screenshot ("unreachable.png");
 
   /* Without Check Now nothing would happen for ten minutes. The user clicks it. */
@@ -1012,7 +1012,7 @@ test_unreachable_banner (void)
     g_assert_cmpuint (buttons->len, ==, 1);
     g_signal_emit_by_name (g_ptr_array_index (buttons, 0), "clicked");
   }
-  wait_for_state (UNREACHABLE_ID, KT_TASK_STATE_SUCCESS);
+  wait_for_state (UNREACHABLE_ID, KT_STATE_SUCCESS);
   kt_test_wait_until (banner_hidden, NULL, 10000);
 }
 
@@ -1109,7 +1109,7 @@ test_background_and_notification (void)
                                  "{\"state\":\"success\",\"model\":\"notify/model\",\"resultUrls\":[\"$BASE/media/cat.png\"]}]}}");
   g_settings_set_boolean (settings, "run-in-background", TRUE);
   kt_window_add_text (window, NOTIFY_ID);
-  wait_for_state (NOTIFY_ID, KT_TASK_STATE_WAITING);
+  wait_for_state (NOTIFY_ID, KT_STATE_WAITING);
 
   g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
   gtk_window_close (GTK_WINDOW (window));
@@ -1117,7 +1117,7 @@ test_background_and_notification (void)
   g_assert_null (window);
   g_assert_null (gtk_application_get_active_window (GTK_APPLICATION (app)));
 
-  wait_for_state (NOTIFY_ID, KT_TASK_STATE_SUCCESS);
+  wait_for_state (NOTIFY_ID, KT_STATE_SUCCESS);
   kt_test_wait_until (notified_about, (gpointer) "notify/model", 10000);
   for (guint i = 0; i < notifications->len; i++)
     if (strstr (g_ptr_array_index (notifications, i), "notify/model") != NULL)

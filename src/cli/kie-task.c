@@ -81,12 +81,12 @@ outcome_free (Outcome *outcome)
 /* ---- output ---------------------------------------------------------------------------- */
 
 static const char *
-outcome_state (KtTaskState state,
+outcome_state (KtState state,
                gboolean    error)
 {
   if (error)
     return "error";
-  return kt_task_state_to_string (state);
+  return kt_state_to_string (state);
 }
 
 static void
@@ -129,7 +129,7 @@ add_url_array (JsonBuilder *b,
 static char *
 json_line (const char    *task_id,
            KtRecord      *record,
-           KtTaskState    state,
+           KtState    state,
            const GError  *error,
            GPtrArray     *files)
 {
@@ -140,7 +140,7 @@ json_line (const char    *task_id,
   json_builder_begin_object (b);
   add_string_or_null (b, "taskId", task_id);
   add_string_or_null (b, "state", outcome_state (state,
-                                                 error != NULL && state != KT_TASK_STATE_NOT_FOUND));
+                                                 error != NULL && state != KT_STATE_NOT_FOUND));
   add_string_or_null (b, "rawState", record ? record->raw_state : NULL);
   add_string_or_null (b, "model", record ? record->model : NULL);
   add_string_or_null (b, "failCode", record ? record->fail_code : NULL);
@@ -164,9 +164,9 @@ json_line (const char    *task_id,
   add_time_or_null (b, "createTime", record ? record->create_time : -1);
   add_time_or_null (b, "completeTime", record ? record->complete_time : -1);
   add_time_or_null (b, "updateTime", record ? record->update_time : -1);
-  add_string_or_null (b, "error", error && state != KT_TASK_STATE_NOT_FOUND ? error->message : NULL);
+  add_string_or_null (b, "error", error && state != KT_STATE_NOT_FOUND ? error->message : NULL);
   json_builder_set_member_name (b, "errorKind");
-  if (error != NULL && error->domain == KT_API_ERROR && state != KT_TASK_STATE_NOT_FOUND)
+  if (error != NULL && error->domain == KT_API_ERROR && state != KT_STATE_NOT_FOUND)
     json_builder_add_string_value (b, kt_api_error_to_string (error->code));
   else
     json_builder_add_null_value (b);
@@ -185,14 +185,14 @@ json_line (const char    *task_id,
   return kt_format_terminal_json (json);
 }
 
-static KtTaskState
+static KtState
 outcome_task_state (Outcome *outcome)
 {
   if (outcome->not_found)
-    return KT_TASK_STATE_NOT_FOUND;
+    return KT_STATE_NOT_FOUND;
   if (outcome->record != NULL)
-    return kt_task_state_from_record (outcome->record->state);
-  return KT_TASK_STATE_NEW;
+    return outcome->record->state;
+  return KT_STATE_NEW;
 }
 
 /* A terminal's width would be nicer; IDs are 32 characters, so the table stays narrow. */
@@ -662,7 +662,7 @@ command_save (int    argc,
             print_safe (stderr, "%s: %s", outcome->id, outcome->error->message);
           else if (record != NULL && record->state != KT_STATE_SUCCESS)
             g_printerr (_("%s: nothing to save: the task is %s\n"), outcome->id,
-                        kt_task_state_to_string (outcome_task_state (outcome)));
+                        kt_state_to_string (outcome_task_state (outcome)));
           else if (record != NULL && outcome->files->len == 0 && outcome->file_errors->len == 0)
             g_printerr (_("%s: the task succeeded without result files\n"), outcome->id);
         }
@@ -701,7 +701,7 @@ clear_progress (Watch *watch)
 static void
 show_progress (Watch *watch)
 {
-  guint counts[KT_TASK_STATE_NOT_FOUND + 1] = { 0 };
+  guint counts[KT_STATE_NOT_FOUND + 1] = { 0 };
   g_autoptr(GString) line = g_string_new (NULL);
 
   if (!watch->tty)
@@ -709,9 +709,9 @@ show_progress (Watch *watch)
   for (guint i = 0; i < watch->order->len; i++)
     counts[kt_task_get_state (g_ptr_array_index (watch->order, i))]++;
   g_string_append_printf (line, _("Watching %u tasks:"), watch->order->len);
-  for (guint s = 0, shown = 0; s <= KT_TASK_STATE_NOT_FOUND; s++)
+  for (guint s = 0, shown = 0; s <= KT_STATE_NOT_FOUND; s++)
     if (counts[s] > 0)
-      g_string_append_printf (line, "%s %u %s", shown++ ? "," : "", counts[s], kt_task_state_to_string (s));
+      g_string_append_printf (line, "%s %u %s", shown++ ? "," : "", counts[s], kt_state_to_string (s));
   g_printerr ("\r\033[K%s", line->str);
   watch->progress_shown = TRUE;
 }
@@ -758,7 +758,7 @@ print_task_change (Watch  *watch,
       Outcome outcome = {
         .id = (char *) kt_task_get_id (task),
         .record = record,
-        .not_found = kt_task_get_state (task) == KT_TASK_STATE_NOT_FOUND,
+        .not_found = kt_task_get_state (task) == KT_STATE_NOT_FOUND,
       };
       g_autofree char *detail = NULL;
       g_autoptr(GError) error = NULL;
@@ -767,7 +767,7 @@ print_task_change (Watch  *watch,
         outcome.error = error = g_error_new_literal (KT_API_ERROR, 0, error_message);
       detail = outcome_detail (&outcome);
       print_safe (stdout, "%s  %-34s %-11s %s", time, kt_task_get_id (task),
-                  error_message ? "error" : kt_task_state_to_string (kt_task_get_state (task)),
+                  error_message ? "error" : kt_state_to_string (kt_task_get_state (task)),
                   detail);
     }
   fflush (stdout);
@@ -864,7 +864,7 @@ command_watch (int    argc,
   clear_progress (&watch);
 
   for (guint i = 0; i < watch.order->len; i++)
-    if (kt_task_get_state (g_ptr_array_index (watch.order, i)) != KT_TASK_STATE_SUCCESS)
+    if (kt_task_get_state (g_ptr_array_index (watch.order, i)) != KT_STATE_SUCCESS)
       all_succeeded = FALSE;
 
   for (guint i = 0; i < tasks->len; i++)

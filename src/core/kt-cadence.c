@@ -75,9 +75,9 @@ kt_cadence_next_delay (const KtCadenceInput *input)
 
   g_return_val_if_fail (input != NULL, -1);
 
-  if (input->state == KT_TASK_STATE_SUCCESS ||
-      input->state == KT_TASK_STATE_FAIL ||
-      input->state == KT_TASK_STATE_NOT_FOUND)
+  if (input->state == KT_STATE_SUCCESS ||
+      input->state == KT_STATE_FAIL ||
+      input->state == KT_STATE_NOT_FOUND)
     return -1;
 
   delay = delay_for_age (MAX (input->age_ms, 0), input->model);

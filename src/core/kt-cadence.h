@@ -16,7 +16,7 @@ G_BEGIN_DECLS
 typedef struct
 {
   gint64       age_ms;              /* since the task was created (or added, if unknown) */
-  KtTaskState  state;
+  KtState  state;
   const char  *model;
   guint        consecutive_errors;  /* failed checks in a row */
   int          last_error;          /* a KtApiError, or -1 after an answer */

@@ -35,7 +35,7 @@ typedef struct
 {
   KtLedger   *ledger;      /* unowned */
   KtTask     *task;
-  KtTaskState saved_state;
+  KtState saved_state;
 } Watch;
 
 enum {
@@ -248,7 +248,7 @@ task_notify_cb (KtTask     *task,
 static void
 watch_task (KtLedger    *self,
             KtTask      *task,
-            KtTaskState  saved_state)
+            KtState  saved_state)
 {
   Watch *watch = g_new0 (Watch, 1);
 
@@ -396,7 +396,7 @@ kt_ledger_load (KtLedger    *self,
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       const char *id = (const char *) sqlite3_column_text (stmt, 0);
-      KtTaskState state = kt_task_state_from_string ((const char *) sqlite3_column_text (stmt, 2));
+      KtState state = kt_state_from_string ((const char *) sqlite3_column_text (stmt, 2));
 
       if (id == NULL || *id == '\0')
         continue;
@@ -487,7 +487,7 @@ kt_ledger_add (KtLedger            *self,
 
       kt_task_list_add_many (tasks, (KtTask **) fresh->pdata, fresh->len);
       for (guint i = 0; i < fresh->len; i++)
-        watch_task (self, g_ptr_array_index (fresh, i), KT_TASK_STATE_NEW);
+        watch_task (self, g_ptr_array_index (fresh, i), KT_STATE_NEW);
     }
 
   if (added != NULL)
@@ -532,7 +532,7 @@ save_task (KtLedger  *self,
            GError   **error)
 {
   KtRecord *record = kt_task_get_record (task);
-  KtTaskState state = kt_task_get_state (task);
+  KtState state = kt_task_get_state (task);
   sqlite3_stmt *stmt;
   int rc;
 
@@ -544,7 +544,7 @@ save_task (KtLedger  *self,
                         "WHERE id = ?", error);
   if (stmt == NULL)
     goto fail;
-  bind_text (stmt, 1, kt_task_state_to_string (state));
+  bind_text (stmt, 1, kt_state_to_string (state));
   bind_text (stmt, 2, kt_task_get_raw_state (task));
   bind_text (stmt, 3, kt_task_get_model (task));
   bind_text (stmt, 4, kt_task_get_prompt (task));
@@ -583,7 +583,7 @@ save_task (KtLedger  *self,
       if (stmt == NULL)
         goto fail;
       bind_text (stmt, 1, kt_task_get_id (task));
-      bind_text (stmt, 2, kt_task_state_to_string (state));
+      bind_text (stmt, 2, kt_state_to_string (state));
       sqlite3_bind_int64 (stmt, 3, MAX (kt_task_get_last_checked (task), 0));
       rc = sqlite3_step (stmt);
       sqlite3_finalize (stmt);
@@ -693,7 +693,7 @@ kt_ledger_get_state_changes (KtLedger    *self,
   while (sqlite3_step (stmt) == SQLITE_ROW)
     {
       KtStateChange change = {
-        .state = kt_task_state_from_string ((const char *) sqlite3_column_text (stmt, 0)),
+        .state = kt_state_from_string ((const char *) sqlite3_column_text (stmt, 0)),
         .seen_at = sqlite3_column_int64 (stmt, 1),
       };
       g_array_append_val (changes, change);

@@ -19,7 +19,7 @@ typedef enum
 
 typedef struct
 {
-  KtTaskState  state;
+  KtState  state;
   gint64       seen_at;   /* Unix ms */
 } KtStateChange;
 

@@ -19,39 +19,6 @@
 
 G_DEFINE_BOXED_TYPE (KtRecord, kt_record, kt_record_ref, kt_record_unref)
 
-static const char * const state_names[] = {
-  [KT_STATE_WAITING] = "waiting",
-  [KT_STATE_QUEUING] = "queuing",
-  [KT_STATE_GENERATING] = "generating",
-  [KT_STATE_SUCCESS] = "success",
-  [KT_STATE_FAIL] = "fail",
-  [KT_STATE_UNKNOWN] = "unknown",
-};
-
-const char *
-kt_state_to_string (KtState state)
-{
-  if ((guint) state < G_N_ELEMENTS (state_names))
-    return state_names[state];
-  return "unknown";
-}
-
-KtState
-kt_state_from_string (const char *text)
-{
-  g_autofree char *trimmed = NULL;
-
-  if (text == NULL)
-    return KT_STATE_UNKNOWN;
-
-  trimmed = g_strstrip (g_strdup (text));
-  for (guint i = 0; i < G_N_ELEMENTS (state_names); i++)
-    if (g_ascii_strcasecmp (trimmed, state_names[i]) == 0)
-      return (KtState) i;
-
-  return KT_STATE_UNKNOWN;
-}
-
 static void
 kt_record_clear (gpointer data)
 {
@@ -91,7 +58,7 @@ kt_record_unref (KtRecord *record)
 gboolean
 kt_record_is_finished (const KtRecord *record)
 {
-  return record->state == KT_STATE_SUCCESS || record->state == KT_STATE_FAIL;
+  return kt_state_is_finished (record->state);
 }
 
 /* How long generation took: the server's own times, which are reliable, before costTime. */
@@ -504,7 +471,7 @@ record_from_data (JsonObject *data)
   self->task_id = member_text (data, "taskId");
   self->model = member_text (data, "model");
   self->raw_state = member_text (data, "state");
-  self->state = kt_state_from_string (self->raw_state);
+  self->state = kt_state_from_api (self->raw_state);
   self->fail_code = member_text (data, "failCode");
   self->fail_msg = member_text (data, "failMsg");
   self->create_time = member_time (data, "createTime");

@@ -4,23 +4,9 @@
 #include <glib-object.h>
 #include <json-glib/json-glib.h>
 
-G_BEGIN_DECLS
+#include "kt-state.h"
 
-/**
- * KtState:
- * @KT_STATE_UNKNOWN: the server sent a state this app does not know (kept in raw_state)
- *
- * A task's state as the recordInfo answer gives it.
- */
-typedef enum
-{
-  KT_STATE_WAITING,
-  KT_STATE_QUEUING,
-  KT_STATE_GENERATING,
-  KT_STATE_SUCCESS,
-  KT_STATE_FAIL,
-  KT_STATE_UNKNOWN,
-} KtState;
+G_BEGIN_DECLS
 
 #define KT_TYPE_RECORD (kt_record_get_type ())
 
@@ -64,8 +50,6 @@ void         kt_record_unref             (KtRecord    *record);
 gboolean     kt_record_is_finished       (const KtRecord *record);
 gint64       kt_record_duration_ms       (const KtRecord *record);
 
-const char  *kt_state_to_string          (KtState      state);
-KtState      kt_state_from_string        (const char  *text);
 
 /* Shared helpers for the envelope, also used for the credit and download-url calls. */
 JsonNode    *kt_json_parse               (const char  *text,

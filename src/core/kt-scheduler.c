@@ -254,7 +254,7 @@ poll_cb (GObject      *source,
   gint64 now_us = g_get_monotonic_time ();
   gint64 now_ms = g_get_real_time () / 1000;
   Entry *entry;
-  KtTaskState before;
+  KtState before;
 
   g_weak_ref_clear (&poll->self);
   g_free (poll);
@@ -620,7 +620,7 @@ kt_scheduler_class_init (KtSchedulerClass *klass)
    */
   signals[STATE_CHANGED] =
     g_signal_new ("state-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
-                  NULL, G_TYPE_NONE, 2, KT_TYPE_TASK, KT_TYPE_TASK_STATE);
+                  NULL, G_TYPE_NONE, 2, KT_TYPE_TASK, KT_TYPE_STATE);
 }
 
 static void

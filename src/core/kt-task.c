@@ -12,7 +12,7 @@ struct _KtTask
 
   char        *id;
   gint64       added_time;
-  KtTaskState  state;
+  KtState  state;
   char        *raw_state;
   char        *model;
   char        *prompt;
@@ -52,49 +52,6 @@ static GParamSpec *properties[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (KtTask, kt_task, G_TYPE_OBJECT)
 
-static const char * const task_state_names[] = {
-  [KT_TASK_STATE_NEW] = "new",
-  [KT_TASK_STATE_WAITING] = "waiting",
-  [KT_TASK_STATE_QUEUING] = "queuing",
-  [KT_TASK_STATE_GENERATING] = "generating",
-  [KT_TASK_STATE_SUCCESS] = "success",
-  [KT_TASK_STATE_FAIL] = "fail",
-  [KT_TASK_STATE_UNKNOWN] = "unknown",
-  [KT_TASK_STATE_NOT_FOUND] = "not-found",
-};
-
-const char *
-kt_task_state_to_string (KtTaskState state)
-{
-  if ((guint) state < G_N_ELEMENTS (task_state_names))
-    return task_state_names[state];
-  return "unknown";
-}
-
-KtTaskState
-kt_task_state_from_string (const char *text)
-{
-  for (guint i = 0; text != NULL && i < G_N_ELEMENTS (task_state_names); i++)
-    if (g_str_equal (text, task_state_names[i]))
-      return (KtTaskState) i;
-  return KT_TASK_STATE_NEW;
-}
-
-KtTaskState
-kt_task_state_from_record (KtState state)
-{
-  switch (state)
-    {
-    case KT_STATE_WAITING: return KT_TASK_STATE_WAITING;
-    case KT_STATE_QUEUING: return KT_TASK_STATE_QUEUING;
-    case KT_STATE_GENERATING: return KT_TASK_STATE_GENERATING;
-    case KT_STATE_SUCCESS: return KT_TASK_STATE_SUCCESS;
-    case KT_STATE_FAIL: return KT_TASK_STATE_FAIL;
-    case KT_STATE_UNKNOWN:
-    default: return KT_TASK_STATE_UNKNOWN;
-    }
-}
-
 static void
 set_string (KtTask     *self,
             char      **field,
@@ -133,7 +90,7 @@ set_int (KtTask *self,
 
 static void
 set_state (KtTask      *self,
-           KtTaskState  state)
+           KtState  state)
 {
   gboolean was_finished = kt_task_is_finished (self);
 
@@ -231,7 +188,7 @@ kt_task_class_init (KtTaskClass *klass)
     g_param_spec_int64 ("added-time", NULL, NULL, 0, G_MAXINT64, 0,
                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   properties[PROP_STATE] =
-    g_param_spec_enum ("state", NULL, NULL, KT_TYPE_TASK_STATE, KT_TASK_STATE_NEW, ro);
+    g_param_spec_enum ("state", NULL, NULL, KT_TYPE_STATE, KT_STATE_NEW, ro);
   properties[PROP_RAW_STATE] = g_param_spec_string ("raw-state", NULL, NULL, NULL, ro);
   properties[PROP_MODEL] = g_param_spec_string ("model", NULL, NULL, NULL, ro);
   properties[PROP_PROMPT] = g_param_spec_string ("prompt", NULL, NULL, NULL, ro);
@@ -282,7 +239,7 @@ kt_task_new (const char *id,
 KtTask *
 kt_task_new_restored (const char  *id,
                       gint64       added_time,
-                      KtTaskState  state,
+                      KtState  state,
                       const char  *raw_state,
                       const char  *model,
                       const char  *prompt,
@@ -306,7 +263,7 @@ kt_task_new_restored (const char  *id,
 
 const char *kt_task_get_id (KtTask *self) { return self->id; }
 gint64 kt_task_get_added_time (KtTask *self) { return self->added_time; }
-KtTaskState kt_task_get_state (KtTask *self) { return self->state; }
+KtState kt_task_get_state (KtTask *self) { return self->state; }
 const char *kt_task_get_raw_state (KtTask *self) { return self->raw_state; }
 const char *kt_task_get_model (KtTask *self) { return self->model; }
 const char *kt_task_get_prompt (KtTask *self) { return self->prompt; }
@@ -332,9 +289,7 @@ gboolean
 kt_task_is_finished (KtTask *self)
 {
   g_return_val_if_fail (KT_IS_TASK (self), FALSE);
-  return self->state == KT_TASK_STATE_SUCCESS ||
-         self->state == KT_TASK_STATE_FAIL ||
-         self->state == KT_TASK_STATE_NOT_FOUND;
+  return kt_state_is_finished (self->state);
 }
 
 static void
@@ -376,7 +331,7 @@ kt_task_apply_record (KtTask   *self,
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECORD]);
     }
 
-  set_state (self, kt_task_state_from_record (record->state));
+  set_state (self, record->state);
 
   g_object_thaw_notify (G_OBJECT (self));
 }
@@ -390,7 +345,7 @@ kt_task_set_not_found (KtTask *self,
   g_object_freeze_notify (G_OBJECT (self));
   set_int64 (self, &self->last_checked, checked_time, PROP_LAST_CHECKED);
   clear_error (self);
-  set_state (self, KT_TASK_STATE_NOT_FOUND);
+  set_state (self, KT_STATE_NOT_FOUND);
   g_object_thaw_notify (G_OBJECT (self));
 }
 
@@ -413,7 +368,7 @@ kt_task_set_error (KtTask       *self,
 /* Fills in what the ledger kept of a task from an earlier run. */
 void
 kt_task_restore (KtTask      *self,
-                 KtTaskState  state,
+                 KtState  state,
                  const char  *raw_state,
                  const char  *model,
                  const char  *prompt,

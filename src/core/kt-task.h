@@ -7,26 +7,6 @@
 
 G_BEGIN_DECLS
 
-/**
- * KtTaskState:
- * @KT_TASK_STATE_NEW: no answer yet
- * @KT_TASK_STATE_UNKNOWN: the server sent a state this app does not know
- * @KT_TASK_STATE_NOT_FOUND: Kie.ai did not know the ID after the grace period
- *
- * What the app knows of a task. Mirrors #KtState, with the states only the app can know.
- */
-typedef enum
-{
-  KT_TASK_STATE_NEW,
-  KT_TASK_STATE_WAITING,
-  KT_TASK_STATE_QUEUING,
-  KT_TASK_STATE_GENERATING,
-  KT_TASK_STATE_SUCCESS,
-  KT_TASK_STATE_FAIL,
-  KT_TASK_STATE_UNKNOWN,
-  KT_TASK_STATE_NOT_FOUND,
-} KtTaskState;
-
 #define KT_TYPE_TASK (kt_task_get_type ())
 
 G_DECLARE_FINAL_TYPE (KtTask, kt_task, KT, TASK, GObject)
@@ -35,7 +15,7 @@ KtTask      *kt_task_new               (const char     *id,
                                         gint64          added_time);
 KtTask      *kt_task_new_restored      (const char     *id,
                                         gint64          added_time,
-                                        KtTaskState     state,
+                                        KtState     state,
                                         const char     *raw_state,
                                         const char     *model,
                                         const char     *prompt,
@@ -44,7 +24,7 @@ KtTask      *kt_task_new_restored      (const char     *id,
                                         gint64          last_checked);
 const char  *kt_task_get_id            (KtTask         *self);
 gint64       kt_task_get_added_time    (KtTask         *self);
-KtTaskState  kt_task_get_state         (KtTask         *self);
+KtState  kt_task_get_state         (KtTask         *self);
 const char  *kt_task_get_raw_state     (KtTask         *self);
 const char  *kt_task_get_model         (KtTask         *self);
 const char  *kt_task_get_prompt        (KtTask         *self);
@@ -68,7 +48,7 @@ void         kt_task_set_error         (KtTask         *self,
                                         const GError   *error,
                                         gint64          checked_time);
 void         kt_task_restore           (KtTask         *self,
-                                        KtTaskState     state,
+                                        KtState     state,
                                         const char     *raw_state,
                                         const char     *model,
                                         const char     *prompt,
@@ -76,8 +56,5 @@ void         kt_task_restore           (KtTask         *self,
                                         gint64          complete_time,
                                         gint64          last_checked);
 
-const char  *kt_task_state_to_string   (KtTaskState     state);
-KtTaskState  kt_task_state_from_string (const char     *text);
-KtTaskState  kt_task_state_from_record (KtState         state);
 
 G_END_DECLS

@@ -271,7 +271,7 @@ resume_keeping (KtApplication *self)
                                                             : kt_task_get_last_checked (task);
       g_autoptr(KtRecord) record = NULL;
 
-      if (kt_task_get_state (task) != KT_TASK_STATE_SUCCESS || finished < since)
+      if (kt_task_get_state (task) != KT_STATE_SUCCESS || finished < since)
         continue;
       record = kt_task_get_record (task) ? kt_record_ref (kt_task_get_record (task))
                                          : kt_ledger_load_record (self->ledger, kt_task_get_id (task), NULL);
@@ -316,7 +316,7 @@ notify_cb (gpointer data)
   self->notify_id = 0;
   for (guint i = 0; i < self->ended->len; i++)
     {
-      if (kt_task_get_state (g_ptr_array_index (self->ended, i)) == KT_TASK_STATE_SUCCESS)
+      if (kt_task_get_state (g_ptr_array_index (self->ended, i)) == KT_STATE_SUCCESS)
         succeeded++;
       else
         failed++;
@@ -325,7 +325,7 @@ notify_cb (gpointer data)
   if (self->ended->len == 1)
     {
       KtTask *task = g_ptr_array_index (self->ended, 0);
-      gboolean ok = kt_task_get_state (task) == KT_TASK_STATE_SUCCESS;
+      gboolean ok = kt_task_get_state (task) == KT_STATE_SUCCESS;
       const char *model = kt_task_get_model (task) ? kt_task_get_model (task) : kt_task_get_id (task);
       g_autofree char *body = ok ? g_strdup (model)
                                  : g_strdup_printf ("%s: %s", model, kt_task_get_fail_msg (task) ? kt_task_get_fail_msg (task) : "");
@@ -358,15 +358,15 @@ notify_cb (gpointer data)
 static void
 state_changed_cb (KtApplication *self,
                   KtTask        *task,
-                  KtTaskState    previous,
+                  KtState    previous,
                   KtScheduler   *scheduler)
 {
-  KtTaskState state = kt_task_get_state (task);
+  KtState state = kt_task_get_state (task);
 
-  if (state == KT_TASK_STATE_SUCCESS && g_settings_get_boolean (self->settings, "auto-download"))
+  if (state == KT_STATE_SUCCESS && g_settings_get_boolean (self->settings, "auto-download"))
     kt_application_keep_results (self, task);
 
-  if ((state == KT_TASK_STATE_SUCCESS || state == KT_TASK_STATE_FAIL) &&
+  if ((state == KT_STATE_SUCCESS || state == KT_STATE_FAIL) &&
       g_settings_get_boolean (self->settings, "notifications") && !has_focus (self))
     {
       g_ptr_array_add (self->ended, g_object_ref (task));

@@ -23,61 +23,61 @@ struct _KtStateBadge
 G_DEFINE_FINAL_TYPE (KtStateBadge, kt_state_badge, GTK_TYPE_WIDGET)
 
 const char *
-kt_state_label (KtTaskState state,
+kt_state_label (KtState state,
                 gboolean    check_failed)
 {
-  if (check_failed && state != KT_TASK_STATE_SUCCESS && state != KT_TASK_STATE_FAIL)
+  if (check_failed && state != KT_STATE_SUCCESS && state != KT_STATE_FAIL)
     return _("Checking failed");
 
   switch (state)
     {
-    case KT_TASK_STATE_NEW: return _("Checking");
-    case KT_TASK_STATE_WAITING: return _("Waiting");
-    case KT_TASK_STATE_QUEUING: return _("Queued");
-    case KT_TASK_STATE_GENERATING: return _("Generating");
-    case KT_TASK_STATE_SUCCESS: return _("Succeeded");
-    case KT_TASK_STATE_FAIL: return _("Failed");
-    case KT_TASK_STATE_NOT_FOUND: return _("Not found");
-    case KT_TASK_STATE_UNKNOWN:
+    case KT_STATE_NEW: return _("Checking");
+    case KT_STATE_WAITING: return _("Waiting");
+    case KT_STATE_QUEUING: return _("Queued");
+    case KT_STATE_GENERATING: return _("Generating");
+    case KT_STATE_SUCCESS: return _("Succeeded");
+    case KT_STATE_FAIL: return _("Failed");
+    case KT_STATE_NOT_FOUND: return _("Not found");
+    case KT_STATE_UNKNOWN:
     default: return _("Unknown");
     }
 }
 
 static const char *
-state_icon (KtTaskState state,
+state_icon (KtState state,
             gboolean    check_failed)
 {
-  if (check_failed && state != KT_TASK_STATE_SUCCESS && state != KT_TASK_STATE_FAIL)
+  if (check_failed && state != KT_STATE_SUCCESS && state != KT_STATE_FAIL)
     return "dialog-warning-symbolic";
 
   switch (state)
     {
-    case KT_TASK_STATE_NEW: return "content-loading-symbolic";
-    case KT_TASK_STATE_WAITING: return "alarm-symbolic";
-    case KT_TASK_STATE_QUEUING: return "content-loading-symbolic";
-    case KT_TASK_STATE_GENERATING: return "media-playback-start-symbolic";
-    case KT_TASK_STATE_SUCCESS: return "object-select-symbolic";
-    case KT_TASK_STATE_FAIL: return "dialog-error-symbolic";
-    case KT_TASK_STATE_NOT_FOUND: return "dialog-question-symbolic";
-    case KT_TASK_STATE_UNKNOWN:
+    case KT_STATE_NEW: return "content-loading-symbolic";
+    case KT_STATE_WAITING: return "alarm-symbolic";
+    case KT_STATE_QUEUING: return "content-loading-symbolic";
+    case KT_STATE_GENERATING: return "media-playback-start-symbolic";
+    case KT_STATE_SUCCESS: return "object-select-symbolic";
+    case KT_STATE_FAIL: return "dialog-error-symbolic";
+    case KT_STATE_NOT_FOUND: return "dialog-question-symbolic";
+    case KT_STATE_UNKNOWN:
     default: return "dialog-question-symbolic";
     }
 }
 
 static const char *
-state_class (KtTaskState state,
+state_class (KtState state,
              gboolean    check_failed)
 {
-  if (check_failed && state != KT_TASK_STATE_SUCCESS && state != KT_TASK_STATE_FAIL)
+  if (check_failed && state != KT_STATE_SUCCESS && state != KT_STATE_FAIL)
     return "state-check-failed";
 
   switch (state)
     {
-    case KT_TASK_STATE_SUCCESS: return "state-success";
-    case KT_TASK_STATE_FAIL: return "state-fail";
-    case KT_TASK_STATE_GENERATING: return "state-generating";
-    case KT_TASK_STATE_NOT_FOUND:
-    case KT_TASK_STATE_UNKNOWN: return "state-unknown";
+    case KT_STATE_SUCCESS: return "state-success";
+    case KT_STATE_FAIL: return "state-fail";
+    case KT_STATE_GENERATING: return "state-generating";
+    case KT_STATE_NOT_FOUND:
+    case KT_STATE_UNKNOWN: return "state-unknown";
     default: return "state-pending";
     }
 }
@@ -129,14 +129,14 @@ void
 kt_state_badge_show_task (KtStateBadge *self,
                           KtTask       *task)
 {
-  KtTaskState state = task ? kt_task_get_state (task) : KT_TASK_STATE_NEW;
+  KtState state = task ? kt_task_get_state (task) : KT_STATE_NEW;
   gboolean check_failed = task != NULL && kt_task_get_last_error (task) != NULL;
   int progress = task ? kt_task_get_progress (task) : -1;
   const char *word = kt_state_label (state, check_failed);
   const char *css = state_class (state, check_failed);
   g_autofree char *text = NULL;
 
-  if (state == KT_TASK_STATE_GENERATING && progress >= 0 && !check_failed)
+  if (state == KT_STATE_GENERATING && progress >= 0 && !check_failed)
     /* TRANSLATORS: a task's state with its progress, e.g. "Generating 40 %" */
     text = g_strdup_printf (_("%s %d %%"), word, progress);
   else

@@ -15,7 +15,7 @@ GtkWidget  *kt_state_badge_new        (void);
 void        kt_state_badge_show_task  (KtStateBadge *self,
                                        KtTask       *task);
 const char *kt_state_badge_get_text   (KtStateBadge *self);
-const char *kt_state_label            (KtTaskState   state,
+const char *kt_state_label            (KtState   state,
                                        gboolean      check_failed);
 
 G_END_DECLS

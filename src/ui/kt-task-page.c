@@ -553,7 +553,7 @@ static void
 show_results (KtTaskPage *self)
 {
   KtRecord *record = self->record;
-  gboolean success = kt_task_get_state (self->task) == KT_TASK_STATE_SUCCESS;
+  gboolean success = kt_task_get_state (self->task) == KT_STATE_SUCCESS;
 
   clear_box (self->results_box);
   gtk_widget_set_visible (GTK_WIDGET (self->results_group), success && record != NULL);
@@ -596,7 +596,7 @@ show_failure (KtTaskPage *self)
   const char *code = kt_task_get_fail_code (self->task);
   const char *msg = kt_task_get_fail_msg (self->task);
   const char *explained;
-  gboolean failed = kt_task_get_state (self->task) == KT_TASK_STATE_FAIL;
+  gboolean failed = kt_task_get_state (self->task) == KT_STATE_FAIL;
 
   if (code == NULL && self->record != NULL)
     code = self->record->fail_code;
@@ -860,8 +860,8 @@ rebuild (KtTaskPage *self)
 
   model = kt_task_get_model (self->task);
   kt_state_badge_show_task (self->badge, self->task);
-  gtk_label_set_label (self->title, kt_format_task_title (model, kt_task_get_state (self->task) != KT_TASK_STATE_NEW,
-                                                          kt_task_get_state (self->task) == KT_TASK_STATE_NOT_FOUND));
+  gtk_label_set_label (self->title, kt_format_task_title (model, kt_task_get_state (self->task) != KT_STATE_NEW,
+                                                          kt_task_get_state (self->task) == KT_STATE_NOT_FOUND));
   prompt = g_strdup (kt_task_get_prompt (self->task));
   gtk_label_set_label (self->prompt, prompt ? prompt : "");
   gtk_widget_set_visible (GTK_WIDGET (self->prompt), prompt != NULL);

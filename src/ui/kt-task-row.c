@@ -83,14 +83,14 @@ update_caption (KtTaskRow *self)
   g_autofree char *short_id = NULL;
   g_autofree char *when = NULL;
   g_autofree char *text = NULL;
-  KtTaskState state;
+  KtState state;
 
   if (self->task == NULL)
     return;
 
   state = kt_task_get_state (self->task);
   short_id = kt_format_short_id (kt_task_get_id (self->task));
-  if (kt_task_is_finished (self->task) || state == KT_TASK_STATE_UNKNOWN)
+  if (kt_task_is_finished (self->task) || state == KT_STATE_UNKNOWN)
     {
       gint64 at = kt_task_get_complete_time (self->task);
       if (at <= 0)
@@ -168,8 +168,8 @@ update_all (KtTaskRow *self)
     return;
 
   model = kt_task_get_model (self->task);
-  gtk_label_set_label (self->title, kt_format_task_title (model, kt_task_get_state (self->task) != KT_TASK_STATE_NEW,
-                                                          kt_task_get_state (self->task) == KT_TASK_STATE_NOT_FOUND));
+  gtk_label_set_label (self->title, kt_format_task_title (model, kt_task_get_state (self->task) != KT_STATE_NEW,
+                                                          kt_task_get_state (self->task) == KT_STATE_NOT_FOUND));
   first_line = kt_format_first_line (kt_task_get_prompt (self->task));
   gtk_label_set_label (self->prompt, first_line ? first_line : "");
   gtk_widget_set_visible (GTK_WIDGET (self->prompt), first_line != NULL && *first_line != '\0');

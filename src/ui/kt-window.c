@@ -64,22 +64,22 @@ struct _KtWindow
 G_DEFINE_FINAL_TYPE (KtWindow, kt_window, ADW_TYPE_APPLICATION_WINDOW)
 
 static gboolean
-is_active_state (KtTaskState state)
+is_active_state (KtState state)
 {
-  return state == KT_TASK_STATE_NEW || state == KT_TASK_STATE_WAITING ||
-         state == KT_TASK_STATE_QUEUING || state == KT_TASK_STATE_GENERATING ||
-         state == KT_TASK_STATE_UNKNOWN;
+  return state == KT_STATE_NEW || state == KT_STATE_WAITING ||
+         state == KT_STATE_QUEUING || state == KT_STATE_GENERATING ||
+         state == KT_STATE_UNKNOWN;
 }
 
 static gboolean
 matches_mode (Filter       mode,
-              KtTaskState  state)
+              KtState  state)
 {
   switch (mode)
     {
     case FILTER_ACTIVE: return is_active_state (state);
-    case FILTER_SUCCEEDED: return state == KT_TASK_STATE_SUCCESS;
-    case FILTER_FAILED: return state == KT_TASK_STATE_FAIL || state == KT_TASK_STATE_NOT_FOUND;
+    case FILTER_SUCCEEDED: return state == KT_STATE_SUCCESS;
+    case FILTER_FAILED: return state == KT_STATE_FAIL || state == KT_STATE_NOT_FOUND;
     case FILTER_ALL:
     default: return TRUE;
     }
@@ -183,7 +183,7 @@ update_counts_cb (gpointer data)
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(KtTask) task = g_list_model_get_item (tasks, i);
-      KtTaskState state = kt_task_get_state (task);
+      KtState state = kt_task_get_state (task);
 
       active += matches_mode (FILTER_ACTIVE, state);
       succeeded += matches_mode (FILTER_SUCCEEDED, state);
@@ -290,13 +290,13 @@ update_banner (KtWindow *self)
 static void
 state_changed_cb (KtWindow    *self,
                   KtTask      *task,
-                  KtTaskState  previous,
+                  KtState  previous,
                   KtScheduler *scheduler)
 {
-  KtTaskState state = kt_task_get_state (task);
+  KtState state = kt_task_get_state (task);
 
   /* Said once, when it happens, for screen readers; the badge carries the same words. */
-  if (state == KT_TASK_STATE_SUCCESS || state == KT_TASK_STATE_FAIL || state == KT_TASK_STATE_NOT_FOUND)
+  if (state == KT_STATE_SUCCESS || state == KT_STATE_FAIL || state == KT_STATE_NOT_FOUND)
     {
       const char *model = kt_task_get_model (task) ? kt_task_get_model (task) : kt_task_get_id (task);
       g_autofree char *message = g_strdup_printf ("%s: %s", model, kt_state_label (state, FALSE));
