@@ -212,9 +212,9 @@ static void
 test_no_timer_without_active_tasks (Fixture       *f,
                                     gconstpointer  data)
 {
-  g_autoptr(KtTask) done = kt_task_new ("done", 1);
+  g_autoptr(KtRecord) summary = kt_record_new_summary ("done", "success", "m", NULL, 1, 2);
+  g_autoptr(KtTask) done = kt_task_new_restored ("done", 1, KT_STATE_SUCCESS, 3, summary);
 
-  kt_task_restore (done, KT_STATE_SUCCESS, "success", "m", NULL, 1, 2, 3);
   kt_task_list_add (f->tasks, done);
   start (f, 0.01, 50);
   g_assert_false (kt_scheduler_has_timer (f->scheduler));
@@ -598,10 +598,10 @@ static void
 test_refresh (Fixture       *f,
               gconstpointer  data)
 {
-  g_autoptr(KtTask) done = kt_task_new ("f", 1);
+  g_autoptr(KtRecord) summary = kt_record_new_summary ("f", "success", "m", NULL, 1, 2);
+  g_autoptr(KtTask) done = kt_task_new_restored ("f", 1, KT_STATE_SUCCESS, 3, summary);
 
   kt_test_server_script (f->server, "{\"tasks\":{\"f\":[{\"state\":\"success\"}]}}");
-  kt_task_restore (done, KT_STATE_SUCCESS, "success", "m", NULL, 1, 2, 3);
   kt_task_list_add (f->tasks, done);
   start (f, 1.0, 50);
   g_assert_false (kt_scheduler_has_timer (f->scheduler));

@@ -82,6 +82,57 @@ test_notify_only_on_change (void)
   g_ptr_array_unref (notes.names);
 }
 
+/* A bare failure envelope names no model or prompt: the task keeps those it had. */
+static void
+test_bare_failure_keeps_what_it_knew (void)
+{
+  g_autoptr(KtTask) task = kt_task_new ("abc", 5);
+  g_autoptr(KtRecord) first = record_for ("abc", "generating", 10);
+  const char *bare = "{\"code\":501,\"msg\":\"Generation failed\",\"data\":null}";
+  g_autoptr(KtRecord) failed = kt_record_parse (bare, strlen (bare), 200, NULL);
+  Notes notes = { g_ptr_array_new_with_free_func (g_free) };
+
+  kt_task_apply_record (task, first, 100);
+  g_signal_connect (task, "notify", G_CALLBACK (notify_cb), &notes);
+  kt_task_apply_record (task, failed, 200);
+
+  g_assert_cmpint (kt_task_get_state (task), ==, KT_STATE_FAIL);
+  g_assert_cmpstr (kt_task_get_model (task), ==, "m");
+  g_assert_cmpstr (kt_task_get_prompt (task), ==, "p");
+  g_assert_cmpint (kt_task_get_create_time (task), ==, 1000);
+  g_assert_cmpstr (kt_task_get_fail_msg (task), ==, "Generation failed");
+  g_assert_false (noted (&notes, "model"));
+  g_assert_false (noted (&notes, "prompt"));
+  g_assert_true (noted (&notes, "fail-msg"));
+  g_assert_true (noted (&notes, "progress"));   /* 10 before, none now */
+  /* The answer itself is kept as it came. */
+  g_assert_cmpstr (kt_task_get_record (task)->answer, ==, bare);
+  g_ptr_array_unref (notes.names);
+}
+
+/* A task from the ledger shows what its summary holds, and one answer completes it. */
+static void
+test_restored_from_summary (void)
+{
+  g_autoptr(KtRecord) summary = kt_record_new_summary ("abc", "generating", "m", "p", 1000, -1);
+  g_autoptr(KtTask) task = kt_task_new_restored ("abc", 5, KT_STATE_GENERATING, 50, summary);
+  g_autoptr(KtRecord) same = record_for ("abc", "generating", -1);
+  Notes notes = { g_ptr_array_new_with_free_func (g_free) };
+
+  g_assert_cmpstr (kt_task_get_model (task), ==, "m");
+  g_assert_cmpint (kt_task_get_last_checked (task), ==, 50);
+  g_assert_true (kt_record_is_summary (kt_task_get_record (task)));
+
+  g_signal_connect (task, "notify", G_CALLBACK (notify_cb), &notes);
+  kt_task_apply_record (task, same, 60);
+  /* Nothing shown changed; the whole answer arrived. */
+  g_assert_false (noted (&notes, "model"));
+  g_assert_false (noted (&notes, "state"));
+  g_assert_true (noted (&notes, "record"));
+  g_assert_false (kt_record_is_summary (kt_task_get_record (task)));
+  g_ptr_array_unref (notes.names);
+}
+
 static void
 test_error_keeps_state (void)
 {
@@ -216,6 +267,8 @@ main (int   argc,
 
   g_test_add_func ("/task/notify-only-on-change", test_notify_only_on_change);
   g_test_add_func ("/task/error-keeps-state", test_error_keeps_state);
+  g_test_add_func ("/task/bare-failure-keeps-what-it-knew", test_bare_failure_keeps_what_it_knew);
+  g_test_add_func ("/task/restored-from-summary", test_restored_from_summary);
   g_test_add_func ("/task/finished", test_finished);
   g_test_add_func ("/task-list/batched-deduplicated", test_list_batched_and_deduplicated);
   g_test_add_func ("/task-list/in-place-update", test_list_in_place_update);

@@ -397,15 +397,19 @@ kt_ledger_load (KtLedger    *self,
     {
       const char *id = (const char *) sqlite3_column_text (stmt, 0);
       KtState state = kt_state_from_string ((const char *) sqlite3_column_text (stmt, 2));
+      const char *raw_state = (const char *) sqlite3_column_text (stmt, 3);
+      const char *model = (const char *) sqlite3_column_text (stmt, 4);
+      const char *prompt = (const char *) sqlite3_column_text (stmt, 5);
+      g_autoptr(KtRecord) summary = NULL;
 
       if (id == NULL || *id == '\0')
         continue;
+      /* A task Kie.ai never answered has nothing to sum up. */
+      if (raw_state != NULL || model != NULL || prompt != NULL || column_time (stmt, 6) > 0)
+        summary = kt_record_new_summary (id, raw_state, model, prompt,
+                                         column_time (stmt, 6), column_time (stmt, 7));
       g_ptr_array_add (loaded, kt_task_new_restored (id, sqlite3_column_int64 (stmt, 1), state,
-                                                     (const char *) sqlite3_column_text (stmt, 3),
-                                                     (const char *) sqlite3_column_text (stmt, 4),
-                                                     (const char *) sqlite3_column_text (stmt, 5),
-                                                     column_time (stmt, 6), column_time (stmt, 7),
-                                                     column_time (stmt, 8)));
+                                                     column_time (stmt, 8), summary));
     }
   sqlite3_finalize (stmt);
 

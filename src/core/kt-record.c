@@ -19,6 +19,22 @@
 
 G_DEFINE_BOXED_TYPE (KtRecord, kt_record, kt_record_ref, kt_record_unref)
 
+/* Most records have no frames and no watermarks: they share one empty list. */
+static char *no_urls[] = { NULL };
+
+static void
+free_urls (char **urls)
+{
+  if (urls != no_urls)
+    g_strfreev (urls);
+}
+
+static char **
+copy_urls (char **urls)
+{
+  return urls == NULL || urls[0] == NULL ? no_urls : g_strdupv (urls);
+}
+
 static void
 kt_record_clear (gpointer data)
 {
@@ -32,10 +48,10 @@ kt_record_clear (gpointer data)
   g_free (self->param_text);
   g_free (self->input_text);
   g_free (self->prompt);
-  g_strfreev (self->result_urls);
-  g_strfreev (self->watermark_urls);
-  g_strfreev (self->first_frame_urls);
-  g_strfreev (self->last_frame_urls);
+  free_urls (self->result_urls);
+  free_urls (self->watermark_urls);
+  free_urls (self->first_frame_urls);
+  free_urls (self->last_frame_urls);
   g_free (self->result_object);
   g_free (self->result_text);
   g_free (self->answer);
@@ -53,6 +69,110 @@ kt_record_unref (KtRecord *record)
 {
   g_return_if_fail (record != NULL);
   g_atomic_rc_box_release_full (record, kt_record_clear);
+}
+
+static KtRecord *
+record_new_empty (void)
+{
+  KtRecord *self = g_atomic_rc_box_new0 (KtRecord);
+
+  self->state = KT_STATE_UNKNOWN;
+  self->result_urls = self->watermark_urls = self->first_frame_urls = self->last_frame_urls = no_urls;
+  self->create_time = self->complete_time = self->update_time = -1;
+  self->cost_time = self->credits_consumed = -1;
+  self->progress = -1;
+  return self;
+}
+
+/**
+ * kt_record_new_summary:
+ *
+ * What the ledger keeps of a task's last answer in its tasks table, as a record without the
+ * answer itself (@answer is %NULL; kt_ledger_load_record() reads the whole one when needed).
+ *
+ * Returns: (transfer full): the record
+ */
+KtRecord *
+kt_record_new_summary (const char *task_id,
+                       const char *raw_state,
+                       const char *model,
+                       const char *prompt,
+                       gint64      create_time,
+                       gint64      complete_time)
+{
+  KtRecord *self = record_new_empty ();
+
+  self->task_id = g_strdup (task_id);
+  self->raw_state = g_strdup (raw_state);
+  self->state = kt_state_from_api (raw_state);
+  self->model = g_strdup (model);
+  self->prompt = g_strdup (prompt);
+  self->create_time = create_time;
+  self->complete_time = complete_time;
+  return self;
+}
+
+static KtRecord *
+record_copy (const KtRecord *record)
+{
+  KtRecord *self = g_atomic_rc_box_new0 (KtRecord);
+
+  *self = *record;
+  self->task_id = g_strdup (record->task_id);
+  self->model = g_strdup (record->model);
+  self->raw_state = g_strdup (record->raw_state);
+  self->fail_code = g_strdup (record->fail_code);
+  self->fail_msg = g_strdup (record->fail_msg);
+  self->param_text = g_strdup (record->param_text);
+  self->input_text = g_strdup (record->input_text);
+  self->prompt = g_strdup (record->prompt);
+  self->result_urls = copy_urls (record->result_urls);
+  self->watermark_urls = copy_urls (record->watermark_urls);
+  self->first_frame_urls = copy_urls (record->first_frame_urls);
+  self->last_frame_urls = copy_urls (record->last_frame_urls);
+  self->result_object = g_strdup (record->result_object);
+  self->result_text = g_strdup (record->result_text);
+  self->answer = g_strdup (record->answer);
+  return self;
+}
+
+/**
+ * kt_record_new_after:
+ * @record: a new answer
+ * @previous: (nullable): the answer before it
+ *
+ * An answer that names no model, prompt or creation time (a bare failure envelope) keeps those
+ * of the answer before it: they describe the task, not the answer.
+ *
+ * Returns: (transfer full): @record, or a copy of it with what it lacked from @previous
+ */
+KtRecord *
+kt_record_new_after (KtRecord       *record,
+                     const KtRecord *previous)
+{
+  KtRecord *self;
+
+  if (previous == NULL ||
+      !((record->model == NULL && previous->model != NULL) ||
+        (record->prompt == NULL && previous->prompt != NULL) ||
+        (record->create_time < 0 && previous->create_time >= 0)))
+    return kt_record_ref (record);
+
+  self = record_copy (record);
+  if (self->model == NULL)
+    self->model = g_strdup (previous->model);
+  if (self->prompt == NULL)
+    self->prompt = g_strdup (previous->prompt);
+  if (self->create_time < 0)
+    self->create_time = previous->create_time;
+  return self;
+}
+
+/* Whether this is only what the ledger's tasks table keeps (no results, no inputs). */
+gboolean
+kt_record_is_summary (const KtRecord *record)
+{
+  return record->answer == NULL;
 }
 
 gboolean
@@ -393,6 +513,8 @@ member_url_list (JsonObject *object,
            *json_node_get_string (node) != '\0')
     g_strv_builder_add (builder, json_node_get_string (node));
 
+  if (node == NULL)
+    return no_urls;
   return g_strv_builder_end (builder);
 }
 
@@ -616,13 +738,7 @@ kt_record_parse (const char  *body,
       if (JSON_NODE_HOLDS_OBJECT (data))
         self = record_from_data (json_node_get_object (data));
       else
-        {
-          self = g_atomic_rc_box_new0 (KtRecord);
-          read_result (self, NULL);
-          self->create_time = self->complete_time = self->update_time = -1;
-          self->cost_time = self->credits_consumed = -1;
-          self->progress = -1;
-        }
+        self = record_new_empty ();
       self->state = KT_STATE_FAIL;
       if (self->fail_code == NULL)
         self->fail_code = g_strdup_printf ("%d", code);

@@ -37,7 +37,7 @@ typedef struct
   double    cost_time;          /* as the server sent it (seconds in practice), or -1 */
   double    credits_consumed;   /* or -1 */
   int       progress;           /* 0-100, or -1 */
-  char     *answer;             /* the whole body as received (valid UTF-8) */
+  char     *answer;             /* the whole body as received (valid UTF-8); NULL in a summary */
 } KtRecord;
 
 GType        kt_record_get_type          (void) G_GNUC_CONST;
@@ -45,9 +45,18 @@ KtRecord    *kt_record_parse             (const char  *body,
                                           gsize        length,
                                           guint        http_status,
                                           GError     **error);
+KtRecord    *kt_record_new_summary       (const char  *task_id,
+                                          const char  *raw_state,
+                                          const char  *model,
+                                          const char  *prompt,
+                                          gint64       create_time,
+                                          gint64       complete_time);
+KtRecord    *kt_record_new_after         (KtRecord       *record,
+                                          const KtRecord *previous);
 KtRecord    *kt_record_ref               (KtRecord    *record);
 void         kt_record_unref             (KtRecord    *record);
 gboolean     kt_record_is_finished       (const KtRecord *record);
+gboolean     kt_record_is_summary        (const KtRecord *record);
 gint64       kt_record_duration_ms       (const KtRecord *record);
 
 

@@ -6,25 +6,23 @@
 #include "kt-core-enums.h"
 #include "kt-task.h"
 
+/*
+ * What the app knows of one task. What Kie.ai said (model, prompt, failure, progress, times) is
+ * read from the last answer the task holds, never copied; the task adds only what the app
+ * knows itself: when it was added, its state (with "new" and "not found"), when it was last
+ * checked and why that check failed.
+ */
 struct _KtTask
 {
   GObject      parent_instance;
 
   char        *id;
   gint64       added_time;
-  KtState  state;
-  char        *raw_state;
-  char        *model;
-  char        *prompt;
-  char        *fail_code;
-  char        *fail_msg;
-  int          progress;
-  gint64       create_time;
-  gint64       complete_time;
+  KtState      state;
   gint64       last_checked;
   char        *last_error;
   int          error_kind;
-  KtRecord    *record;
+  KtRecord    *record;       /* the last answer, a summary of it from the ledger, or NULL */
 };
 
 enum {
@@ -108,11 +106,6 @@ kt_task_finalize (GObject *object)
   KtTask *self = KT_TASK (object);
 
   g_free (self->id);
-  g_free (self->raw_state);
-  g_free (self->model);
-  g_free (self->prompt);
-  g_free (self->fail_code);
-  g_free (self->fail_msg);
   g_free (self->last_error);
   g_clear_pointer (&self->record, kt_record_unref);
 
@@ -132,14 +125,14 @@ kt_task_get_property (GObject    *object,
     case PROP_ID: g_value_set_string (value, self->id); break;
     case PROP_ADDED_TIME: g_value_set_int64 (value, self->added_time); break;
     case PROP_STATE: g_value_set_enum (value, self->state); break;
-    case PROP_RAW_STATE: g_value_set_string (value, self->raw_state); break;
-    case PROP_MODEL: g_value_set_string (value, self->model); break;
-    case PROP_PROMPT: g_value_set_string (value, self->prompt); break;
-    case PROP_FAIL_CODE: g_value_set_string (value, self->fail_code); break;
-    case PROP_FAIL_MSG: g_value_set_string (value, self->fail_msg); break;
-    case PROP_PROGRESS: g_value_set_int (value, self->progress); break;
-    case PROP_CREATE_TIME: g_value_set_int64 (value, self->create_time); break;
-    case PROP_COMPLETE_TIME: g_value_set_int64 (value, self->complete_time); break;
+    case PROP_RAW_STATE: g_value_set_string (value, kt_task_get_raw_state (self)); break;
+    case PROP_MODEL: g_value_set_string (value, kt_task_get_model (self)); break;
+    case PROP_PROMPT: g_value_set_string (value, kt_task_get_prompt (self)); break;
+    case PROP_FAIL_CODE: g_value_set_string (value, kt_task_get_fail_code (self)); break;
+    case PROP_FAIL_MSG: g_value_set_string (value, kt_task_get_fail_msg (self)); break;
+    case PROP_PROGRESS: g_value_set_int (value, kt_task_get_progress (self)); break;
+    case PROP_CREATE_TIME: g_value_set_int64 (value, kt_task_get_create_time (self)); break;
+    case PROP_COMPLETE_TIME: g_value_set_int64 (value, kt_task_get_complete_time (self)); break;
     case PROP_LAST_CHECKED: g_value_set_int64 (value, self->last_checked); break;
     case PROP_LAST_ERROR: g_value_set_string (value, self->last_error); break;
     case PROP_ERROR_KIND: g_value_set_int (value, self->error_kind); break;
@@ -212,9 +205,6 @@ kt_task_class_init (KtTaskClass *klass)
 static void
 kt_task_init (KtTask *self)
 {
-  self->progress = -1;
-  self->create_time = -1;
-  self->complete_time = -1;
   self->last_checked = -1;
   self->error_kind = -1;
 }
@@ -235,48 +225,48 @@ kt_task_new (const char *id,
   return self;
 }
 
-/* A task as the ledger kept it, made in one step, without notifications nobody could hear. */
+/**
+ * kt_task_new_restored:
+ * @summary: (nullable): what the ledger kept of the last answer (kt_record_new_summary())
+ *
+ * A task as the ledger kept it, made in one step, without notifications nobody could hear.
+ */
 KtTask *
-kt_task_new_restored (const char  *id,
-                      gint64       added_time,
-                      KtState  state,
-                      const char  *raw_state,
-                      const char  *model,
-                      const char  *prompt,
-                      gint64       create_time,
-                      gint64       complete_time,
-                      gint64       last_checked)
+kt_task_new_restored (const char *id,
+                      gint64      added_time,
+                      KtState     state,
+                      gint64      last_checked,
+                      KtRecord   *summary)
 {
   KtTask *self = kt_task_new (id, added_time);
 
   if (self == NULL)
     return NULL;
   self->state = state;
-  self->raw_state = g_strdup (raw_state);
-  self->model = g_strdup (model);
-  self->prompt = g_strdup (prompt);
-  self->create_time = create_time;
-  self->complete_time = complete_time;
   self->last_checked = last_checked;
+  self->record = summary ? kt_record_ref (summary) : NULL;
   return self;
 }
+
+#define FROM_RECORD(field, absent) (self->record != NULL ? self->record->field : (absent))
 
 const char *kt_task_get_id (KtTask *self) { return self->id; }
 gint64 kt_task_get_added_time (KtTask *self) { return self->added_time; }
 KtState kt_task_get_state (KtTask *self) { return self->state; }
-const char *kt_task_get_raw_state (KtTask *self) { return self->raw_state; }
-const char *kt_task_get_model (KtTask *self) { return self->model; }
-const char *kt_task_get_prompt (KtTask *self) { return self->prompt; }
-const char *kt_task_get_fail_code (KtTask *self) { return self->fail_code; }
-const char *kt_task_get_fail_msg (KtTask *self) { return self->fail_msg; }
-int kt_task_get_progress (KtTask *self) { return self->progress; }
-gint64 kt_task_get_create_time (KtTask *self) { return self->create_time; }
-gint64 kt_task_get_complete_time (KtTask *self) { return self->complete_time; }
+const char *kt_task_get_raw_state (KtTask *self) { return FROM_RECORD (raw_state, NULL); }
+const char *kt_task_get_model (KtTask *self) { return FROM_RECORD (model, NULL); }
+const char *kt_task_get_prompt (KtTask *self) { return FROM_RECORD (prompt, NULL); }
+const char *kt_task_get_fail_code (KtTask *self) { return FROM_RECORD (fail_code, NULL); }
+const char *kt_task_get_fail_msg (KtTask *self) { return FROM_RECORD (fail_msg, NULL); }
+int kt_task_get_progress (KtTask *self) { return FROM_RECORD (progress, -1); }
+gint64 kt_task_get_create_time (KtTask *self) { return FROM_RECORD (create_time, -1); }
+gint64 kt_task_get_complete_time (KtTask *self) { return FROM_RECORD (complete_time, -1); }
 gint64 kt_task_get_last_checked (KtTask *self) { return self->last_checked; }
 const char *kt_task_get_last_error (KtTask *self) { return self->last_error; }
 int kt_task_get_error_kind (KtTask *self) { return self->error_kind; }
 
-/* The last answer; NULL when there was none in this run (the ledger keeps older ones). */
+/* The last answer: the whole one, a summary from the ledger (its answer is NULL: the ledger
+ * keeps the whole one), or NULL when Kie.ai has not answered yet. */
 KtRecord *
 kt_task_get_record (KtTask *self)
 {
@@ -299,38 +289,73 @@ clear_error (KtTask *self)
   set_int (self, &self->error_kind, -1, PROP_ERROR_KIND);
 }
 
+/* The properties read from the record, with how to tell whether two records differ in them. */
+static const struct {
+  guint  prop;
+  gsize  offset;
+  enum { TEXT, INT, INT64 } type;
+} record_props[] = {
+  { PROP_RAW_STATE, G_STRUCT_OFFSET (KtRecord, raw_state), TEXT },
+  { PROP_MODEL, G_STRUCT_OFFSET (KtRecord, model), TEXT },
+  { PROP_PROMPT, G_STRUCT_OFFSET (KtRecord, prompt), TEXT },
+  { PROP_FAIL_CODE, G_STRUCT_OFFSET (KtRecord, fail_code), TEXT },
+  { PROP_FAIL_MSG, G_STRUCT_OFFSET (KtRecord, fail_msg), TEXT },
+  { PROP_PROGRESS, G_STRUCT_OFFSET (KtRecord, progress), INT },
+  { PROP_CREATE_TIME, G_STRUCT_OFFSET (KtRecord, create_time), INT64 },
+  { PROP_COMPLETE_TIME, G_STRUCT_OFFSET (KtRecord, complete_time), INT64 },
+};
+
+static gboolean
+record_prop_differs (const KtRecord *a,
+                     const KtRecord *b,
+                     guint           i)
+{
+  static const KtRecord none = { .progress = -1, .create_time = -1, .complete_time = -1 };
+  const guint8 *pa = (const guint8 *) (a ? a : &none) + record_props[i].offset;
+  const guint8 *pb = (const guint8 *) (b ? b : &none) + record_props[i].offset;
+
+  switch (record_props[i].type)
+    {
+    case TEXT: return g_strcmp0 (*(char * const *) pa, *(char * const *) pb) != 0;
+    case INT: return *(const int *) pa != *(const int *) pb;
+    case INT64: return *(const gint64 *) pa != *(const gint64 *) pb;
+    default: g_assert_not_reached ();
+    }
+}
+
 /* Takes in one answer; each property notifies only when its value changed. */
 void
 kt_task_apply_record (KtTask   *self,
                       KtRecord *record,
                       gint64    checked_time)
 {
+  g_autoptr(KtRecord) previous = NULL;
+  gboolean new_answer;
+
   g_return_if_fail (KT_IS_TASK (self));
   g_return_if_fail (record != NULL);
 
   g_object_freeze_notify (G_OBJECT (self));
 
-  set_string (self, &self->raw_state, record->raw_state, PROP_RAW_STATE);
-  if (record->model != NULL)
-    set_string (self, &self->model, record->model, PROP_MODEL);
-  if (record->prompt != NULL)
-    set_string (self, &self->prompt, record->prompt, PROP_PROMPT);
-  set_string (self, &self->fail_code, record->fail_code, PROP_FAIL_CODE);
-  set_string (self, &self->fail_msg, record->fail_msg, PROP_FAIL_MSG);
-  set_int (self, &self->progress, record->progress, PROP_PROGRESS);
-  set_int64 (self, &self->create_time, record->create_time, PROP_CREATE_TIME);
-  set_int64 (self, &self->complete_time, record->complete_time, PROP_COMPLETE_TIME);
+  previous = g_steal_pointer (&self->record);
+  self->record = kt_record_new_after (record, previous);
+  for (guint i = 0; i < G_N_ELEMENTS (record_props); i++)
+    if (record_prop_differs (previous, self->record, i))
+      g_object_notify_by_pspec (G_OBJECT (self), properties[record_props[i].prop]);
+
+  new_answer = previous == NULL || record->answer == NULL || previous->answer == NULL ||
+               !g_str_equal (record->answer, previous->answer);
+  if (!new_answer)
+    {
+      /* The same answer again: the task keeps the one it had. */
+      kt_record_unref (self->record);
+      self->record = g_steal_pointer (&previous);
+    }
+  else
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECORD]);
+
   set_int64 (self, &self->last_checked, checked_time, PROP_LAST_CHECKED);
   clear_error (self);
-
-  if (self->record == NULL || record->answer == NULL || self->record->answer == NULL ||
-      !g_str_equal (record->answer, self->record->answer))
-    {
-      g_clear_pointer (&self->record, kt_record_unref);
-      self->record = kt_record_ref (record);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECORD]);
-    }
-
   set_state (self, record->state);
 
   g_object_thaw_notify (G_OBJECT (self));
@@ -362,29 +387,5 @@ kt_task_set_error (KtTask       *self,
   set_int64 (self, &self->last_checked, checked_time, PROP_LAST_CHECKED);
   set_string (self, &self->last_error, error->message, PROP_LAST_ERROR);
   set_int (self, &self->error_kind, error->code, PROP_ERROR_KIND);
-  g_object_thaw_notify (G_OBJECT (self));
-}
-
-/* Fills in what the ledger kept of a task from an earlier run. */
-void
-kt_task_restore (KtTask      *self,
-                 KtState  state,
-                 const char  *raw_state,
-                 const char  *model,
-                 const char  *prompt,
-                 gint64       create_time,
-                 gint64       complete_time,
-                 gint64       last_checked)
-{
-  g_return_if_fail (KT_IS_TASK (self));
-
-  g_object_freeze_notify (G_OBJECT (self));
-  set_string (self, &self->raw_state, raw_state, PROP_RAW_STATE);
-  set_string (self, &self->model, model, PROP_MODEL);
-  set_string (self, &self->prompt, prompt, PROP_PROMPT);
-  set_int64 (self, &self->create_time, create_time, PROP_CREATE_TIME);
-  set_int64 (self, &self->complete_time, complete_time, PROP_COMPLETE_TIME);
-  set_int64 (self, &self->last_checked, last_checked, PROP_LAST_CHECKED);
-  set_state (self, state);
   g_object_thaw_notify (G_OBJECT (self));
 }

@@ -15,16 +15,12 @@ KtTask      *kt_task_new               (const char     *id,
                                         gint64          added_time);
 KtTask      *kt_task_new_restored      (const char     *id,
                                         gint64          added_time,
-                                        KtState     state,
-                                        const char     *raw_state,
-                                        const char     *model,
-                                        const char     *prompt,
-                                        gint64          create_time,
-                                        gint64          complete_time,
-                                        gint64          last_checked);
+                                        KtState         state,
+                                        gint64          last_checked,
+                                        KtRecord       *summary);
 const char  *kt_task_get_id            (KtTask         *self);
 gint64       kt_task_get_added_time    (KtTask         *self);
-KtState  kt_task_get_state         (KtTask         *self);
+KtState      kt_task_get_state         (KtTask         *self);
 const char  *kt_task_get_raw_state     (KtTask         *self);
 const char  *kt_task_get_model         (KtTask         *self);
 const char  *kt_task_get_prompt        (KtTask         *self);
@@ -47,14 +43,5 @@ void         kt_task_set_not_found     (KtTask         *self,
 void         kt_task_set_error         (KtTask         *self,
                                         const GError   *error,
                                         gint64          checked_time);
-void         kt_task_restore           (KtTask         *self,
-                                        KtState     state,
-                                        const char     *raw_state,
-                                        const char     *model,
-                                        const char     *prompt,
-                                        gint64          create_time,
-                                        gint64          complete_time,
-                                        gint64          last_checked);
-
 
 G_END_DECLS

@@ -240,10 +240,13 @@ void
 kt_application_keep_results (KtApplication *self,
                              KtTask        *task)
 {
+  KtRecord *record;
+
   g_return_if_fail (KT_IS_APPLICATION (self));
 
-  if (kt_task_get_record (task) != NULL && self->ledger != NULL)
-    keep_record (self, task, kt_task_get_record (task), FALSE);
+  record = kt_task_get_record (task);
+  if (record != NULL && !kt_record_is_summary (record) && self->ledger != NULL)
+    keep_record (self, task, record, FALSE);
 }
 
 /* Kie.ai deletes result media after 14 days: older results cannot be fetched any more. */
@@ -273,8 +276,9 @@ resume_keeping (KtApplication *self)
 
       if (kt_task_get_state (task) != KT_STATE_SUCCESS || finished < since)
         continue;
-      record = kt_task_get_record (task) ? kt_record_ref (kt_task_get_record (task))
-                                         : kt_ledger_load_record (self->ledger, kt_task_get_id (task), NULL);
+      record = kt_task_get_record (task) && !kt_record_is_summary (kt_task_get_record (task))
+               ? kt_record_ref (kt_task_get_record (task))
+               : kt_ledger_load_record (self->ledger, kt_task_get_id (task), NULL);
       if (record != NULL)
         keep_record (self, task, record, TRUE);
     }

@@ -850,7 +850,7 @@ rebuild (KtTaskPage *self)
   self->cancellable = g_cancellable_new ();
   g_ptr_array_set_size (self->drag_sources, 0);
 
-  if (kt_task_get_record (self->task) != NULL)
+  if (kt_task_get_record (self->task) != NULL && !kt_record_is_summary (kt_task_get_record (self->task)))
     {
       g_clear_pointer (&self->record, kt_record_unref);
       self->record = kt_record_ref (kt_task_get_record (self->task));
