@@ -593,6 +593,82 @@ test_pauses_bounded_and_overridable (Fixture       *f,
   wait_for_state (b, KT_STATE_SUCCESS, 5000);
 }
 
+static void
+count_checked_cb (KtScheduler *scheduler,
+                  KtTask      *task,
+                  GHashTable  *checked)
+{
+  g_hash_table_replace (checked, g_strdup (kt_task_get_id (task)),
+                        GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (checked, kt_task_get_id (task))) + 1));
+}
+
+static gboolean
+all_checked (gpointer data)
+{
+  return g_hash_table_size (data) == 4;
+}
+
+/* A single pass asks each task once: an answer, "not found" at once, or an error, each once. */
+static void
+test_single_pass (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GHashTable) checked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  KtTask *running, *unknown, *broken, *done;
+  GHashTableIter iter;
+  gpointer count;
+
+  kt_test_server_script (f->server, "{\"tasks\":{\"running\":[{\"state\":\"generating\"}],"
+                                    "\"broken\":[{\"body\":\"{\\\"code\\\":500,\\\"msg\\\":\\\"Server error\\\"}\"}],"
+                                    "\"done\":[{\"state\":\"success\"}]}}");
+  running = add_task (f, "running");
+  unknown = add_task (f, "unknown");
+  broken = add_task (f, "broken");
+  done = add_task (f, "done");
+  start (f, 1.0, 50);
+  kt_scheduler_set_single_pass (f->scheduler, TRUE);
+  g_signal_connect (f->scheduler, "checked", G_CALLBACK (count_checked_cb), checked);
+
+  kt_test_wait_until (all_checked, checked, 5000);
+  g_assert_cmpint (kt_task_get_state (running), ==, KT_STATE_GENERATING);
+  g_assert_cmpint (kt_task_get_state (unknown), ==, KT_STATE_NOT_FOUND);   /* no grace */
+  g_assert_cmpint (kt_task_get_error_kind (broken), ==, KT_API_ERROR_SERVER);
+  g_assert_cmpint (kt_task_get_state (done), ==, KT_STATE_SUCCESS);
+  g_hash_table_iter_init (&iter, checked);
+  while (g_hash_table_iter_next (&iter, NULL, &count))
+    g_assert_cmpuint (GPOINTER_TO_UINT (count), ==, 1);
+  g_assert_cmpuint (kt_fake_server_get_requests (f->server)->len, ==, 4);
+  g_assert_false (kt_scheduler_has_timer (f->scheduler));
+  g_assert_cmpint (kt_scheduler_get_status (f->scheduler), ==, KT_SCHEDULER_IDLE);
+}
+
+/* A rejected key ends a single pass for every task: no request is made with it again. */
+static void
+test_single_pass_rejected_key (Fixture       *f,
+                               gconstpointer  data)
+{
+  g_autoptr(GHashTable) checked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  kt_client_set_api_key (f->client, "revoked");
+  for (int i = 0; i < 4; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("t%d", i);
+      add_task (f, id);
+    }
+  start (f, 1.0, 50);
+  kt_scheduler_set_max_in_flight (f->scheduler, 1);
+  kt_scheduler_set_single_pass (f->scheduler, TRUE);
+  g_signal_connect (f->scheduler, "checked", G_CALLBACK (count_checked_cb), checked);
+
+  kt_test_wait_until (all_checked, checked, 5000);
+  g_assert_cmpuint (kt_fake_server_get_requests (f->server)->len, ==, 1);
+  for (int i = 0; i < 4; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("t%d", i);
+      g_assert_cmpint (kt_task_get_error_kind (kt_task_list_lookup (f->tasks, id)), ==, KT_API_ERROR_AUTH_REJECTED);
+    }
+}
+
 /* Refresh asks at once, even for a finished task, and then stops again. */
 static void
 test_refresh (Fixture       *f,
@@ -635,6 +711,8 @@ main (int   argc,
   ADD ("/scheduler/refresh", test_refresh);
   ADD ("/scheduler/error-pages-not-verdicts", test_error_pages_are_not_verdicts);
   ADD ("/scheduler/pauses-bounded-overridable", test_pauses_bounded_and_overridable);
+  ADD ("/scheduler/single-pass", test_single_pass);
+  ADD ("/scheduler/single-pass-rejected-key", test_single_pass_rejected_key);
 #undef ADD
 
   return g_test_run ();

@@ -48,14 +48,22 @@ struct _KtScheduler
   guint              in_flight;
   double             time_scale;
   guint              timer_id;
-  gint64             paused_until_us;
-  KtSchedulerStatus  pause_status;   /* why it is paused: rate limit, maintenance, unreachable */
-  guint              pause_errors;
+  gboolean           single_pass;
+
+  /* Why nothing is asked now: each reason its own field; the status is derived from them. */
+  struct {
+    gint64             until_us;      /* monotonic; 0 when not paused */
+    KtSchedulerStatus  reason;        /* rate limited, maintenance or unreachable */
+    guint              streak;        /* pauses in a row, for the back-off */
+  } pause;
+  struct {
+    gboolean           on;            /* the key was rejected */
+    guint              generation;    /* the key generation that was rejected */
+  } halt;
   gboolean           offline;
-  gboolean           auth_halted;
-  guint              halted_generation;
+
   guint64            n_requests;
-  KtSchedulerStatus  status;
+  KtSchedulerStatus  status;          /* the last status notified, see compute_status() */
   char              *status_message;
 };
 
@@ -70,6 +78,7 @@ static GParamSpec *properties[N_PROPS];
 
 enum {
   STATE_CHANGED,
+  CHECKED,
   N_SIGNALS
 };
 
@@ -94,21 +103,30 @@ entry_free (Entry *entry)
   g_free (entry);
 }
 
+static gboolean
+is_paused (KtScheduler *self)
+{
+  return self->pause.until_us > g_get_monotonic_time ();
+}
+
+static KtSchedulerStatus
+compute_status (KtScheduler *self)
+{
+  if (self->halt.on)
+    return KT_SCHEDULER_AUTH_REJECTED;
+  if (self->offline)
+    return KT_SCHEDULER_OFFLINE;
+  if (is_paused (self))
+    return self->pause.reason;
+  if (g_hash_table_size (self->entries) > 0)
+    return KT_SCHEDULER_POLLING;
+  return KT_SCHEDULER_IDLE;
+}
+
 static void
 update_status (KtScheduler *self)
 {
-  KtSchedulerStatus status;
-
-  if (self->auth_halted)
-    status = KT_SCHEDULER_AUTH_REJECTED;
-  else if (self->offline)
-    status = KT_SCHEDULER_OFFLINE;
-  else if (self->paused_until_us > g_get_monotonic_time ())
-    status = self->pause_status;
-  else if (g_hash_table_size (self->entries) > 0)
-    status = KT_SCHEDULER_POLLING;
-  else
-    status = KT_SCHEDULER_IDLE;
+  KtSchedulerStatus status = compute_status (self);
 
   if (status != self->status)
     {
@@ -214,7 +232,7 @@ pause_all (KtScheduler       *self,
            gint64             now_us,
            gint64             retry_after_ms,
            gint64             first_ms,
-           KtSchedulerStatus  status,
+           KtSchedulerStatus  reason,
            const char        *message)
 {
   gint64 wait_us;
@@ -222,12 +240,12 @@ pause_all (KtScheduler       *self,
   if (retry_after_ms > 0)
     wait_us = retry_after_ms * 1000;
   else
-    wait_us = scaled_us (self, first_ms) << MIN (self->pause_errors, 5);
+    wait_us = scaled_us (self, first_ms) << MIN (self->pause.streak, 5);
   wait_us = MIN (wait_us, (gint64) KT_SCHEDULER_MAX_PAUSE_MS * 1000);
 
-  self->pause_errors++;
-  self->paused_until_us = MAX (self->paused_until_us, now_us + wait_us);
-  self->pause_status = status;
+  self->pause.streak++;
+  self->pause.until_us = MAX (self->pause.until_us, now_us + wait_us);
+  self->pause.reason = reason;
   set_status_message (self, message);
   update_status (self);
 }
@@ -236,7 +254,144 @@ pause_all (KtScheduler       *self,
 static void
 lift_pause (KtScheduler *self)
 {
-  self->paused_until_us = 0;
+  self->pause.until_us = 0;
+}
+
+/* ---- one handler for each outcome of a poll ------------------------------------------- */
+
+static void
+on_answer (KtScheduler *self,
+           Entry       *entry,
+           KtRecord    *record,
+           gint64       now_ms)
+{
+  entry->errors = 0;
+  entry->last_error = -1;
+  entry->not_found_count = 0;
+  entry->not_found_since_us = 0;
+  self->pause.streak = 0;
+  if (!self->halt.on && !self->offline)
+    set_status_message (self, NULL);
+  kt_task_apply_record (entry->task, record, now_ms);
+}
+
+/* "Not visible yet" is normal in the first 90 s after a task was created; only after that,
+ * or at once in a single pass, is the ID unknown to Kie.ai. */
+static void
+on_not_found (KtScheduler *self,
+              Entry       *entry,
+              gint64       now_us,
+              gint64       now_ms)
+{
+  entry->last_error = KT_API_ERROR_NOT_FOUND;
+  entry->not_found_count++;
+  if (entry->not_found_since_us == 0)
+    entry->not_found_since_us = now_us;
+  if (self->single_pass ||
+      now_us - entry->not_found_since_us >= scaled_us (self, KT_CADENCE_NOT_FOUND_GRACE_MS))
+    kt_task_set_not_found (entry->task, now_ms);
+}
+
+static void end_pass_for_all (KtScheduler *self, const GError *error, gint64 now_ms);
+
+/* An old key's rejection says nothing about the key set since; the current key's halts all. */
+static void
+on_rejected_key (KtScheduler  *self,
+                 Entry        *entry,
+                 const GError *error,
+                 guint         generation,
+                 gint64        now_ms)
+{
+  if (generation != kt_client_get_key_generation (self->client))
+    {
+      entry->errors = 0;
+      return;
+    }
+  self->halt.on = TRUE;
+  self->halt.generation = generation;
+  set_status_message (self, error->message);
+  if (self->single_pass)
+    end_pass_for_all (self, error, now_ms);
+}
+
+static void
+on_error (KtScheduler  *self,
+          Entry        *entry,
+          const GError *error,
+          guint         generation,
+          gint64        retry_after_ms,
+          gint64        now_us,
+          gint64        now_ms)
+{
+  entry->errors++;
+  entry->last_error = error->code;
+  kt_task_set_error (entry->task, error, now_ms);
+
+  if (error->domain != KT_API_ERROR)
+    return;
+  switch (error->code)
+    {
+    case KT_API_ERROR_AUTH_REJECTED:
+      on_rejected_key (self, entry, error, generation, now_ms);
+      break;
+    case KT_API_ERROR_RATE_LIMITED:
+      pause_all (self, now_us, retry_after_ms, 10000, KT_SCHEDULER_RATE_LIMITED, error->message);
+      break;
+    case KT_API_ERROR_MAINTENANCE:
+      pause_all (self, now_us, retry_after_ms, 60000, KT_SCHEDULER_MAINTENANCE, error->message);
+      break;
+    case KT_API_ERROR_GATEWAY:
+      /* The way to Kie.ai is broken for every task alike: one pause, not one error per task. */
+      pause_all (self, now_us, retry_after_ms, 15000, KT_SCHEDULER_UNREACHABLE, error->message);
+      break;
+    default:
+      break;   /* the task's own back-off (kt_cadence_next_delay()) handles the rest */
+    }
+}
+
+/* After a poll: the task is asked again when the cadence says, or no more once it finished
+ * (or, in a single pass, once it was asked). */
+static void
+after_poll (KtScheduler *self,
+            Entry       *entry,
+            KtState      before,
+            gint64       now_us)
+{
+  g_autoptr(KtTask) task = g_object_ref (entry->task);
+
+  if (kt_task_is_finished (task) || self->single_pass)
+    untrack (self, entry);
+  else
+    schedule_next (self, entry, now_us);
+
+  if (kt_task_get_state (task) != before)
+    g_signal_emit (self, signals[STATE_CHANGED], 0, task, before);
+  g_signal_emit (self, signals[CHECKED], 0, task);
+}
+
+/* In a single pass with a rejected key: every task not asked yet is told so, none is asked. */
+static void
+end_pass_for_all (KtScheduler  *self,
+                  const GError *error,
+                  gint64        now_ms)
+{
+  g_autoptr(GPtrArray) waiting = g_ptr_array_new_with_free_func (g_object_unref);
+  GHashTableIter iter;
+  Entry *entry;
+
+  g_hash_table_iter_init (&iter, self->entries);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
+    if (!entry->in_flight)
+      g_ptr_array_add (waiting, g_object_ref (entry->task));
+
+  for (guint i = 0; i < waiting->len; i++)
+    {
+      KtTask *task = g_ptr_array_index (waiting, i);
+
+      g_hash_table_remove (self->entries, kt_task_get_id (task));
+      kt_task_set_error (task, error, now_ms);
+      g_signal_emit (self, signals[CHECKED], 0, task);
+    }
 }
 
 static void
@@ -276,66 +431,15 @@ poll_cb (GObject      *source,
   before = kt_task_get_state (entry->task);
 
   if (record != NULL)
-    {
-      entry->errors = 0;
-      entry->last_error = -1;
-      entry->not_found_count = 0;
-      entry->not_found_since_us = 0;
-      self->pause_errors = 0;
-      if (!self->auth_halted && !self->offline)
-        set_status_message (self, NULL);
-      kt_task_apply_record (entry->task, record, now_ms);
-    }
+    on_answer (self, entry, record, now_ms);
   else if (g_error_matches (error, KT_API_ERROR, KT_API_ERROR_NOT_FOUND))
-    {
-      entry->last_error = KT_API_ERROR_NOT_FOUND;
-      entry->not_found_count++;
-      if (entry->not_found_since_us == 0)
-        entry->not_found_since_us = now_us;
-      if (now_us - entry->not_found_since_us >= scaled_us (self, KT_CADENCE_NOT_FOUND_GRACE_MS))
-        kt_task_set_not_found (entry->task, now_ms);
-    }
+    on_not_found (self, entry, now_us, now_ms);
   else
-    {
-      entry->errors++;
-      entry->last_error = error->code;
-      kt_task_set_error (entry->task, error, now_ms);
+    on_error (self, entry, error, generation, retry_after_ms, now_us, now_ms);
 
-      if (g_error_matches (error, KT_API_ERROR, KT_API_ERROR_AUTH_REJECTED))
-        {
-          /* An old key's rejection says nothing about the key set since. */
-          if (generation == kt_client_get_key_generation (self->client))
-            {
-              self->auth_halted = TRUE;
-              self->halted_generation = generation;
-              set_status_message (self, error->message);
-            }
-          else
-            entry->errors = 0;
-        }
-      else if (g_error_matches (error, KT_API_ERROR, KT_API_ERROR_RATE_LIMITED))
-        pause_all (self, now_us, retry_after_ms, 10000, KT_SCHEDULER_RATE_LIMITED, error->message);
-      else if (g_error_matches (error, KT_API_ERROR, KT_API_ERROR_MAINTENANCE))
-        pause_all (self, now_us, retry_after_ms, 60000, KT_SCHEDULER_MAINTENANCE, error->message);
-      else if (g_error_matches (error, KT_API_ERROR, KT_API_ERROR_GATEWAY))
-        /* The way to Kie.ai is broken for every task alike: one pause, not one error per task. */
-        pause_all (self, now_us, retry_after_ms, 15000, KT_SCHEDULER_UNREACHABLE, error->message);
-    }
-
-  if (kt_task_get_state (entry->task) != before)
-    {
-      g_autoptr(KtTask) task = g_object_ref (entry->task);
-
-      if (kt_task_is_finished (task))
-        untrack (self, entry);
-      else
-        schedule_next (self, entry, now_us);
-      g_signal_emit (self, signals[STATE_CHANGED], 0, task, before);
-    }
-  else if (kt_task_is_finished (entry->task))
-    untrack (self, entry);
-  else
-    schedule_next (self, entry, now_us);
+  /* A rejected key in a single pass may have ended this task's pass already. */
+  if (g_hash_table_lookup (self->entries, task_id) == entry)
+    after_poll (self, entry, before, now_us);
 
   update_status (self);
   reschedule (self);
@@ -395,12 +499,12 @@ reschedule (KtScheduler *self)
   g_clear_handle_id (&self->timer_id, g_source_remove);
   update_status (self);
 
-  if (self->auth_halted || self->offline)
+  if (self->halt.on || self->offline)
     return;
 
-  if (self->paused_until_us > now_us)
+  if (self->pause.until_us > now_us)
     {
-      next_us = self->paused_until_us;
+      next_us = self->pause.until_us;
       goto arm;
     }
 
@@ -499,15 +603,13 @@ key_changed_cb (KtScheduler *self,
                 GParamSpec  *pspec,
                 KtClient    *client)
 {
-  gboolean paused = self->paused_until_us > g_get_monotonic_time ();
-
-  if (!self->auth_halted && !paused)
+  if (!self->halt.on && !is_paused (self))
     return;
-  if (self->auth_halted && kt_client_get_key_generation (client) == self->halted_generation)
+  if (self->halt.on && kt_client_get_key_generation (client) == self->halt.generation)
     return;
 
   /* A new key: a rejection or a pause earned by the old one says nothing about it. */
-  self->auth_halted = FALSE;
+  self->halt.on = FALSE;
   lift_pause (self);
   set_status_message (self, NULL);
   {
@@ -621,6 +723,17 @@ kt_scheduler_class_init (KtSchedulerClass *klass)
   signals[STATE_CHANGED] =
     g_signal_new ("state-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                   NULL, G_TYPE_NONE, 2, KT_TYPE_TASK, KT_TYPE_STATE);
+
+  /**
+   * KtScheduler::checked:
+   * @task: the task whose answer (or failure to get one) was just taken in
+   *
+   * Emitted after every check of a task, after #KtScheduler::state-changed. In a single pass
+   * it is emitted once for every task, also for those a rejected key left unasked.
+   */
+  signals[CHECKED] =
+    g_signal_new ("checked", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 1, KT_TYPE_TASK);
 }
 
 static void
@@ -693,6 +806,21 @@ kt_scheduler_set_max_in_flight (KtScheduler *self,
   reschedule (self);
 }
 
+/**
+ * kt_scheduler_set_single_pass:
+ *
+ * Asks about every unfinished task once, as soon as the rate cap allows, and then no more: an
+ * ID Kie.ai does not know is not found at once, with no grace period, and a rejected key ends
+ * the pass for every task. For `kie-task status` and `save`.
+ */
+void
+kt_scheduler_set_single_pass (KtScheduler *self,
+                              gboolean     single_pass)
+{
+  g_return_if_fail (KT_IS_SCHEDULER (self));
+  self->single_pass = single_pass;
+}
+
 /* Shrinks every delay of the cadence (not the rate cap, nor what the server asks for); for
  * tests and the demo mode. */
 void
@@ -729,12 +857,12 @@ kt_scheduler_refresh (KtScheduler *self,
     }
 
   /* A refresh asked for by the user overrides a halt for a rejected key and any pause. */
-  if (self->auth_halted)
+  if (self->halt.on)
     {
-      self->auth_halted = FALSE;
-      self->halted_generation = G_MAXUINT;
+      self->halt.on = FALSE;
+      self->halt.generation = G_MAXUINT;
     }
-  if (self->paused_until_us > 0)
+  if (self->pause.until_us > 0)
     {
       lift_pause (self);
       set_status_message (self, NULL);
@@ -775,7 +903,7 @@ gint64
 kt_scheduler_get_paused_until (KtScheduler *self)
 {
   g_return_val_if_fail (KT_IS_SCHEDULER (self), 0);
-  return self->paused_until_us > g_get_monotonic_time () ? self->paused_until_us : 0;
+  return is_paused (self) ? self->pause.until_us : 0;
 }
 
 guint64

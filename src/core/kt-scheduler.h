@@ -50,6 +50,8 @@ void               kt_scheduler_set_max_in_flight   (KtScheduler     *self,
                                                      guint            max_in_flight);
 void               kt_scheduler_set_time_scale      (KtScheduler     *self,
                                                      double           scale);
+void               kt_scheduler_set_single_pass     (KtScheduler     *self,
+                                                     gboolean         single_pass);
 void               kt_scheduler_refresh             (KtScheduler     *self,
                                                      const char      *task_id);
 KtSchedulerStatus  kt_scheduler_get_status          (KtScheduler     *self);
