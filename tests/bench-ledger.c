@@ -45,8 +45,9 @@ fill (const char *path,
   for (guint i = 0; i < rows; i++)
     g_ptr_array_add (ids, g_strdup_printf ("%032x", i));
   g_ptr_array_add (ids, NULL);
-  kt_ledger_add (ledger, tasks, (const char * const *) ids->pdata, NULL, &error);
+  kt_ledger_load (ledger, tasks, &error);
   g_assert_no_error (error);
+  g_ptr_array_unref (kt_task_list_add_ids (tasks, (const char * const *) ids->pdata, 1764400000000));
 
   for (guint i = 0; i < rows; i++)
     {

@@ -37,8 +37,9 @@ fill_ledger (guint n)
   for (guint i = 0; i < n; i++)
     g_ptr_array_add (ids, g_strdup_printf ("%032x", i));
   g_ptr_array_add (ids, NULL);
-  kt_ledger_add (ledger, tasks, (const char * const *) ids->pdata, NULL, &error);
+  kt_ledger_load (ledger, tasks, &error);
   g_assert_no_error (error);
+  g_ptr_array_unref (kt_task_list_add_ids (tasks, (const char * const *) ids->pdata, 1764400000000));
   for (guint i = 0; i < n; i++)
     {
       KtTask *task = g_list_model_get_item (G_LIST_MODEL (tasks), i);

@@ -72,7 +72,7 @@ test_survives_restart (Fixture       *f,
     g_autoptr(KtRecord) record = record_for ("a-task", "success");
 
     g_assert_true (kt_ledger_load (ledger, tasks, &error));
-    g_assert_true (kt_ledger_add (ledger, tasks, ids, &added, &error));
+    added = kt_task_list_add_ids (tasks, ids, 1761234000000);
     g_assert_no_error (error);
     g_assert_cmpuint (added->len, ==, 3);
     g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (tasks)), ==, 3);
@@ -122,7 +122,8 @@ test_changes_written_on_idle (Fixture       *f,
   g_autoptr(KtRecord) generating = record_for ("t", "generating");
   g_autoptr(KtRecord) done = record_for ("t", "success");
 
-  g_assert_true (kt_ledger_add (ledger, tasks, ids, NULL, &error));
+  g_assert_true (kt_ledger_load (ledger, tasks, &error));
+  g_ptr_array_unref (kt_task_list_add_ids (tasks, ids, 500));
   kt_task_list_apply_record (tasks, waiting, 1000);
   kt_test_spin (50);
   kt_task_list_apply_record (tasks, generating, 2000);
@@ -152,12 +153,14 @@ test_duplicates_and_remove (Fixture       *f,
   const char *first[] = { "x", "y", NULL };
   const char *second[] = { "y", "z", "", NULL };
 
-  g_assert_true (kt_ledger_add (ledger, tasks, first, NULL, &error));
-  g_assert_true (kt_ledger_add (ledger, tasks, second, &added, &error));
+  g_assert_true (kt_ledger_load (ledger, tasks, &error));
+  g_ptr_array_unref (kt_task_list_add_ids (tasks, first, 1000));
+  added = kt_task_list_add_ids (tasks, second, 2000);
   g_assert_cmpuint (added->len, ==, 1);
   g_assert_cmpstr (kt_task_get_id (g_ptr_array_index (added, 0)), ==, "z");
 
-  g_assert_true (kt_ledger_remove (ledger, tasks, "y", &error));
+  /* The ledger follows the list: removed from it, the task is marked, and gone at the restart. */
+  g_assert_true (kt_task_list_remove (tasks, "y"));
   g_assert_null (kt_task_list_lookup (tasks, "y"));
   g_clear_object (&ledger);
 
@@ -167,6 +170,78 @@ test_duplicates_and_remove (Fixture       *f,
     g_assert_true (kt_ledger_load (again, reloaded, &error));
     g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (reloaded)), ==, 2);
     g_assert_null (kt_task_list_lookup (reloaded, "y"));
+  }
+}
+
+/* Undo of a removal puts the same task back: its answer and its history are still there. */
+static void
+test_undo_keeps_history (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(KtLedger) ledger = open_ledger (f);
+  g_autoptr(KtTaskList) tasks = kt_task_list_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) added = NULL;
+  g_autoptr(GArray) history = NULL;
+  g_autoptr(KtRecord) done = record_for ("u", "success");
+  g_autoptr(KtRecord) kept = NULL;
+  const char *ids[] = { "u", NULL };
+
+  g_assert_true (kt_ledger_load (ledger, tasks, &error));
+  added = kt_task_list_add_ids (tasks, ids, 1000);
+  kt_task_list_apply_record (tasks, done, 2000);
+  g_assert_true (kt_ledger_flush (ledger, &error));
+
+  kt_task_list_remove_many (tasks, added);
+  kt_task_list_add_many (tasks, (KtTask **) added->pdata, added->len);
+  g_assert_true (kt_ledger_flush (ledger, &error));
+  g_clear_object (&ledger);
+  g_clear_object (&tasks);
+
+  {
+    g_autoptr(KtLedger) again = open_ledger (f);
+    g_autoptr(KtTaskList) reloaded = kt_task_list_new ();
+
+    g_assert_true (kt_ledger_load (again, reloaded, &error));
+    g_assert_cmpint (kt_task_get_state (kt_task_list_lookup (reloaded, "u")), ==, KT_STATE_SUCCESS);
+    history = kt_ledger_get_state_changes (again, "u", &error);
+    g_assert_cmpuint (history->len, ==, 1);
+    kept = kt_ledger_load_record (again, "u", &error);
+    g_assert_nonnull (kept);
+  }
+}
+
+/* A task added while the disk refuses writes is kept in memory and written once it can be. */
+static void
+test_add_while_locked (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(KtLedger) ledger = open_ledger (f);
+  g_autoptr(KtTaskList) tasks = kt_task_list_new ();
+  g_autoptr(GError) error = NULL;
+  const char *ids[] = { "late", NULL };
+  sqlite3 *db = NULL;
+
+  g_assert_true (kt_ledger_load (ledger, tasks, &error));
+  g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "BEGIN EXCLUSIVE", NULL, NULL, NULL), ==, SQLITE_OK);
+  g_ptr_array_unref (kt_task_list_add_ids (tasks, ids, 1000));
+  g_assert_nonnull (kt_task_list_lookup (tasks, "late"));
+  g_assert_nonnull (kt_ledger_get_last_error (ledger));
+
+  sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+  sqlite3_close (db);
+  g_assert_true (kt_ledger_flush (ledger, &error));
+  g_assert_null (kt_ledger_get_last_error (ledger));
+  g_clear_object (&ledger);
+  g_clear_object (&tasks);
+
+  {
+    g_autoptr(KtLedger) again = open_ledger (f);
+    g_autoptr(KtTaskList) reloaded = kt_task_list_new ();
+
+    g_assert_true (kt_ledger_load (again, reloaded, &error));
+    g_assert_nonnull (kt_task_list_lookup (reloaded, "late"));
   }
 }
 
@@ -239,7 +314,8 @@ test_failed_write_is_kept (Fixture       *f,
   const char *ids[] = { "w", NULL };
   sqlite3 *db = NULL;
 
-  g_assert_true (kt_ledger_add (ledger, tasks, ids, NULL, &error));
+  g_assert_true (kt_ledger_load (ledger, tasks, &error));
+  g_ptr_array_unref (kt_task_list_add_ids (tasks, ids, 4000));
 
   /* Another connection holds a write lock: our write cannot go through. */
   g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
@@ -278,7 +354,8 @@ test_result_files (Fixture       *f,
   g_autofree char *path = NULL;
   const char *ids[] = { "r", NULL };
 
-  g_assert_true (kt_ledger_add (ledger, tasks, ids, NULL, &error));
+  g_assert_true (kt_ledger_load (ledger, tasks, &error));
+  g_ptr_array_unref (kt_task_list_add_ids (tasks, ids, 1000));
   g_assert_true (kt_ledger_set_result_file (ledger, "r", "https://x/a.png", "/data/r/a.png", &error));
   path = kt_ledger_get_result_file (ledger, "r", "https://x/a.png");
   g_assert_cmpstr (path, ==, "/data/r/a.png");
@@ -304,6 +381,8 @@ main (int   argc,
   ADD ("/ledger/survives-restart", test_survives_restart);
   ADD ("/ledger/changes-on-idle", test_changes_written_on_idle);
   ADD ("/ledger/duplicates-remove", test_duplicates_and_remove);
+  ADD ("/ledger/undo-keeps-history", test_undo_keeps_history);
+  ADD ("/ledger/add-while-locked", test_add_while_locked);
   ADD ("/ledger/schema-wal", test_schema_versioned_wal);
   ADD ("/ledger/newer-schema", test_newer_schema_refused);
   ADD ("/ledger/unopenable", test_unopenable_path);

@@ -192,7 +192,7 @@ static gboolean
 resumed_file_kept (gpointer data)
 {
   g_autofree char *url = resume_url ();
-  g_autofree char *path = kt_application_get_result_path (app, task (RESUME_ID), url);
+  g_autofree char *path = kt_result_keeper_get_path (kt_application_get_keeper (app), task (RESUME_ID), url);
   return path != NULL;
 }
 
@@ -1024,7 +1024,7 @@ test_rejected_key_banner (void)
   g_autoptr(GPtrArray) banners = NULL;
   AdwBanner *banner;
 
-  kt_application_set_api_key (app, "revoked-key");
+  kt_client_set_api_key (kt_application_get_client (app), "revoked-key");
   kt_scheduler_refresh (kt_application_get_scheduler (app), SLOW_ID);
   kt_test_wait_until (banner_shown, NULL, 10000);
   banners = find_widgets (GTK_WIDGET (window), ADW_TYPE_BANNER);
@@ -1034,7 +1034,7 @@ test_rejected_key_banner (void)
   g_assert_cmpint (kt_scheduler_get_status (kt_application_get_scheduler (app)), ==, KT_SCHEDULER_AUTH_REJECTED);
   screenshot ("key-rejected.png");
 
-  kt_application_set_api_key (app, KEY);
+  kt_client_set_api_key (kt_application_get_client (app), KEY);
   kt_test_spin (300);
   g_assert_false (adw_banner_get_revealed (banner));
 }
@@ -1050,7 +1050,7 @@ key_checked (gpointer data)
 static void
 test_key_in_secret_service (void)
 {
-  AdwDialog *dialog = kt_preferences_dialog_new (app);
+  AdwDialog *dialog = kt_preferences_dialog_new (kt_application_get_client (app), kt_application_get_settings (app));
   g_autofree char *stored = NULL;
   g_autoptr(GError) error = NULL;
   GPtrArray *requests = kt_fake_server_get_requests (server);
@@ -1335,7 +1335,8 @@ fill_ledger (void)
   g_autofree char *partial = g_build_filename (task_dir, PARTIAL_NAME, NULL);
 
   g_assert_no_error (error);
-  kt_ledger_add (ledger, tasks, ids, NULL, &error);
+  kt_ledger_load (ledger, tasks, &error);
+  g_ptr_array_unref (kt_task_list_add_ids (tasks, ids, 1764400000000));
   kt_task_list_apply_record (tasks, r1, 1764400005000);
   kt_task_list_apply_record (tasks, r2, 1764400005000);
   kt_task_list_apply_record (tasks, r3, now - 40000);

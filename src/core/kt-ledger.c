@@ -15,8 +15,12 @@
 /*
  * Every task the user added, with its last answer, in SQLite (WAL). Start-up reads only the
  * summary columns; a task's full last answer and its history are read when someone asks.
- * Tasks are watched: a change is written once the main loop is idle, each task in its own
- * transaction. The schema is in docs/ledger.md.
+ *
+ * The ledger follows the task list it loaded into: a task added to the list is written at
+ * once (one transaction for the batch), a task removed from it is marked removed and purged
+ * at the next start, so putting it back (Undo) keeps its history. Tasks are watched: a change
+ * is written once the main loop is idle, each task in its own transaction. The schema is in
+ * docs/ledger.md.
  */
 
 struct _KtLedger
@@ -25,7 +29,8 @@ struct _KtLedger
 
   sqlite3    *db;
   char       *path;
-  GHashTable *watched;     /* id -> Watch */
+  KtTaskList *tasks;       /* the list the ledger follows, after kt_ledger_load() */
+  GHashTable *watched;     /* id -> Watch: every task of the list */
   GHashTable *dirty;       /* id -> NULL (set) */
   guint       flush_id;
   char       *last_error;
@@ -80,6 +85,9 @@ static const char * const migrations[] = {
   "  saved_at INTEGER NOT NULL,"
   "  PRIMARY KEY (task_id, url)"
   ");",
+
+  /* 2: a removed task is marked, and purged at the next start, so that Undo keeps it whole. */
+  "ALTER TABLE tasks ADD COLUMN removed_at INTEGER;",
 };
 
 static void
@@ -259,6 +267,138 @@ watch_task (KtLedger    *self,
   g_hash_table_replace (self->watched, (gpointer) kt_task_get_id (task), watch);
 }
 
+/* Writes tasks new to the ledger, in one transaction; put back after a removal, they are
+ * unmarked and keep their history. */
+static gboolean
+insert_tasks (KtLedger   *self,
+              GPtrArray  *added,
+              GError    **error)
+{
+  sqlite3_stmt *insert = NULL;
+  sqlite3_stmt *restore = NULL;
+
+  if (!exec (self, "BEGIN IMMEDIATE", KT_LEDGER_ERROR_WRITE, error))
+    return FALSE;
+  insert = prepare (self, "INSERT OR IGNORE INTO tasks (id, added_at) VALUES (?, ?)", error);
+  restore = insert ? prepare (self, "UPDATE tasks SET removed_at = NULL WHERE id = ?", error) : NULL;
+  if (restore == NULL)
+    goto fail;
+
+  for (guint i = 0; i < added->len; i++)
+    {
+      KtTask *task = g_ptr_array_index (added, i);
+
+      sqlite3_reset (insert);
+      bind_text (insert, 1, kt_task_get_id (task));
+      sqlite3_bind_int64 (insert, 2, kt_task_get_added_time (task));
+      sqlite3_reset (restore);
+      bind_text (restore, 1, kt_task_get_id (task));
+      if (sqlite3_step (insert) != SQLITE_DONE || sqlite3_step (restore) != SQLITE_DONE)
+        {
+          set_sqlite_error (self, error, KT_LEDGER_ERROR_WRITE, _("Could not save the new tasks"));
+          goto fail;
+        }
+    }
+  sqlite3_finalize (insert);
+  sqlite3_finalize (restore);
+  if (exec (self, "COMMIT", KT_LEDGER_ERROR_WRITE, error))
+    return TRUE;
+  insert = restore = NULL;
+
+fail:
+  g_clear_pointer (&insert, sqlite3_finalize);
+  g_clear_pointer (&restore, sqlite3_finalize);
+  exec (self, "ROLLBACK", KT_LEDGER_ERROR_WRITE, NULL);
+  return FALSE;
+}
+
+static void
+mark_removed (KtLedger  *self,
+              GPtrArray *ids)
+{
+  g_autoptr(GError) error = NULL;
+  sqlite3_stmt *stmt;
+
+  if (!exec (self, "BEGIN IMMEDIATE", KT_LEDGER_ERROR_WRITE, &error))
+    goto out;
+  if ((stmt = prepare (self, "UPDATE tasks SET removed_at = ? WHERE id = ?", &error)) == NULL)
+    {
+      exec (self, "ROLLBACK", KT_LEDGER_ERROR_WRITE, NULL);
+      goto out;
+    }
+  for (guint i = 0; i < ids->len; i++)
+    {
+      sqlite3_reset (stmt);
+      sqlite3_bind_int64 (stmt, 1, g_get_real_time () / 1000);
+      bind_text (stmt, 2, g_ptr_array_index (ids, i));
+      sqlite3_step (stmt);
+    }
+  sqlite3_finalize (stmt);
+  if (!exec (self, "COMMIT", KT_LEDGER_ERROR_WRITE, &error))
+    exec (self, "ROLLBACK", KT_LEDGER_ERROR_WRITE, NULL);
+
+out:
+  /* A removal that could not be written leaves the task in the ledger: nothing is lost. */
+  if (error != NULL)
+    g_debug ("%s", error->message);
+}
+
+static void
+items_changed_cb (KtLedger   *self,
+                  guint       position,
+                  guint       removed,
+                  guint       added,
+                  GListModel *list)
+{
+  g_autoptr(GPtrArray) fresh = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GError) error = NULL;
+
+  if (removed > 0)
+    {
+      g_autoptr(GPtrArray) gone = g_ptr_array_new_with_free_func (g_free);
+      GHashTableIter iter;
+      Watch *watch;
+
+      g_hash_table_iter_init (&iter, self->watched);
+      while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &watch))
+        if (kt_task_list_lookup (self->tasks, kt_task_get_id (watch->task)) != watch->task)
+          {
+            g_ptr_array_add (gone, g_strdup (kt_task_get_id (watch->task)));
+            g_hash_table_remove (self->dirty, kt_task_get_id (watch->task));
+            g_hash_table_iter_remove (&iter);
+          }
+      if (gone->len > 0)
+        mark_removed (self, gone);
+    }
+
+  for (guint i = position; i < position + added; i++)
+    {
+      g_autoptr(KtTask) task = g_list_model_get_item (list, i);
+
+      if (!g_hash_table_contains (self->watched, kt_task_get_id (task)))
+        g_ptr_array_add (fresh, g_steal_pointer (&task));
+    }
+  if (fresh->len == 0)
+    return;
+
+  /* Written before the list is shown to anyone: a task the app says it added is on disk. */
+  for (guint i = 0; i < fresh->len; i++)
+    {
+      KtTask *task = g_ptr_array_index (fresh, i);
+
+      watch_task (self, task, kt_task_get_state (task));
+      /* One put back with an answer, or whose row could not be written, is saved in full. */
+      if (kt_task_get_record (task) != NULL || kt_task_get_last_error (task) != NULL)
+        g_hash_table_add (self->dirty, g_strdup (kt_task_get_id (task)));
+    }
+  if (!insert_tasks (self, fresh, &error))
+    for (guint i = 0; i < fresh->len; i++)
+      g_hash_table_add (self->dirty, g_strdup (kt_task_get_id (g_ptr_array_index (fresh, i))));
+  set_last_error (self, error);
+  if (g_hash_table_size (self->dirty) > 0 && self->flush_id == 0)
+    self->flush_id = g_idle_add_full (G_PRIORITY_LOW, flush_cb, self, NULL);
+}
+
 static void
 kt_ledger_dispose (GObject *object)
 {
@@ -272,6 +412,9 @@ kt_ledger_dispose (GObject *object)
     }
   g_clear_handle_id (&self->flush_id, g_source_remove);
   g_hash_table_remove_all (self->watched);
+  if (self->tasks != NULL)
+    g_signal_handlers_disconnect_by_data (self->tasks, self);
+  g_clear_object (&self->tasks);
 
   G_OBJECT_CLASS (kt_ledger_parent_class)->dispose (object);
 }
@@ -386,6 +529,11 @@ kt_ledger_load (KtLedger    *self,
 
   g_return_val_if_fail (KT_IS_LEDGER (self), FALSE);
   g_return_val_if_fail (KT_IS_TASK_LIST (tasks), FALSE);
+  g_return_val_if_fail (self->tasks == NULL, FALSE);
+
+  /* What was removed in an earlier run is gone for good now. */
+  if (!exec (self, "DELETE FROM tasks WHERE removed_at IS NOT NULL", KT_LEDGER_ERROR_WRITE, error))
+    return FALSE;
 
   /* Rows are appended as tasks are added, so rowid order is the order they were added. */
   stmt = prepare (self, "SELECT id, added_at, state, raw_state, model, prompt, create_time, "
@@ -419,113 +567,15 @@ kt_ledger_load (KtLedger    *self,
       return FALSE;
     }
 
-  kt_task_list_add_many (tasks, (KtTask **) loaded->pdata, loaded->len);
   for (guint i = 0; i < loaded->len; i++)
     {
       KtTask *task = g_ptr_array_index (loaded, i);
-      if (kt_task_list_lookup (tasks, kt_task_get_id (task)) == task)
-        watch_task (self, task, kt_task_get_state (task));
+      watch_task (self, task, kt_task_get_state (task));
     }
+  kt_task_list_add_many (tasks, (KtTask **) loaded->pdata, loaded->len);
 
-  return TRUE;
-}
-
-/**
- * kt_ledger_add:
- * @added: (out) (optional) (transfer container): the tasks that were new
- *
- * Adds the IDs that are not known yet to the ledger (one transaction) and then to @tasks.
- */
-gboolean
-kt_ledger_add (KtLedger            *self,
-               KtTaskList          *tasks,
-               const char * const  *ids,
-               GPtrArray          **added,
-               GError             **error)
-{
-  g_autoptr(GPtrArray) fresh = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
-  gint64 now_ms = g_get_real_time () / 1000;
-  sqlite3_stmt *stmt;
-
-  g_return_val_if_fail (KT_IS_LEDGER (self), FALSE);
-  g_return_val_if_fail (ids != NULL, FALSE);
-
-  for (guint i = 0; ids[i] != NULL; i++)
-    if (*ids[i] != '\0' && kt_task_list_lookup (tasks, ids[i]) == NULL &&
-        g_hash_table_add (seen, (gpointer) ids[i]))
-      g_ptr_array_add (fresh, kt_task_new (ids[i], now_ms));
-
-  if (fresh->len > 0)
-    {
-      if (!exec (self, "BEGIN IMMEDIATE", KT_LEDGER_ERROR_WRITE, error))
-        return FALSE;
-      if ((stmt = prepare (self, "INSERT OR IGNORE INTO tasks (id, added_at) VALUES (?, ?)", error)) == NULL)
-        {
-          exec (self, "ROLLBACK", KT_LEDGER_ERROR_WRITE, NULL);
-          return FALSE;
-        }
-      for (guint i = 0; i < fresh->len; i++)
-        {
-          KtTask *task = g_ptr_array_index (fresh, i);
-
-          sqlite3_reset (stmt);
-          bind_text (stmt, 1, kt_task_get_id (task));
-          sqlite3_bind_int64 (stmt, 2, now_ms);
-          if (sqlite3_step (stmt) != SQLITE_DONE)
-            {
-              set_sqlite_error (self, error, KT_LEDGER_ERROR_WRITE, _("Could not save the new tasks"));
-              sqlite3_finalize (stmt);
-              exec (self, "ROLLBACK", KT_LEDGER_ERROR_WRITE, NULL);
-              set_last_error (self, *error);
-              return FALSE;
-            }
-        }
-      sqlite3_finalize (stmt);
-      if (!exec (self, "COMMIT", KT_LEDGER_ERROR_WRITE, error))
-        {
-          exec (self, "ROLLBACK", KT_LEDGER_ERROR_WRITE, NULL);
-          set_last_error (self, *error);
-          return FALSE;
-        }
-
-      kt_task_list_add_many (tasks, (KtTask **) fresh->pdata, fresh->len);
-      for (guint i = 0; i < fresh->len; i++)
-        watch_task (self, g_ptr_array_index (fresh, i), KT_STATE_NEW);
-    }
-
-  if (added != NULL)
-    *added = g_steal_pointer (&fresh);
-  return TRUE;
-}
-
-gboolean
-kt_ledger_remove (KtLedger    *self,
-                  KtTaskList  *tasks,
-                  const char  *id,
-                  GError     **error)
-{
-  sqlite3_stmt *stmt;
-  int rc;
-
-  g_return_val_if_fail (KT_IS_LEDGER (self), FALSE);
-  g_return_val_if_fail (id != NULL, FALSE);
-
-  if ((stmt = prepare (self, "DELETE FROM tasks WHERE id = ?", error)) == NULL)
-    return FALSE;
-  bind_text (stmt, 1, id);
-  rc = sqlite3_step (stmt);
-  sqlite3_finalize (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      set_sqlite_error (self, error, KT_LEDGER_ERROR_WRITE, _("Could not remove the task"));
-      return FALSE;
-    }
-
-  g_hash_table_remove (self->dirty, id);
-  g_hash_table_remove (self->watched, id);
-  if (tasks != NULL)
-    kt_task_list_remove (tasks, id);
+  self->tasks = g_object_ref (tasks);
+  g_signal_connect_object (tasks, "items-changed", G_CALLBACK (items_changed_cb), self, G_CONNECT_SWAPPED);
   return TRUE;
 }
 
@@ -543,9 +593,23 @@ save_task (KtLedger  *self,
   if (!exec (self, "BEGIN IMMEDIATE", KT_LEDGER_ERROR_WRITE, error))
     return FALSE;
 
+  /* The row may never have been written (a full disk when the task was added). */
+  stmt = prepare (self, "INSERT OR IGNORE INTO tasks (id, added_at) VALUES (?, ?)", error);
+  if (stmt == NULL)
+    goto fail;
+  bind_text (stmt, 1, kt_task_get_id (task));
+  sqlite3_bind_int64 (stmt, 2, kt_task_get_added_time (task));
+  rc = sqlite3_step (stmt);
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (self, error, KT_LEDGER_ERROR_WRITE, _("Could not save the task"));
+      goto fail;
+    }
+
   stmt = prepare (self, "UPDATE tasks SET state = ?, raw_state = ?, model = ?, prompt = ?, "
-                        "create_time = ?, complete_time = ?, last_checked = ?, last_error = ? "
-                        "WHERE id = ?", error);
+                        "create_time = ?, complete_time = ?, last_checked = ?, last_error = ?, "
+                        "removed_at = NULL WHERE id = ?", error);
   if (stmt == NULL)
     goto fail;
   bind_text (stmt, 1, kt_state_to_string (state));

@@ -23,7 +23,7 @@ typedef struct
   gint64       seen_at;   /* Unix ms */
 } KtStateChange;
 
-#define KT_LEDGER_SCHEMA_VERSION 1
+#define KT_LEDGER_SCHEMA_VERSION 2
 
 #define KT_TYPE_LEDGER (kt_ledger_get_type ())
 
@@ -35,15 +35,6 @@ KtLedger   *kt_ledger_open               (const char          *path,
                                           GError             **error);
 gboolean    kt_ledger_load               (KtLedger            *self,
                                           KtTaskList          *tasks,
-                                          GError             **error);
-gboolean    kt_ledger_add                (KtLedger            *self,
-                                          KtTaskList          *tasks,
-                                          const char * const  *ids,
-                                          GPtrArray          **added,
-                                          GError             **error);
-gboolean    kt_ledger_remove             (KtLedger            *self,
-                                          KtTaskList          *tasks,
-                                          const char          *id,
                                           GError             **error);
 gboolean    kt_ledger_flush              (KtLedger            *self,
                                           GError             **error);

@@ -168,6 +168,28 @@ kt_record_new_after (KtRecord       *record,
   return self;
 }
 
+/**
+ * kt_record_get_result_urls:
+ *
+ * The one way to walk a record's result files: for role in 0 .. %KT_N_RESULT_ROLES - 1.
+ *
+ * Returns: (transfer none): the URLs of @role, in the order Kie.ai gave them; never %NULL
+ */
+const char * const *
+kt_record_get_result_urls (const KtRecord *record,
+                           KtResultRole    role)
+{
+  switch (role)
+    {
+    case KT_RESULT_MAIN: return (const char * const *) record->result_urls;
+    case KT_RESULT_WATERMARKED: return (const char * const *) record->watermark_urls;
+    case KT_RESULT_FIRST_FRAME: return (const char * const *) record->first_frame_urls;
+    case KT_RESULT_LAST_FRAME: return (const char * const *) record->last_frame_urls;
+    case KT_N_RESULT_ROLES:
+    default: g_return_val_if_reached ((const char * const *) no_urls);
+    }
+}
+
 /* Whether this is only what the ledger's tasks table keeps (no results, no inputs). */
 gboolean
 kt_record_is_summary (const KtRecord *record)

@@ -8,6 +8,24 @@
 
 G_BEGIN_DECLS
 
+/**
+ * KtResultRole:
+ * @KT_RESULT_MAIN: the results themselves
+ * @KT_RESULT_WATERMARKED: the same with a watermark (Sora)
+ * @KT_RESULT_FIRST_FRAME: a video's first frame
+ * @KT_RESULT_LAST_FRAME: a video's last frame
+ *
+ * What a result file of a task is; kt_record_get_result_urls() gives each role's URLs.
+ */
+typedef enum
+{
+  KT_RESULT_MAIN,
+  KT_RESULT_WATERMARKED,
+  KT_RESULT_FIRST_FRAME,
+  KT_RESULT_LAST_FRAME,
+  KT_N_RESULT_ROLES,
+} KtResultRole;
+
 #define KT_TYPE_RECORD (kt_record_get_type ())
 
 /*
@@ -56,6 +74,8 @@ KtRecord    *kt_record_new_after         (KtRecord       *record,
 KtRecord    *kt_record_ref               (KtRecord    *record);
 void         kt_record_unref             (KtRecord    *record);
 gboolean     kt_record_is_finished       (const KtRecord *record);
+const char * const *kt_record_get_result_urls (const KtRecord *record,
+                                          KtResultRole    role);
 gboolean     kt_record_is_summary        (const KtRecord *record);
 gint64       kt_record_duration_ms       (const KtRecord *record);
 

@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include "kt-id-extract.h"
 #include "kt-task-list.h"
 
 /*
@@ -188,6 +189,45 @@ kt_task_list_add_many (KtTaskList  *self,
     items_changed (self, before, 0, added);
 
   return added;
+}
+
+/**
+ * kt_task_list_add_ids:
+ * @ids: task IDs, in order; duplicates and anything that cannot be an ID are passed over
+ *
+ * The one way tasks are added: new tasks for the IDs not in the list yet, with one
+ * items-changed (a ledger following the list writes them).
+ *
+ * Returns: (transfer container) (element-type KtTask): the tasks added, in order
+ */
+GPtrArray *
+kt_task_list_add_ids (KtTaskList         *self,
+                      const char * const *ids,
+                      gint64              added_time)
+{
+  g_autoptr(GPtrArray) fresh = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+
+  g_return_val_if_fail (KT_IS_TASK_LIST (self), NULL);
+
+  for (guint i = 0; ids != NULL && ids[i] != NULL; i++)
+    if (kt_task_id_is_valid (ids[i]) && kt_task_list_lookup (self, ids[i]) == NULL &&
+        g_hash_table_add (seen, (gpointer) ids[i]))
+      g_ptr_array_add (fresh, kt_task_new (ids[i], added_time));
+
+  kt_task_list_add_many (self, (KtTask **) fresh->pdata, fresh->len);
+  return g_steal_pointer (&fresh);
+}
+
+/* Removes the tasks of @tasks that are listed, with one items-changed per task. */
+void
+kt_task_list_remove_many (KtTaskList *self,
+                          GPtrArray  *tasks)
+{
+  g_return_if_fail (KT_IS_TASK_LIST (self));
+
+  for (guint i = 0; i < tasks->len; i++)
+    kt_task_list_remove (self, kt_task_get_id (g_ptr_array_index (tasks, i)));
 }
 
 gboolean

@@ -19,8 +19,13 @@ gboolean    kt_task_list_add        (KtTaskList  *self,
 guint       kt_task_list_add_many   (KtTaskList  *self,
                                      KtTask     **tasks,
                                      guint        n_tasks);
+GPtrArray  *kt_task_list_add_ids    (KtTaskList         *self,
+                                     const char * const *ids,
+                                     gint64              added_time);
 gboolean    kt_task_list_remove     (KtTaskList  *self,
                                      const char  *id);
+void        kt_task_list_remove_many (KtTaskList *self,
+                                      GPtrArray  *tasks);
 KtTask     *kt_task_list_apply_record (KtTaskList *self,
                                        KtRecord   *record,
                                        gint64      checked_time);

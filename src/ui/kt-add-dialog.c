@@ -7,18 +7,24 @@
 
 #include "kt-add-dialog.h"
 #include "kt-id-extract.h"
-#include "kt-window.h"
 
-/* Takes many lines of text (IDs, log lines, answers) and says how many task IDs it sees. */
+/* Takes many lines of text (IDs, log lines, answers), says how many task IDs it sees, and
+ * hands the text on with ::add. */
 struct _KtAddDialog
 {
   AdwDialog    parent_instance;
 
-  KtWindow    *window;
   GtkTextView *text_view;
   GtkLabel    *found_label;
   GtkButton   *add_button;
 };
+
+enum {
+  ADD,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (KtAddDialog, kt_add_dialog, ADW_TYPE_DIALOG)
 
@@ -55,7 +61,7 @@ add_clicked_cb (KtAddDialog *self)
 {
   g_autofree char *text = get_text (self);
 
-  kt_window_add_text (self->window, text);
+  g_signal_emit (self, signals[ADD], 0, text);
   adw_dialog_close (ADW_DIALOG (self));
 }
 
@@ -69,6 +75,14 @@ kt_add_dialog_class_init (KtAddDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KtAddDialog, found_label);
   gtk_widget_class_bind_template_child (widget_class, KtAddDialog, add_button);
   gtk_widget_class_bind_template_callback (widget_class, add_clicked_cb);
+
+  /**
+   * KtAddDialog::add:
+   * @text: the text the user pasted or typed, to take task IDs from
+   */
+  signals[ADD] =
+    g_signal_new ("add", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void
@@ -81,10 +95,7 @@ kt_add_dialog_init (KtAddDialog *self)
 }
 
 AdwDialog *
-kt_add_dialog_new (KtWindow *window)
+kt_add_dialog_new (void)
 {
-  KtAddDialog *self = g_object_new (KT_TYPE_ADD_DIALOG, NULL);
-
-  self->window = window;
-  return ADW_DIALOG (self);
+  return g_object_new (KT_TYPE_ADD_DIALOG, NULL);
 }

@@ -5,12 +5,10 @@
 
 G_BEGIN_DECLS
 
-typedef struct _KtWindow KtWindow;
-
 #define KT_TYPE_ADD_DIALOG (kt_add_dialog_get_type ())
 
 G_DECLARE_FINAL_TYPE (KtAddDialog, kt_add_dialog, KT, ADD_DIALOG, AdwDialog)
 
-AdwDialog *kt_add_dialog_new (KtWindow *window);
+AdwDialog *kt_add_dialog_new (void);
 
 G_END_DECLS

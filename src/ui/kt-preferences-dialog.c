@@ -5,7 +5,6 @@
 
 #include <glib/gi18n.h>
 
-#include "kt-application.h"
 #include "kt-preferences-dialog.h"
 #include "kt-secret.h"
 
@@ -17,9 +16,8 @@ struct _KtPreferencesDialog
 {
   AdwPreferencesDialog  parent_instance;
 
-  KtApplication        *application;
+  KtClient             *client;
   GCancellable         *cancellable;
-  KtClient             *checker;
 
   AdwPasswordEntryRow  *key_row;
   AdwActionRow         *key_status_row;
@@ -83,7 +81,7 @@ credits_cb (GObject      *source,
 static void
 check_key (KtPreferencesDialog *self)
 {
-  kt_client_get_credits_async (kt_application_get_client (self->application), self->cancellable,
+  kt_client_get_credits_async (self->client, self->cancellable,
                                credits_cb, g_object_ref (self));
 }
 
@@ -115,13 +113,14 @@ kt_preferences_dialog_apply_key (KtPreferencesDialog *self,
   if (*trimmed == '\0')
     {
       kt_secret_clear_sync (NULL, NULL);
-      kt_application_set_api_key (self->application, NULL);
+      kt_client_set_api_key (self->client, NULL);
       set_status (self, STATUS_PROBLEM, _("No key: tasks are not checked"), NULL);
       return;
     }
 
   set_status (self, STATUS_BUSY, _("Checking the key…"), NULL);
-  kt_application_set_api_key (self->application, trimmed);
+  /* Used at once: a new key lifts a halt or a pause the old one earned (see KtScheduler). */
+  kt_client_set_api_key (self->client, trimmed);
   kt_secret_store_async (trimmed, self->cancellable, stored_cb, g_object_ref (self));
 }
 
@@ -144,7 +143,7 @@ kt_preferences_dialog_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   gtk_widget_dispose_template (GTK_WIDGET (self), KT_TYPE_PREFERENCES_DIALOG);
-  g_clear_object (&self->application);
+  g_clear_object (&self->client);
 
   G_OBJECT_CLASS (kt_preferences_dialog_parent_class)->dispose (object);
 }
@@ -186,14 +185,18 @@ kt_preferences_dialog_init (KtPreferencesDialog *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 }
 
+/**
+ * kt_preferences_dialog_new:
+ * @client: whose key the dialog shows, checks and changes
+ * @settings: the app's settings
+ */
 AdwDialog *
-kt_preferences_dialog_new (KtApplication *application)
+kt_preferences_dialog_new (KtClient  *client,
+                           GSettings *settings)
 {
   KtPreferencesDialog *self = g_object_new (KT_TYPE_PREFERENCES_DIALOG, NULL);
-  GSettings *settings = kt_application_get_settings (application);
-  KtClient *client = kt_application_get_client (application);
 
-  self->application = g_object_ref (application);
+  self->client = g_object_ref (client);
   g_settings_bind (settings, "rate-limit", self->rate_row, "value", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (settings, "auto-download", self->download_row, "active", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (settings, "notifications", self->notify_row, "active", G_SETTINGS_BIND_DEFAULT);

@@ -3,15 +3,16 @@
 
 #include <adwaita.h>
 
-G_BEGIN_DECLS
+#include "kt-client.h"
 
-typedef struct _KtApplication KtApplication;
+G_BEGIN_DECLS
 
 #define KT_TYPE_PREFERENCES_DIALOG (kt_preferences_dialog_get_type ())
 
 G_DECLARE_FINAL_TYPE (KtPreferencesDialog, kt_preferences_dialog, KT, PREFERENCES_DIALOG, AdwPreferencesDialog)
 
-AdwDialog  *kt_preferences_dialog_new          (KtApplication       *application);
+AdwDialog  *kt_preferences_dialog_new          (KtClient            *client,
+                                                GSettings           *settings);
 void        kt_preferences_dialog_apply_key    (KtPreferencesDialog *self,
                                                 const char          *key);
 const char *kt_preferences_dialog_get_key_status (KtPreferencesDialog *self);

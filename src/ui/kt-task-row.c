@@ -5,7 +5,6 @@
 
 #include <glib/gi18n.h>
 
-#include "kt-application.h"
 #include "kt-format.h"
 #include "kt-state-badge.h"
 #include "kt-task-row.h"
@@ -14,13 +13,15 @@
 /*
  * One task in the list: a thumbnail (or the media type's icon), the model, the prompt's first
  * line, a short ID with a live time, and the state badge. The row follows its task's
- * notifications, so an answer redraws only the rows it changed.
+ * notifications, so an answer redraws only the rows it changed, and its result keeper's, so a
+ * kept image becomes its thumbnail.
  */
 struct _KtTaskRow
 {
   GtkWidget     parent_instance;
 
   KtTask       *task;
+  KtResultKeeper *keeper;       /* where the thumbnail's kept file comes from; nullable */
   GCancellable *thumbnail_cancellable;
   char         *thumbnail_path;
 
@@ -34,6 +35,7 @@ struct _KtTaskRow
 enum {
   PROP_0,
   PROP_TASK,
+  PROP_KEEPER,
   N_PROPS
 };
 
@@ -137,10 +139,9 @@ update_thumbnail (KtTaskRow *self)
   const char *url = record && record->result_urls[0] ? record->result_urls[0] : NULL;
   KtMediaKind kind = kt_guess_media_kind (kt_task_get_model (self->task), url);
   g_autofree char *path = NULL;
-  GApplication *app = g_application_get_default ();
 
-  if (url != NULL && kind == KT_MEDIA_IMAGE && KT_IS_APPLICATION (app))
-    path = kt_application_get_result_path (KT_APPLICATION (app), self->task, url);
+  if (url != NULL && kind == KT_MEDIA_IMAGE && self->keeper != NULL)
+    path = kt_result_keeper_get_path (self->keeper, self->task, url);
 
   if (path != NULL && g_strcmp0 (path, self->thumbnail_path) == 0)
     return;
@@ -191,9 +192,9 @@ task_notify_cb (KtTaskRow  *self,
 }
 
 static void
-results_changed_cb (KtTaskRow     *self,
-                    KtTask        *task,
-                    KtApplication *application)
+results_changed_cb (KtTaskRow      *self,
+                    KtTask         *task,
+                    KtResultKeeper *keeper)
 {
   if (task == self->task)
     update_thumbnail (self);
@@ -207,6 +208,7 @@ kt_task_row_dispose (GObject *object)
   GtkWidget *child;
 
   kt_task_row_set_task (self, NULL);
+  g_clear_object (&self->keeper);
   gtk_widget_dispose_template (GTK_WIDGET (self), KT_TYPE_TASK_ROW);
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
     gtk_widget_unparent (child);
@@ -233,6 +235,7 @@ kt_task_row_get_property (GObject    *object,
   switch (prop_id)
     {
     case PROP_TASK: g_value_set_object (value, KT_TASK_ROW (object)->task); break;
+    case PROP_KEEPER: g_value_set_object (value, KT_TASK_ROW (object)->keeper); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -246,6 +249,16 @@ kt_task_row_set_property (GObject      *object,
   switch (prop_id)
     {
     case PROP_TASK: kt_task_row_set_task (KT_TASK_ROW (object), g_value_get_object (value)); break;
+    case PROP_KEEPER:
+      {
+        KtTaskRow *self = KT_TASK_ROW (object);
+
+        self->keeper = g_value_dup_object (value);
+        if (self->keeper != NULL)
+          g_signal_connect_object (self->keeper, "changed", G_CALLBACK (results_changed_cb), self,
+                                   G_CONNECT_SWAPPED);
+      }
+      break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -264,6 +277,9 @@ kt_task_row_class_init (KtTaskRowClass *klass)
   properties[PROP_TASK] =
     g_param_spec_object ("task", NULL, NULL, KT_TYPE_TASK,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_KEEPER] =
+    g_param_spec_object ("keeper", NULL, NULL, KT_TYPE_RESULT_KEEPER,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (KT_TYPE_STATE_BADGE);
@@ -280,11 +296,7 @@ kt_task_row_class_init (KtTaskRowClass *klass)
 static void
 kt_task_row_init (KtTaskRow *self)
 {
-  GApplication *app = g_application_get_default ();
-
   gtk_widget_init_template (GTK_WIDGET (self));
-  if (KT_IS_APPLICATION (app))
-    g_signal_connect_object (app, "results-changed", G_CALLBACK (results_changed_cb), self, G_CONNECT_SWAPPED);
 }
 
 KtTask *

@@ -3,6 +3,7 @@
 
 #include <gtk/gtk.h>
 
+#include "kt-result-keeper.h"
 #include "kt-task.h"
 
 G_BEGIN_DECLS

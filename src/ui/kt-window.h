@@ -3,22 +3,19 @@
 
 #include <adwaita.h>
 
-#include "kt-application.h"
-
 G_BEGIN_DECLS
 
 #define KT_TYPE_WINDOW (kt_window_get_type ())
 
 G_DECLARE_FINAL_TYPE (KtWindow, kt_window, KT, WINDOW, AdwApplicationWindow)
 
-KtWindow   *kt_window_new             (KtApplication *application);
-void        kt_window_add_text        (KtWindow      *self,
-                                       const char    *text);
-void        kt_window_select_task     (KtWindow      *self,
-                                       const char    *task_id);
-GListModel *kt_window_get_visible_tasks (KtWindow    *self);
-void        kt_window_save_selected_result (KtWindow *self);
-AdwToast   *kt_window_get_removal_toast (KtWindow     *self);
-const char *kt_window_get_list_state  (KtWindow      *self);
+void        kt_window_add_text             (KtWindow   *self,
+                                            const char *text);
+void        kt_window_select_task          (KtWindow   *self,
+                                            const char *task_id);
+void        kt_window_save_selected_result (KtWindow   *self);
+GListModel *kt_window_get_visible_tasks    (KtWindow   *self);
+AdwToast   *kt_window_get_removal_toast    (KtWindow   *self);
+const char *kt_window_get_list_state       (KtWindow   *self);
 
 G_END_DECLS

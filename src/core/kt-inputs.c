@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "kt-inputs"
+
+#include "config.h"
+
+#include <string.h>
+
+#include <json-glib/json-glib.h>
+
+#include "kt-format.h"
+#include "kt-inputs.h"
+#include "kt-record.h"
+
+/*
+ * A task's input parameters (the "input" object of the createTask body that recordInfo
+ * returns as "param"), one entry a parameter, with the image links among them.
+ */
+
+void
+kt_input_free (KtInput *input)
+{
+  g_free (input->key);
+  g_free (input->value);
+  g_strfreev (input->image_urls);
+  g_free (input);
+}
+
+/* A parameter's value as a person reads it: 0.6, not 0.59999999999999998. */
+static char *
+value_text (JsonNode *node)
+{
+  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_DOUBLE)
+    {
+      char number[G_ASCII_DTOSTR_BUF_SIZE];
+      return g_strdup (g_ascii_formatd (number, sizeof number, "%.15g", json_node_get_double (node)));
+    }
+  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+    return g_strdup (json_node_get_string (node));
+  return json_to_string (node, FALSE);
+}
+
+/* Whether a value is a link to an image: by the parameter's name or the link's own ending. */
+static gboolean
+is_image_url (const char *key,
+              const char *value)
+{
+  g_autofree char *lower_key = g_ascii_strdown (key, -1);
+
+  if (!g_str_has_prefix (value, "https://") && !g_str_has_prefix (value, "http://"))
+    return FALSE;
+  return strstr (lower_key, "image") != NULL || strstr (lower_key, "photo") != NULL ||
+         (kt_guess_media_kind (NULL, value) == KT_MEDIA_IMAGE &&
+          (g_str_has_suffix (value, ".png") || g_str_has_suffix (value, ".jpg") ||
+           g_str_has_suffix (value, ".jpeg") || g_str_has_suffix (value, ".webp")));
+}
+
+static KtInput *
+input_from_member (const char *key,
+                   JsonNode   *node)
+{
+  KtInput *input = g_new0 (KtInput, 1);
+  g_autoptr(GStrvBuilder) images = g_strv_builder_new ();
+
+  input->key = g_strdup (key);
+  if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *array = json_node_get_array (node);
+      g_autoptr(GString) joined = g_string_new (NULL);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          JsonNode *element = json_array_get_element (array, i);
+          g_autofree char *piece = value_text (element);
+
+          if (JSON_NODE_HOLDS_VALUE (element) && json_node_get_value_type (element) == G_TYPE_STRING &&
+              is_image_url (key, piece))
+            g_strv_builder_add (images, piece);
+          g_string_append_printf (joined, "%s%s", i ? "\n" : "", piece);
+        }
+      input->value = g_string_free (g_steal_pointer (&joined), FALSE);
+    }
+  else
+    {
+      input->value = value_text (node);
+      if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING &&
+          is_image_url (key, input->value))
+        g_strv_builder_add (images, input->value);
+    }
+  input->image_urls = g_strv_builder_end (images);
+  return input;
+}
+
+/**
+ * kt_inputs_parse:
+ * @text: (nullable): the input parameters as a JSON object (a record's input_text)
+ *
+ * Returns: (transfer full) (element-type KtInput) (nullable): every parameter in the order
+ *   given, or %NULL when @text is not a JSON object (it is then shown as it came)
+ */
+GPtrArray *
+kt_inputs_parse (const char *text)
+{
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GList) members = NULL;
+  JsonObject *object;
+  GPtrArray *inputs;
+
+  if (text == NULL)
+    return NULL;
+  root = kt_json_parse (text, strlen (text), NULL);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return NULL;
+
+  object = json_node_get_object (root);
+  members = json_object_get_members (object);
+  inputs = g_ptr_array_new_with_free_func ((GDestroyNotify) kt_input_free);
+  for (GList *l = members; l; l = l->next)
+    g_ptr_array_add (inputs, input_from_member (l->data, json_object_get_member (object, l->data)));
+  return inputs;
+}

@@ -1,0 +1,462 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "kt-result-keeper"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "kt-result-keeper.h"
+
+/*
+ * Keeps the result files of finished tasks: decides what to download (every role's URLs not
+ * kept yet), downloads through the result store, records each kept file in the ledger (when
+ * there is one), remembers why a file could not be kept, and says so with ::changed. The
+ * window and `kie-task save` both keep results through it.
+ */
+
+/* Kie.ai deletes result media after 14 days: older results cannot be fetched any more. */
+#define RESUME_WINDOW_MS (14 * 24 * 60 * 60 * (gint64) 1000)
+
+struct _KtResultKeeper
+{
+  GObject        parent_instance;
+
+  KtResultStore *store;
+  KtLedger      *ledger;      /* nullable: then kept files are known for this run only */
+  KtClient      *client;      /* nullable: then there are no fresh links */
+  GCancellable  *cancellable;
+  GHashTable    *errors;      /* url -> GError: why it could not be kept */
+  GHashTable    *pending;     /* url set: downloads (or fresh links) under way */
+  GHashTable    *kept;        /* "task-id\nurl" -> path, files kept in this run */
+};
+
+enum {
+  PROP_0,
+  PROP_N_PENDING,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+enum {
+  CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (KtResultKeeper, kt_result_keeper, G_TYPE_OBJECT)
+
+typedef struct
+{
+  KtResultKeeper *self;
+  KtTask         *task;
+  char           *url;        /* the result's URL as the answer gave it */
+  char           *directory;  /* nullable: the store's folder for the task */
+} Keep;
+
+static void
+keep_free (Keep *keep)
+{
+  g_object_unref (keep->self);
+  g_object_unref (keep->task);
+  g_free (keep->url);
+  g_free (keep->directory);
+  g_free (keep);
+}
+
+static char *
+kept_key (KtTask     *task,
+          const char *url)
+{
+  return g_strconcat (kt_task_get_id (task), "\n", url, NULL);
+}
+
+static void
+set_pending (KtResultKeeper *self,
+             const char     *url,
+             gboolean        pending)
+{
+  gboolean changed = pending ? g_hash_table_add (self->pending, g_strdup (url))
+                             : g_hash_table_remove (self->pending, url);
+
+  if (changed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_PENDING]);
+}
+
+static void
+changed (KtResultKeeper *self,
+         KtTask         *task)
+{
+  g_signal_emit (self, signals[CHANGED], 0, task);
+}
+
+static void
+download_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Keep *keep = user_data;
+  KtResultKeeper *self = keep->self;
+  g_autoptr(GFile) file = NULL;
+  GError *error = NULL;
+
+  file = kt_result_store_download_finish (KT_RESULT_STORE (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_error_free (error);
+      keep_free (keep);
+      return;
+    }
+
+  if (file == NULL)
+    g_hash_table_replace (self->errors, g_strdup (keep->url), error);
+  else
+    {
+      g_hash_table_remove (self->errors, keep->url);
+      g_hash_table_replace (self->kept, kept_key (keep->task, keep->url), g_file_get_path (file));
+      if (self->ledger != NULL)
+        kt_ledger_set_result_file (self->ledger, kt_task_get_id (keep->task), keep->url,
+                                   g_file_peek_path (file), NULL);
+    }
+  set_pending (self, keep->url, FALSE);
+  changed (self, keep->task);
+  keep_free (keep);
+}
+
+static void
+start_download (KtResultKeeper *self,
+                KtTask         *task,
+                const char     *url,
+                const char     *link,
+                const char     *directory)
+{
+  Keep *keep = g_new0 (Keep, 1);
+
+  keep->self = g_object_ref (self);
+  keep->task = g_object_ref (task);
+  keep->url = g_strdup (url);
+  keep->directory = g_strdup (directory);
+  set_pending (self, url, TRUE);
+  kt_result_store_download_async (self->store, link, kt_task_get_id (task), directory,
+                                  self->cancellable, download_cb, keep);
+}
+
+/*
+ * Starts keeping each result of @record not kept yet. With @only_unrecorded, a URL the ledger
+ * has a file for is left alone even when that file is gone: the user may have deleted it.
+ */
+static void
+keep_record (KtResultKeeper *self,
+             KtTask         *task,
+             KtRecord       *record,
+             const char     *directory,
+             gboolean        only_unrecorded)
+{
+  for (KtResultRole role = 0; role < KT_N_RESULT_ROLES; role++)
+    {
+      const char * const *urls = kt_record_get_result_urls (record, role);
+
+      for (guint i = 0; urls[i] != NULL; i++)
+        {
+          g_autofree char *existing = NULL;
+
+          if (g_hash_table_contains (self->pending, urls[i]))
+            continue;
+          if (only_unrecorded && self->ledger != NULL)
+            existing = kt_ledger_get_result_file (self->ledger, kt_task_get_id (task), urls[i]);
+          else if (directory == NULL)
+            existing = kt_result_keeper_get_path (self, task, urls[i]);
+          if (existing == NULL)
+            start_download (self, task, urls[i], urls[i], directory);
+        }
+    }
+  changed (self, task);
+}
+
+static void
+kt_result_keeper_dispose (GObject *object)
+{
+  KtResultKeeper *self = KT_RESULT_KEEPER (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->store);
+  g_clear_object (&self->ledger);
+  g_clear_object (&self->client);
+
+  G_OBJECT_CLASS (kt_result_keeper_parent_class)->dispose (object);
+}
+
+static void
+kt_result_keeper_finalize (GObject *object)
+{
+  KtResultKeeper *self = KT_RESULT_KEEPER (object);
+
+  g_clear_object (&self->cancellable);
+  g_hash_table_unref (self->errors);
+  g_hash_table_unref (self->pending);
+  g_hash_table_unref (self->kept);
+
+  G_OBJECT_CLASS (kt_result_keeper_parent_class)->finalize (object);
+}
+
+static void
+kt_result_keeper_get_property (GObject    *object,
+                               guint       prop_id,
+                               GValue     *value,
+                               GParamSpec *pspec)
+{
+  KtResultKeeper *self = KT_RESULT_KEEPER (object);
+
+  switch (prop_id)
+    {
+    case PROP_N_PENDING: g_value_set_uint (value, kt_result_keeper_get_n_pending (self)); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+kt_result_keeper_class_init (KtResultKeeperClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = kt_result_keeper_dispose;
+  object_class->finalize = kt_result_keeper_finalize;
+  object_class->get_property = kt_result_keeper_get_property;
+
+  properties[PROP_N_PENDING] =
+    g_param_spec_uint ("n-pending", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * KtResultKeeper::changed:
+   * @task: the task whose kept files changed: a download started, ended or failed
+   */
+  signals[CHANGED] =
+    g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 1, KT_TYPE_TASK);
+}
+
+static void
+kt_result_keeper_init (KtResultKeeper *self)
+{
+  self->cancellable = g_cancellable_new ();
+  self->errors = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_error_free);
+  self->pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->kept = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+}
+
+/**
+ * kt_result_keeper_new:
+ * @ledger: (nullable): where kept files are recorded across runs
+ * @client: (nullable): for fresh links to expired results
+ */
+KtResultKeeper *
+kt_result_keeper_new (KtResultStore *store,
+                      KtLedger      *ledger,
+                      KtClient      *client)
+{
+  KtResultKeeper *self;
+
+  g_return_val_if_fail (KT_IS_RESULT_STORE (store), NULL);
+
+  self = g_object_new (KT_TYPE_RESULT_KEEPER, NULL);
+  self->store = g_object_ref (store);
+  self->ledger = ledger ? g_object_ref (ledger) : NULL;
+  self->client = client ? g_object_ref (client) : NULL;
+  return self;
+}
+
+/**
+ * kt_result_keeper_keep:
+ * @record: the task's whole answer (not a summary)
+ * @directory: (nullable): where to save; %NULL for the store's folder for the task
+ *
+ * Downloads every result file of @record that is not kept yet (into @directory: every one).
+ */
+void
+kt_result_keeper_keep (KtResultKeeper *self,
+                       KtTask         *task,
+                       KtRecord       *record,
+                       const char     *directory)
+{
+  g_return_if_fail (KT_IS_RESULT_KEEPER (self));
+  g_return_if_fail (KT_IS_TASK (task));
+  g_return_if_fail (record != NULL && !kt_record_is_summary (record));
+
+  keep_record (self, task, record, directory, FALSE);
+}
+
+static void
+resume (KtResultKeeper *self,
+        KtTaskList     *tasks)
+{
+  GListModel *model = G_LIST_MODEL (tasks);
+  gint64 since = g_get_real_time () / 1000 - RESUME_WINDOW_MS;
+  guint n = g_list_model_get_n_items (model);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(KtTask) task = g_list_model_get_item (model, i);
+      KtRecord *held = kt_task_get_record (task);
+      gint64 finished = kt_task_get_complete_time (task) > 0 ? kt_task_get_complete_time (task)
+                                                            : kt_task_get_last_checked (task);
+      g_autoptr(KtRecord) record = NULL;
+
+      if (kt_task_get_state (task) != KT_STATE_SUCCESS || finished < since)
+        continue;
+      record = held != NULL && !kt_record_is_summary (held)
+               ? kt_record_ref (held)
+               : kt_ledger_load_record (self->ledger, kt_task_get_id (task), NULL);
+      if (record != NULL)
+        keep_record (self, task, record, NULL, TRUE);
+    }
+}
+
+typedef struct
+{
+  KtResultKeeper *self;
+  KtTaskList     *tasks;
+} Resume;
+
+static void
+partial_removed_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  Resume *data = user_data;
+  g_autoptr(GError) error = NULL;
+  int removed = kt_result_store_remove_partial_finish (KT_RESULT_STORE (source), result, &error);
+
+  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      if (removed > 0)
+        g_debug ("Removed %d unfinished downloads", removed);
+      resume (data->self, data->tasks);
+    }
+  g_object_unref (data->self);
+  g_object_unref (data->tasks);
+  g_free (data);
+}
+
+/**
+ * kt_result_keeper_resume:
+ *
+ * Keeping starts when a task succeeds, so a download cut off by a crash or a quit would never
+ * be finished. Call this once at start-up: it clears what such downloads left behind, then
+ * keeps every recent success of @tasks whose files were never kept (no ledger row, as opposed
+ * to a kept file the user deleted since). Needs a ledger.
+ */
+void
+kt_result_keeper_resume (KtResultKeeper *self,
+                         KtTaskList     *tasks)
+{
+  Resume *data;
+
+  g_return_if_fail (KT_IS_RESULT_KEEPER (self));
+  g_return_if_fail (self->ledger != NULL);
+
+  data = g_new0 (Resume, 1);
+  data->self = g_object_ref (self);
+  data->tasks = g_object_ref (tasks);
+  /* What a crash cut off goes first: the store cannot tell it from a download under way. */
+  kt_result_store_remove_partial_async (self->store, self->cancellable, partial_removed_cb, data);
+}
+
+static void
+fresh_link_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  Keep *keep = user_data;
+  KtResultKeeper *self = keep->self;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *link = kt_client_refresh_download_url_finish (KT_CLIENT (source), result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      keep_free (keep);
+      return;
+    }
+
+  set_pending (self, keep->url, FALSE);
+  if (link == NULL)
+    g_hash_table_replace (self->errors, g_strdup (keep->url),
+                          g_error_new (KT_RESULT_ERROR, KT_RESULT_ERROR_EXPIRED,
+                                       _("The result has expired and Kie.ai gave no fresh link: %s"),
+                                       error->message));
+  else
+    start_download (self, keep->task, keep->url, link, keep->directory);
+  changed (self, keep->task);
+  keep_free (keep);
+}
+
+/* Asks Kie.ai for a fresh link to an expired result, then keeps the file. */
+void
+kt_result_keeper_refresh (KtResultKeeper *self,
+                          KtTask         *task,
+                          const char     *url)
+{
+  Keep *keep;
+
+  g_return_if_fail (KT_IS_RESULT_KEEPER (self));
+  g_return_if_fail (self->client != NULL);
+
+  keep = g_new0 (Keep, 1);
+  keep->self = g_object_ref (self);
+  keep->task = g_object_ref (task);
+  keep->url = g_strdup (url);
+  set_pending (self, url, TRUE);
+  g_hash_table_remove (self->errors, url);
+  changed (self, task);
+  kt_client_refresh_download_url_async (self->client, url, self->cancellable, fresh_link_cb, keep);
+}
+
+/* The kept file of one result, or NULL when it has not been kept (or is gone since). */
+char *
+kt_result_keeper_get_path (KtResultKeeper *self,
+                           KtTask         *task,
+                           const char     *url)
+{
+  g_autofree char *key = kept_key (task, url);
+  g_autofree char *path = g_strdup (g_hash_table_lookup (self->kept, key));
+
+  g_return_val_if_fail (KT_IS_RESULT_KEEPER (self), NULL);
+
+  if (path == NULL && self->ledger != NULL)
+    path = kt_ledger_get_result_file (self->ledger, kt_task_get_id (task), url);
+  if (path == NULL || !g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    return NULL;
+  return g_steal_pointer (&path);
+}
+
+/**
+ * kt_result_keeper_get_error:
+ *
+ * Returns: (nullable) (transfer none): why the result could not be kept, in %KT_RESULT_ERROR
+ *   (%KT_RESULT_ERROR_EXPIRED when the server no longer has it), or %NULL
+ */
+const GError *
+kt_result_keeper_get_error (KtResultKeeper *self,
+                            const char     *url)
+{
+  g_return_val_if_fail (KT_IS_RESULT_KEEPER (self), NULL);
+  return g_hash_table_lookup (self->errors, url);
+}
+
+gboolean
+kt_result_keeper_is_keeping (KtResultKeeper *self,
+                             const char     *url)
+{
+  g_return_val_if_fail (KT_IS_RESULT_KEEPER (self), FALSE);
+  return g_hash_table_contains (self->pending, url);
+}
+
+/* How many downloads and fresh links are under way. */
+guint
+kt_result_keeper_get_n_pending (KtResultKeeper *self)
+{
+  g_return_val_if_fail (KT_IS_RESULT_KEEPER (self), 0);
+  return g_hash_table_size (self->pending);
+}

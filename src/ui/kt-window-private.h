@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "kt-client.h"
+#include "kt-input-cache.h"
+#include "kt-ledger.h"
+#include "kt-result-keeper.h"
+#include "kt-scheduler.h"
+#include "kt-task-filter.h"
+#include "kt-task-list.h"
+#include "kt-task-page.h"
+#include "kt-window.h"
+
+G_BEGIN_DECLS
+
+/* Shared by kt-window.c (the window) and kt-window-actions.c (what its actions do). */
+struct _KtWindow
+{
+  AdwApplicationWindow    parent_instance;
+
+  /* What the window shows and works on: construct-only properties. */
+  KtTaskList             *tasks;
+  KtScheduler            *scheduler;
+  KtClient               *client;
+  KtLedger               *ledger;          /* nullable: the history could not be opened */
+  KtResultKeeper         *keeper;
+  KtInputCache           *inputs;
+  GSettings              *settings;
+  /* What the application knows, bound to its properties. */
+  gboolean                key_checked;
+  char                   *setup_error;
+
+  guint                   counts_idle;
+  GPtrArray              *removed;         /* KtTask: the last removal, for Undo */
+  AdwToast               *removal_toast;
+
+  /* The list pipeline, declared in kt-window.ui. */
+  KtTaskFilter           *filter;
+  GtkSortListModel       *sorted;
+  GtkMultiSelection      *selection;
+
+  AdwToastOverlay        *toast_overlay;
+  AdwNavigationSplitView *split_view;
+  AdwNavigationPage      *content_page;
+  GtkStack               *list_stack;
+  GtkStack               *content_stack;
+  GtkListView            *list_view;
+  GtkSearchBar           *search_bar;
+  GtkSearchEntry         *search_entry;
+  AdwBanner              *banner;
+  AdwToggle              *filter_all;
+  AdwToggle              *filter_active;
+  AdwToggle              *filter_succeeded;
+  AdwToggle              *filter_failed;
+  AdwStatusPage          *no_results_page;
+  AdwStatusPage          *multi_page;
+  KtTaskPage             *task_page;
+};
+
+void       kt_window_class_add_actions (GtkWidgetClass *widget_class);
+GPtrArray *kt_window_get_selected      (KtWindow       *self);
+
+G_END_DECLS
