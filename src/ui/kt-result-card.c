@@ -9,7 +9,7 @@
 #include "kt-image-viewer.h"
 #include "kt-result-card.h"
 #include "kt-thumbnail.h"
-#include "kt-toast.h"
+#include "kt-plain-text.h"
 
 /*
  * One result file of a task. Kept, it is a preview (a zoomable image, a video, audio

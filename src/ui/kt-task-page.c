@@ -9,12 +9,11 @@
 
 #include "kt-format.h"
 #include "kt-input-cache.h"
-#include "kt-inputs.h"
-#include "kt-result-card.h"
 #include "kt-state-badge.h"
+#include "kt-plain-text.h"
+#include "kt-task-inputs.h"
+#include "kt-task-results.h"
 #include "kt-task-page.h"
-#include "kt-thumbnail.h"
-#include "kt-toast.h"
 
 /*
  * Everything known about one task: why it failed, its results (a KtResultCard each), its
@@ -43,11 +42,8 @@ struct _KtTaskPage
   KtLedger       *ledger;          /* nullable */
   KtInputCache   *inputs_cache;
   KtRecord       *record;          /* the whole last answer: the task's, or the ledger's */
-  char           *shown_inputs;    /* the inputs shown, so that images are fetched once */
   char           *failure_text;
-  GCancellable   *cancellable;     /* input images */
-  GPtrArray      *cards;           /* KtResultCard, in order */
-  GPtrArray      *rows;            /* rows added to the details, history and inputs groups */
+  GPtrArray      *rows;            /* rows added to the details and history groups */
   Section         dirty;
   guint           update_idle;
 
@@ -58,14 +54,11 @@ struct _KtTaskPage
   AdwActionRow   *fail_code_row;
   AdwActionRow   *fail_msg_row;
   GtkLabel       *explanation;
-  AdwPreferencesGroup *results_group;
-  GtkBox         *results_box;
+  KtTaskResults  *results;
   AdwPreferencesGroup *details_group;
   AdwActionRow   *id_row;
   AdwPreferencesGroup *history_group;
-  AdwPreferencesGroup *input_group;
-  GtkFlowBox     *input_images;
-  GtkLabel       *inputs;
+  KtTaskInputs   *inputs;
   GtkLabel       *raw_answer;
 };
 
@@ -93,7 +86,6 @@ format_time (gint64 ms)
   return time ? g_date_time_format (time, _("%e %b %Y, %H:%M:%S")) : NULL;
 }
 
-/* A row of @group with text from anywhere (the server, the user): never markup. */
 static void
 add_row (KtTaskPage          *self,
          AdwPreferencesGroup *group,
@@ -104,12 +96,7 @@ add_row (KtTaskPage          *self,
 
   if (value == NULL || *value == '\0')
     return;
-  row = adw_action_row_new ();
-  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), value);
-  adw_action_row_set_subtitle_selectable (ADW_ACTION_ROW (row), TRUE);
-  gtk_widget_add_css_class (row, "property");
+  row = kt_property_row_new (title, value);
   adw_preferences_group_add (group, row);
   g_ptr_array_add (self->rows, g_object_ref (row));
 }
@@ -128,15 +115,6 @@ remove_rows_of (KtTaskPage          *self,
           g_ptr_array_remove_index (self->rows, i - 1);
         }
     }
-}
-
-static void
-clear_box (GtkBox *box)
-{
-  GtkWidget *child;
-
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (box))) != NULL)
-    gtk_box_remove (box, child);
 }
 
 /* ---- sections ------------------------------------------------------------------------ */
@@ -181,71 +159,13 @@ show_failure (KtTaskPage *self)
                                           _("Code"), code ? code : "", _("Message"), msg ? msg : "");
 }
 
-static const char *
-role_caption (KtResultRole role)
-{
-  switch (role)
-    {
-    case KT_RESULT_WATERMARKED: return _("With watermark");
-    case KT_RESULT_FIRST_FRAME: return _("First frame");
-    case KT_RESULT_LAST_FRAME: return _("Last frame");
-    case KT_RESULT_MAIN:
-    default: return NULL;
-    }
-}
-
-static void
-add_text_result (KtTaskPage *self,
-                 const char *text)
-{
-  GtkWidget *label = gtk_label_new (text);
-
-  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
-  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
-  gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
-  gtk_label_set_xalign (GTK_LABEL (label), 0);
-  gtk_widget_add_css_class (label, "card");
-  gtk_widget_add_css_class (label, "code");
-  gtk_widget_add_css_class (label, "monospace");
-  gtk_box_append (self->results_box, label);
-}
-
 static void
 show_results (KtTaskPage *self)
 {
-  gboolean success = kt_task_get_state (self->task) == KT_STATE_SUCCESS;
+  gboolean shown = kt_task_get_state (self->task) == KT_STATE_SUCCESS && self->record != NULL;
 
-  clear_box (self->results_box);
-  g_ptr_array_set_size (self->cards, 0);
-  gtk_widget_set_visible (GTK_WIDGET (self->results_group), success && self->record != NULL);
-  if (!success || self->record == NULL)
-    return;
-
-  for (KtResultRole role = 0; role < KT_N_RESULT_ROLES; role++)
-    {
-      const char * const *urls = kt_record_get_result_urls (self->record, role);
-
-      for (guint i = 0; urls[i] != NULL; i++)
-        {
-          g_autofree char *numbered = role_caption (role) && urls[1] != NULL
-                                        ? g_strdup_printf ("%s %u", role_caption (role), i + 1) : NULL;
-          KtResultCard *card = kt_result_card_new (self->keeper, self->task, self->record, urls[i],
-                                                   numbered ? numbered : role_caption (role));
-
-          g_ptr_array_add (self->cards, g_object_ref (card));
-          gtk_box_append (self->results_box, GTK_WIDGET (card));
-        }
-      if (role == KT_RESULT_MAIN && self->record->result_object != NULL)
-        add_text_result (self, self->record->result_object);
-    }
-
-  if (gtk_widget_get_first_child (GTK_WIDGET (self->results_box)) == NULL)
-    {
-      GtkWidget *label = gtk_label_new (_("The task succeeded without result files"));
-      gtk_widget_add_css_class (label, "dim-label");
-      gtk_label_set_xalign (GTK_LABEL (label), 0);
-      gtk_box_append (self->results_box, label);
-    }
+  gtk_widget_set_visible (GTK_WIDGET (self->results), shown);
+  kt_task_results_show (self->results, self->task, shown ? self->record : NULL);
 }
 
 static void
@@ -288,109 +208,12 @@ show_details (KtTaskPage *self)
     }
 }
 
-typedef struct
-{
-  GtkPicture   *picture;
-  GCancellable *cancellable;
-} InputImage;
-
-static void
-input_image_free (InputImage *image)
-{
-  g_object_unref (image->picture);
-  g_object_unref (image->cancellable);
-  g_free (image);
-}
-
-static void
-input_thumbnail_cb (GObject      *source,
-                    GAsyncResult *result,
-                    gpointer      user_data)
-{
-  InputImage *image = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GdkTexture) texture = kt_thumbnail_load_finish (result, &error);
-
-  if (texture != NULL)
-    gtk_picture_set_paintable (image->picture, GDK_PAINTABLE (texture));
-  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    gtk_widget_set_tooltip_text (GTK_WIDGET (image->picture), error->message);
-  input_image_free (image);
-}
-
-static void
-input_fetched_cb (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  InputImage *image = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GFile) file = kt_input_cache_fetch_finish (KT_INPUT_CACHE (source), result, &error);
-
-  if (file == NULL)
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        {
-          gtk_widget_set_tooltip_text (GTK_WIDGET (image->picture), error->message);
-          gtk_widget_add_css_class (GTK_WIDGET (image->picture), "dim-label");
-        }
-      input_image_free (image);
-      return;
-    }
-  kt_thumbnail_load_async (g_file_peek_path (file), 192, image->cancellable, input_thumbnail_cb, image);
-}
-
-static void
-add_input_image (KtTaskPage *self,
-                 const char *url)
-{
-  GtkWidget *picture = gtk_picture_new ();
-  InputImage *image = g_new0 (InputImage, 1);
-
-  gtk_picture_set_content_fit (GTK_PICTURE (picture), GTK_CONTENT_FIT_COVER);
-  gtk_widget_set_size_request (picture, 96, 96);
-  gtk_widget_add_css_class (picture, "input-image");
-  gtk_widget_set_tooltip_text (picture, url);
-  gtk_picture_set_alternative_text (GTK_PICTURE (picture), _("Input image"));
-  gtk_flow_box_append (self->input_images, picture);
-  image->picture = GTK_PICTURE (g_object_ref (picture));
-  image->cancellable = g_object_ref (self->cancellable);
-  kt_input_cache_fetch_async (self->inputs_cache, url, self->cancellable, input_fetched_cb, image);
-}
-
-/* Every input parameter as a row; image URLs among them also as thumbnails, fetched once. */
 static void
 show_inputs (KtTaskPage *self)
 {
-  const char *text = self->record ? (self->record->input_text ? self->record->input_text
-                                                              : self->record->param_text) : NULL;
-  g_autoptr(GPtrArray) inputs = NULL;
-
-  if (g_strcmp0 (text, self->shown_inputs) == 0 && self->shown_inputs != NULL)
-    return;
-  g_set_str (&self->shown_inputs, text);
-  g_cancellable_cancel (self->cancellable);
-  g_set_object (&self->cancellable, g_cancellable_new ());
-  gtk_flow_box_remove_all (self->input_images);
-  remove_rows_of (self, self->input_group);
-  gtk_widget_set_visible (GTK_WIDGET (self->input_group), text != NULL);
-  if (text == NULL)
-    return;
-
-  /* Text that is not a JSON object is shown as it came. */
-  inputs = kt_inputs_parse (text);
-  gtk_widget_set_visible (GTK_WIDGET (self->inputs), inputs == NULL);
-  gtk_label_set_label (self->inputs, inputs == NULL ? text : "");
-  for (guint i = 0; inputs != NULL && i < inputs->len; i++)
-    {
-      KtInput *input = g_ptr_array_index (inputs, i);
-
-      for (guint j = 0; input->image_urls[j] != NULL && self->inputs_cache != NULL; j++)
-        add_input_image (self, input->image_urls[j]);
-      add_row (self, self->input_group, input->key, input->value);
-    }
-  gtk_widget_set_visible (GTK_WIDGET (self->input_images),
-                          gtk_widget_get_first_child (GTK_WIDGET (self->input_images)) != NULL);
+  kt_task_inputs_set_text (self->inputs, self->record ? (self->record->input_text ? self->record->input_text
+                                                                                 : self->record->param_text)
+                                                      : NULL);
 }
 
 static void
@@ -513,68 +336,6 @@ copy_failure_action (GtkWidget  *widget,
     gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), self->failure_text);
 }
 
-/* The kept result files of the task, in order. */
-static GPtrArray *
-kept_cards (KtTaskPage *self)
-{
-  GPtrArray *kept = g_ptr_array_new ();
-
-  for (guint i = 0; i < self->cards->len; i++)
-    if (kt_result_card_get_path (g_ptr_array_index (self->cards, i)) != NULL)
-      g_ptr_array_add (kept, g_ptr_array_index (self->cards, i));
-  return kept;
-}
-
-static void
-saved_all_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  g_autoptr(GtkWidget) widget = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) written = kt_copy_files_finish (result, &error);
-  g_autofree char *message = NULL;
-  GtkWidget *overlay = gtk_widget_get_ancestor (widget, ADW_TYPE_TOAST_OVERLAY);
-
-  if (written != NULL)
-    message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Saved %u file", "Saved %u files", written->len),
-                               written->len);
-  else
-    message = g_strdup (error->message);
-  if (overlay != NULL)
-    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), kt_toast_new (message));
-}
-
-static void
-folder_chosen_cb (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  g_autoptr(KtTaskPage) self = user_data;
-  g_autoptr(GFile) folder = gtk_file_dialog_select_folder_finish (GTK_FILE_DIALOG (source), result, NULL);
-  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr(GPtrArray) kept = kept_cards (self);
-
-  if (folder == NULL)
-    return;
-  for (guint i = 0; i < kept->len; i++)
-    g_ptr_array_add (files, g_file_new_for_path (kt_result_card_get_path (g_ptr_array_index (kept, i))));
-  kt_copy_files_async (files, folder, NULL, saved_all_cb, g_object_ref (self));
-}
-
-/* Save All…: every kept file of the task into a folder, replacing nothing. */
-static void
-save_all_action (GtkWidget  *widget,
-                 const char *action,
-                 GVariant   *param)
-{
-  g_autoptr(GtkFileDialog) dialog = gtk_file_dialog_new ();
-
-  gtk_file_dialog_set_title (dialog, _("Save All Results"));
-  gtk_file_dialog_select_folder (dialog, GTK_WINDOW (gtk_widget_get_root (widget)), NULL,
-                                 folder_chosen_cb, g_object_ref (widget));
-}
-
 /* ---- life cycle ---------------------------------------------------------------------- */
 
 static void
@@ -584,7 +345,6 @@ kt_task_page_dispose (GObject *object)
   GtkWidget *child;
 
   kt_task_page_set_task (self, NULL);
-  g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->update_idle, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), KT_TYPE_TASK_PAGE);
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
@@ -601,11 +361,8 @@ kt_task_page_finalize (GObject *object)
 {
   KtTaskPage *self = KT_TASK_PAGE (object);
 
-  g_clear_object (&self->cancellable);
   g_clear_pointer (&self->record, kt_record_unref);
-  g_clear_pointer (&self->cards, g_ptr_array_unref);
   g_clear_pointer (&self->rows, g_ptr_array_unref);
-  g_free (self->shown_inputs);
   g_free (self->failure_text);
 
   G_OBJECT_CLASS (kt_task_page_parent_class)->finalize (object);
@@ -663,6 +420,8 @@ kt_task_page_class_init (KtTaskPageClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (KT_TYPE_STATE_BADGE);
+  g_type_ensure (KT_TYPE_TASK_INPUTS);
+  g_type_ensure (KT_TYPE_TASK_RESULTS);
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/kietasks/KieTasks/kt-task-page.ui");
   gtk_widget_class_bind_template_child (widget_class, KtTaskPage, badge);
   gtk_widget_class_bind_template_child (widget_class, KtTaskPage, title);
@@ -671,27 +430,21 @@ kt_task_page_class_init (KtTaskPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KtTaskPage, fail_code_row);
   gtk_widget_class_bind_template_child (widget_class, KtTaskPage, fail_msg_row);
   gtk_widget_class_bind_template_child (widget_class, KtTaskPage, explanation);
-  gtk_widget_class_bind_template_child (widget_class, KtTaskPage, results_group);
-  gtk_widget_class_bind_template_child (widget_class, KtTaskPage, results_box);
+  gtk_widget_class_bind_template_child (widget_class, KtTaskPage, results);
   gtk_widget_class_bind_template_child (widget_class, KtTaskPage, details_group);
   gtk_widget_class_bind_template_child (widget_class, KtTaskPage, id_row);
   gtk_widget_class_bind_template_child (widget_class, KtTaskPage, history_group);
-  gtk_widget_class_bind_template_child (widget_class, KtTaskPage, input_group);
   gtk_widget_class_bind_template_child (widget_class, KtTaskPage, inputs);
-  gtk_widget_class_bind_template_child (widget_class, KtTaskPage, input_images);
   gtk_widget_class_bind_template_child (widget_class, KtTaskPage, raw_answer);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 
   gtk_widget_class_install_action (widget_class, "page.copy-id", NULL, copy_id_action);
   gtk_widget_class_install_action (widget_class, "page.copy-failure", NULL, copy_failure_action);
-  gtk_widget_class_install_action (widget_class, "page.save-all", NULL, save_all_action);
 }
 
 static void
 kt_task_page_init (KtTaskPage *self)
 {
-  self->cancellable = g_cancellable_new ();
-  self->cards = g_ptr_array_new_with_free_func (g_object_unref);
   self->rows = g_ptr_array_new_with_free_func (g_object_unref);
   gtk_widget_init_template (GTK_WIDGET (self));
 }
@@ -715,7 +468,6 @@ kt_task_page_set_task (KtTaskPage *self,
     g_signal_handlers_disconnect_by_data (self->task, self);
   g_set_object (&self->task, task);
   g_clear_pointer (&self->record, kt_record_unref);
-  g_clear_pointer (&self->shown_inputs, g_free);
   g_clear_handle_id (&self->update_idle, g_source_remove);
   self->dirty = 0;
 
@@ -737,7 +489,7 @@ kt_task_page_get_failure_text (KtTaskPage *self)
 guint
 kt_task_page_get_n_previews (KtTaskPage *self)
 {
-  g_autoptr(GPtrArray) kept = kept_cards (self);
+  g_autoptr(GPtrArray) kept = kt_task_results_get_kept (self->results);
   return kept->len;
 }
 
@@ -746,7 +498,7 @@ GdkContentProvider *
 kt_task_page_get_drag_content (KtTaskPage *self,
                                guint       index)
 {
-  g_autoptr(GPtrArray) kept = kept_cards (self);
+  g_autoptr(GPtrArray) kept = kt_task_results_get_kept (self->results);
 
   if (index >= kept->len)
     return NULL;
@@ -766,7 +518,7 @@ kt_task_page_save_first_result (KtTaskPage *self)
       g_clear_handle_id (&self->update_idle, g_source_remove);
       update_cb (self);
     }
-  kept = kept_cards (self);
+  kept = kt_task_results_get_kept (self->results);
   if (kept->len > 0)
     kt_result_card_save_as (g_ptr_array_index (kept, 0));
 }

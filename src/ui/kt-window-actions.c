@@ -7,7 +7,7 @@
 
 #include "kt-add-dialog.h"
 #include "kt-id-extract.h"
-#include "kt-toast.h"
+#include "kt-plain-text.h"
 #include "kt-window-private.h"
 
 /*

@@ -8,7 +8,7 @@
 #include "kt-format.h"
 #include "kt-state-badge.h"
 #include "kt-task-row.h"
-#include "kt-toast.h"
+#include "kt-plain-text.h"
 #include "kt-window-private.h"
 
 /*

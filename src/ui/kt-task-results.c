@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "kt-task-results"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "kt-plain-text.h"
+#include "kt-task-results.h"
+
+/*
+ * A succeeded task's results: a KtResultCard for every result file, by role (the results,
+ * then watermarked versions, first and last frames), a text result as text, and Save All…
+ * for every kept file.
+ */
+struct _KtTaskResults
+{
+  AdwPreferencesGroup  parent_instance;
+
+  KtResultKeeper      *keeper;
+  GPtrArray           *cards;   /* KtResultCard, in order */
+
+  GtkBox              *box;
+};
+
+enum {
+  PROP_0,
+  PROP_KEEPER,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+G_DEFINE_FINAL_TYPE (KtTaskResults, kt_task_results, ADW_TYPE_PREFERENCES_GROUP)
+
+static const char *
+role_caption (KtResultRole role)
+{
+  switch (role)
+    {
+    case KT_RESULT_WATERMARKED: return _("With watermark");
+    case KT_RESULT_FIRST_FRAME: return _("First frame");
+    case KT_RESULT_LAST_FRAME: return _("Last frame");
+    case KT_RESULT_MAIN:
+    default: return NULL;
+    }
+}
+
+static void
+add_label (KtTaskResults *self,
+           const char    *text,
+           gboolean       result)
+{
+  GtkWidget *label = gtk_label_new (text);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  if (result)
+    {
+      gtk_label_set_selectable (GTK_LABEL (label), TRUE);
+      gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+      gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
+      gtk_widget_add_css_class (label, "card");
+      gtk_widget_add_css_class (label, "code");
+      gtk_widget_add_css_class (label, "monospace");
+    }
+  else
+    gtk_widget_add_css_class (label, "dim-label");
+  gtk_box_append (self->box, label);
+}
+
+/**
+ * kt_task_results_show:
+ * @record: (nullable): the task's whole answer; %NULL shows nothing
+ */
+void
+kt_task_results_show (KtTaskResults *self,
+                      KtTask        *task,
+                      KtRecord      *record)
+{
+  GtkWidget *child;
+
+  g_return_if_fail (KT_IS_TASK_RESULTS (self));
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->box))) != NULL)
+    gtk_box_remove (self->box, child);
+  g_ptr_array_set_size (self->cards, 0);
+  if (record == NULL)
+    return;
+
+  for (KtResultRole role = 0; role < KT_N_RESULT_ROLES; role++)
+    {
+      const char * const *urls = kt_record_get_result_urls (record, role);
+
+      for (guint i = 0; urls[i] != NULL; i++)
+        {
+          g_autofree char *numbered = role_caption (role) && urls[1] != NULL
+                                        ? g_strdup_printf ("%s %u", role_caption (role), i + 1) : NULL;
+          KtResultCard *card = kt_result_card_new (self->keeper, task, record, urls[i],
+                                                   numbered ? numbered : role_caption (role));
+
+          g_ptr_array_add (self->cards, g_object_ref (card));
+          gtk_box_append (self->box, GTK_WIDGET (card));
+        }
+      if (role == KT_RESULT_MAIN && record->result_object != NULL)
+        add_label (self, record->result_object, TRUE);
+    }
+
+  if (gtk_widget_get_first_child (GTK_WIDGET (self->box)) == NULL)
+    add_label (self, _("The task succeeded without result files"), FALSE);
+}
+
+/* Returns: (transfer container) (element-type KtResultCard): the cards of kept files, in order */
+GPtrArray *
+kt_task_results_get_kept (KtTaskResults *self)
+{
+  GPtrArray *kept = g_ptr_array_new ();
+
+  g_return_val_if_fail (KT_IS_TASK_RESULTS (self), kept);
+
+  for (guint i = 0; i < self->cards->len; i++)
+    if (kt_result_card_get_path (g_ptr_array_index (self->cards, i)) != NULL)
+      g_ptr_array_add (kept, g_ptr_array_index (self->cards, i));
+  return kept;
+}
+
+static void
+saved_all_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GtkWidget) widget = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) written = kt_copy_files_finish (result, &error);
+  g_autofree char *message = NULL;
+  GtkWidget *overlay = gtk_widget_get_ancestor (widget, ADW_TYPE_TOAST_OVERLAY);
+
+  if (written != NULL)
+    message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Saved %u file", "Saved %u files", written->len),
+                               written->len);
+  else
+    message = g_strdup (error->message);
+  if (overlay != NULL)
+    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), kt_toast_new (message));
+}
+
+static void
+folder_chosen_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(KtTaskResults) self = user_data;
+  g_autoptr(GFile) folder = gtk_file_dialog_select_folder_finish (GTK_FILE_DIALOG (source), result, NULL);
+  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) kept = kt_task_results_get_kept (self);
+
+  if (folder == NULL)
+    return;
+  for (guint i = 0; i < kept->len; i++)
+    g_ptr_array_add (files, g_file_new_for_path (kt_result_card_get_path (g_ptr_array_index (kept, i))));
+  kt_copy_files_async (files, folder, NULL, saved_all_cb, g_object_ref (self));
+}
+
+/* Save All…: every kept file of the task into a folder, replacing nothing. */
+static void
+save_all_action (GtkWidget  *widget,
+                 const char *action,
+                 GVariant   *param)
+{
+  g_autoptr(GtkFileDialog) dialog = gtk_file_dialog_new ();
+
+  gtk_file_dialog_set_title (dialog, _("Save All Results"));
+  gtk_file_dialog_select_folder (dialog, GTK_WINDOW (gtk_widget_get_root (widget)), NULL,
+                                 folder_chosen_cb, g_object_ref (widget));
+}
+
+static void
+kt_task_results_dispose (GObject *object)
+{
+  KtTaskResults *self = KT_TASK_RESULTS (object);
+
+  g_clear_pointer (&self->cards, g_ptr_array_unref);
+  gtk_widget_dispose_template (GTK_WIDGET (self), KT_TYPE_TASK_RESULTS);
+  g_clear_object (&self->keeper);
+
+  G_OBJECT_CLASS (kt_task_results_parent_class)->dispose (object);
+}
+
+static void
+kt_task_results_get_property (GObject    *object,
+                              guint       prop_id,
+                              GValue     *value,
+                              GParamSpec *pspec)
+{
+  switch (prop_id)
+    {
+    case PROP_KEEPER: g_value_set_object (value, KT_TASK_RESULTS (object)->keeper); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+kt_task_results_set_property (GObject      *object,
+                              guint         prop_id,
+                              const GValue *value,
+                              GParamSpec   *pspec)
+{
+  switch (prop_id)
+    {
+    case PROP_KEEPER: g_set_object (&KT_TASK_RESULTS (object)->keeper, g_value_get_object (value)); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+kt_task_results_class_init (KtTaskResultsClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = kt_task_results_dispose;
+  object_class->get_property = kt_task_results_get_property;
+  object_class->set_property = kt_task_results_set_property;
+
+  properties[PROP_KEEPER] =
+    g_param_spec_object ("keeper", NULL, NULL, KT_TYPE_RESULT_KEEPER, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/kietasks/KieTasks/kt-task-results.ui");
+  gtk_widget_class_bind_template_child (widget_class, KtTaskResults, box);
+  gtk_widget_class_install_action (widget_class, "results.save-all", NULL, save_all_action);
+}
+
+static void
+kt_task_results_init (KtTaskResults *self)
+{
+  self->cards = g_ptr_array_new_with_free_func (g_object_unref);
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
