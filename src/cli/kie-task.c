@@ -16,14 +16,12 @@
 #include "kt-client.h"
 #include "kt-format.h"
 #include "kt-id-extract.h"
-#include "kt-rate-limiter.h"
-#include "kt-result-store.h"
+#include "kt-result-keeper.h"
 #include "kt-scheduler.h"
 #include "kt-secret.h"
 #include "kt-task-list.h"
 
 #define EXIT_USAGE 2
-#define STATUS_IN_FLIGHT 3
 
 static const char *usage_text =
   N_("Commands:\n"
@@ -40,53 +38,62 @@ static const char *usage_text =
      "watch: 0 when every task succeeded, 1 otherwise; save: 0 when every file was saved;\n"
      "2 for wrong usage. See kie-task(1).");
 
+/*
+ * Every command runs on the same engine as the window: the tasks in a KtTaskList, asked about
+ * by a KtScheduler (in a single pass for status and save), result files kept by a
+ * KtResultKeeper. What is printed is read from the tasks.
+ */
 typedef struct
 {
-  char      *id;
-  KtRecord  *record;
-  GError    *error;
-  gboolean   not_found;
-  gboolean   done;
-  GPtrArray *files;      /* saved paths */
-  GPtrArray *file_errors;
-} Outcome;
-
-typedef struct
-{
-  GMainLoop     *loop;
-  KtClient      *client;
-  KtResultStore *store;
-  GPtrArray     *outcomes;     /* one per distinct ID, in first-seen order */
-  GHashTable    *by_id;
-  KtRateLimiter  limiter;
-  guint          next;
-  guint          in_flight;
-  guint          pending;
-  guint          timer;
-  gboolean       json;
-  char          *output_dir;
+  GMainLoop      *loop;
+  KtClient       *client;
+  KtTaskList     *tasks;
+  KtScheduler    *scheduler;
+  KtResultKeeper *keeper;       /* save only */
+  GPtrArray      *order;        /* KtTask for each argument, in order (duplicates again) */
+  guint           n_checked;    /* tasks whose pass ended */
+  char           *output_dir;   /* save only */
+  gboolean        json;
+  gboolean        tty;
+  gboolean        halted;
+  gboolean        progress_shown;
+  GHashTable     *printed;      /* watch: KtTask -> the last change printed for it */
 } Run;
 
 static void
-outcome_free (Outcome *outcome)
+run_free (Run *run)
 {
-  g_free (outcome->id);
-  g_clear_pointer (&outcome->record, kt_record_unref);
-  g_clear_error (&outcome->error);
-  g_clear_pointer (&outcome->files, g_ptr_array_unref);
-  g_clear_pointer (&outcome->file_errors, g_ptr_array_unref);
-  g_free (outcome);
+  if (run->scheduler != NULL)
+    g_signal_handlers_disconnect_by_data (run->scheduler, run);
+  g_clear_object (&run->scheduler);
+  g_clear_object (&run->keeper);
+  g_clear_object (&run->tasks);
+  g_clear_object (&run->client);
+  g_clear_pointer (&run->order, g_ptr_array_unref);
+  g_clear_pointer (&run->printed, g_hash_table_unref);
+  g_clear_pointer (&run->loop, g_main_loop_unref);
+  g_free (run->output_dir);
+  g_free (run);
 }
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Run, run_free)
 
 /* ---- output ---------------------------------------------------------------------------- */
 
+/* The state printed: "error" when the last check failed (an ID Kie.ai does not know is not
+ * an error, but an answer). */
 static const char *
-outcome_state (KtState state,
-               gboolean    error)
+task_state_word (KtTask *task)
 {
-  if (error)
+  if (kt_task_get_last_error (task) != NULL && kt_task_get_state (task) != KT_STATE_NOT_FOUND)
     return "error";
-  return kt_state_to_string (state);
+  return kt_state_to_string (kt_task_get_state (task));
+}
+
+static gboolean
+task_failed_check (KtTask *task)
+{
+  return g_str_equal (task_state_word (task), "error");
 }
 
 static void
@@ -114,9 +121,9 @@ add_time_or_null (JsonBuilder *b,
 }
 
 static void
-add_url_array (JsonBuilder *b,
-               const char  *name,
-               char       **urls)
+add_url_array (JsonBuilder        *b,
+               const char         *name,
+               const char * const *urls)
 {
   json_builder_set_member_name (b, name);
   json_builder_begin_array (b);
@@ -127,33 +134,33 @@ add_url_array (JsonBuilder *b,
 
 /* One line of --json output: the keys documented in kie-task(1). */
 static char *
-json_line (const char    *task_id,
-           KtRecord      *record,
-           KtState    state,
-           const GError  *error,
-           GPtrArray     *files)
+json_line (KtTask    *task,
+           GPtrArray *files)
 {
+  static const char * const url_keys[KT_N_RESULT_ROLES] = {
+    [KT_RESULT_MAIN] = "resultUrls", [KT_RESULT_WATERMARKED] = "watermarkUrls",
+    [KT_RESULT_FIRST_FRAME] = "firstFrameUrls", [KT_RESULT_LAST_FRAME] = "lastFrameUrls",
+  };
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(JsonNode) root = NULL;
   g_autofree char *json = NULL;
+  KtRecord *record = kt_task_get_record (task);
+  gboolean error = task_failed_check (task);
 
   json_builder_begin_object (b);
-  add_string_or_null (b, "taskId", task_id);
-  add_string_or_null (b, "state", outcome_state (state,
-                                                 error != NULL && state != KT_STATE_NOT_FOUND));
-  add_string_or_null (b, "rawState", record ? record->raw_state : NULL);
-  add_string_or_null (b, "model", record ? record->model : NULL);
-  add_string_or_null (b, "failCode", record ? record->fail_code : NULL);
-  add_string_or_null (b, "failMsg", record ? record->fail_msg : NULL);
-  add_url_array (b, "resultUrls", record ? record->result_urls : NULL);
-  add_url_array (b, "watermarkUrls", record ? record->watermark_urls : NULL);
-  add_url_array (b, "firstFrameUrls", record ? record->first_frame_urls : NULL);
-  add_url_array (b, "lastFrameUrls", record ? record->last_frame_urls : NULL);
+  add_string_or_null (b, "taskId", kt_task_get_id (task));
+  add_string_or_null (b, "state", task_state_word (task));
+  add_string_or_null (b, "rawState", kt_task_get_raw_state (task));
+  add_string_or_null (b, "model", kt_task_get_model (task));
+  add_string_or_null (b, "failCode", kt_task_get_fail_code (task));
+  add_string_or_null (b, "failMsg", kt_task_get_fail_msg (task));
+  for (KtResultRole role = 0; role < KT_N_RESULT_ROLES; role++)
+    add_url_array (b, url_keys[role], record ? kt_record_get_result_urls (record, role) : NULL);
   add_string_or_null (b, "resultObject", record ? record->result_object : NULL);
-  add_string_or_null (b, "prompt", record ? record->prompt : NULL);
+  add_string_or_null (b, "prompt", kt_task_get_prompt (task));
   json_builder_set_member_name (b, "progress");
-  if (record != NULL && record->progress >= 0)
-    json_builder_add_int_value (b, record->progress);
+  if (kt_task_get_progress (task) >= 0)
+    json_builder_add_int_value (b, kt_task_get_progress (task));
   else
     json_builder_add_null_value (b);
   json_builder_set_member_name (b, "creditsConsumed");
@@ -161,15 +168,11 @@ json_line (const char    *task_id,
     json_builder_add_double_value (b, record->credits_consumed);
   else
     json_builder_add_null_value (b);
-  add_time_or_null (b, "createTime", record ? record->create_time : -1);
-  add_time_or_null (b, "completeTime", record ? record->complete_time : -1);
+  add_time_or_null (b, "createTime", kt_task_get_create_time (task));
+  add_time_or_null (b, "completeTime", kt_task_get_complete_time (task));
   add_time_or_null (b, "updateTime", record ? record->update_time : -1);
-  add_string_or_null (b, "error", error && state != KT_STATE_NOT_FOUND ? error->message : NULL);
-  json_builder_set_member_name (b, "errorKind");
-  if (error != NULL && error->domain == KT_API_ERROR && state != KT_STATE_NOT_FOUND)
-    json_builder_add_string_value (b, kt_api_error_to_string (error->code));
-  else
-    json_builder_add_null_value (b);
+  add_string_or_null (b, "error", error ? kt_task_get_last_error (task) : NULL);
+  add_string_or_null (b, "errorKind", error ? kt_api_error_to_string (kt_task_get_error_kind (task)) : NULL);
   if (files != NULL)
     {
       json_builder_set_member_name (b, "files");
@@ -185,16 +188,6 @@ json_line (const char    *task_id,
   return kt_format_terminal_json (json);
 }
 
-static KtState
-outcome_task_state (Outcome *outcome)
-{
-  if (outcome->not_found)
-    return KT_STATE_NOT_FOUND;
-  if (outcome->record != NULL)
-    return outcome->record->state;
-  return KT_STATE_NEW;
-}
-
 /* A terminal's width would be nicer; IDs are 32 characters, so the table stays narrow. */
 static void
 print_table_header (void)
@@ -203,21 +196,20 @@ print_table_header (void)
 }
 
 static char *
-outcome_detail (Outcome *outcome)
+task_detail (KtTask *task)
 {
-  KtRecord *record = outcome->record;
+  KtRecord *record = kt_task_get_record (task);
+  KtState state = kt_task_get_state (task);
+  const char *code = kt_task_get_fail_code (task);
+  const char *msg = kt_task_get_fail_msg (task);
 
-  if (outcome->error != NULL && !outcome->not_found)
-    return g_strdup (outcome->error->message);
-  if (outcome->not_found)
+  if (task_failed_check (task))
+    return g_strdup (kt_task_get_last_error (task));
+  if (state == KT_STATE_NOT_FOUND)
     return g_strdup (_("Kie.ai does not know this task ID"));
-  if (record == NULL)
-    return g_strdup ("");
-  if (record->state == KT_STATE_FAIL)
-    return g_strdup_printf ("%s%s%s", record->fail_code ? record->fail_code : "",
-                            record->fail_code && record->fail_msg ? ": " : "",
-                            record->fail_msg ? record->fail_msg : "");
-  if (record->state == KT_STATE_SUCCESS)
+  if (state == KT_STATE_FAIL)
+    return g_strdup_printf ("%s%s%s", code ? code : "", code && msg ? ": " : "", msg ? msg : "");
+  if (state == KT_STATE_SUCCESS && record != NULL)
     {
       guint n = g_strv_length (record->result_urls);
       if (n == 1)
@@ -226,10 +218,10 @@ outcome_detail (Outcome *outcome)
         return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u result", "%u results", n), n);
       return g_strdup (record->result_object ? _("text result") : _("no result files"));
     }
-  if (record->state == KT_STATE_UNKNOWN)
-    return g_strdup_printf (_("server said “%s”"), record->raw_state ? record->raw_state : "");
-  if (record->progress >= 0)
-    return g_strdup_printf ("%d%%", record->progress);
+  if (state == KT_STATE_UNKNOWN)
+    return g_strdup_printf (_("server said “%s”"), kt_task_get_raw_state (task) ? kt_task_get_raw_state (task) : "");
+  if (kt_task_get_progress (task) >= 0)
+    return g_strdup_printf ("%d%%", kt_task_get_progress (task));
   return g_strdup ("");
 }
 
@@ -259,14 +251,12 @@ print_safe (FILE       *stream,
 }
 
 static void
-print_outcome_row (Outcome *outcome)
+print_task_row (KtTask *task)
 {
-  g_autofree char *detail = outcome_detail (outcome);
-  const char *state = outcome_state (outcome_task_state (outcome),
-                                     outcome->error != NULL && !outcome->not_found);
-  const char *model = outcome->record && outcome->record->model ? outcome->record->model : "-";
+  g_autofree char *detail = task_detail (task);
+  const char *model = kt_task_get_model (task) ? kt_task_get_model (task) : "-";
 
-  print_safe (stdout, "%-34s %-11s %-30s %s", outcome->id, state, model, detail);
+  print_safe (stdout, "%-34s %-11s %-30s %s", kt_task_get_id (task), task_state_word (task), model, detail);
 }
 
 /*
@@ -295,7 +285,7 @@ check_ids (const char  *command,
   return TRUE;
 }
 
-/* ---- the key and the client --------------------------------------------------------- */
+/* ---- the key, the client and the engine --------------------------------------------- */
 
 static char *
 find_api_key (void)
@@ -365,139 +355,78 @@ parse_options (const char      *command,
   return TRUE;
 }
 
-static void
-collect_ids (Run    *run,
-             int     argc,
-             char  **argv,
-             GPtrArray *order)
-{
-  for (int i = 1; i < argc; i++)
-    {
-      Outcome *outcome = g_hash_table_lookup (run->by_id, argv[i]);
-
-      if (outcome == NULL)
-        {
-          outcome = g_new0 (Outcome, 1);
-          outcome->id = g_strdup (argv[i]);
-          g_ptr_array_add (run->outcomes, outcome);
-          g_hash_table_insert (run->by_id, outcome->id, outcome);
-        }
-      g_ptr_array_add (order, outcome);
-    }
-}
-
+/* The tasks of the arguments (each ID once) and the scheduler that asks about them. */
 static Run *
-run_new (void)
+run_new (KtClient  *client,
+         int        argc,
+         char     **argv,
+         gboolean   single_pass)
 {
   Run *run = g_new0 (Run, 1);
+  const char *scale;
 
   run->loop = g_main_loop_new (NULL, FALSE);
-  run->outcomes = g_ptr_array_new_with_free_func ((GDestroyNotify) outcome_free);
-  run->by_id = g_hash_table_new (g_str_hash, g_str_equal);
-  kt_rate_limiter_init (&run->limiter, KT_SCHEDULER_DEFAULT_RATE, 1.0);
+  run->client = client;
+  run->tasks = kt_task_list_new ();
+  run->order = g_ptr_array_new_with_free_func (g_object_unref);
+  g_ptr_array_unref (kt_task_list_add_ids (run->tasks, (const char * const *) argv + 1, g_get_real_time () / 1000));
+  for (int i = 1; i < argc; i++)
+    g_ptr_array_add (run->order, g_object_ref (kt_task_list_lookup (run->tasks, argv[i])));
+
+  run->scheduler = kt_scheduler_new (client, run->tasks, NULL);
+  kt_scheduler_set_single_pass (run->scheduler, single_pass);
+  /* For tests and demonstrations against the local server: shrink the polling rhythm. */
+  if ((scale = g_getenv ("KIE_TASK_TIME_SCALE")) != NULL && g_ascii_strtod (scale, NULL) > 0)
+    kt_scheduler_set_time_scale (run->scheduler, g_ascii_strtod (scale, NULL));
   return run;
 }
 
-static void
-run_free (Run *run)
+static gboolean
+save_done (Run *run)
 {
-  g_clear_handle_id (&run->timer, g_source_remove);
-  g_main_loop_unref (run->loop);
-  g_clear_object (&run->client);
-  g_clear_object (&run->store);
-  g_ptr_array_unref (run->outcomes);
-  g_hash_table_unref (run->by_id);
-  g_free (run->output_dir);
-  g_free (run);
+  return run->n_checked == g_list_model_get_n_items (G_LIST_MODEL (run->tasks)) &&
+         (run->keeper == NULL || kt_result_keeper_get_n_pending (run->keeper) == 0);
 }
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Run, run_free)
-
-/* ---- status and save: one query per task, within the rate cap ------------------------- */
-
-static void query_next (Run *run);
-static void save_outcome (Run *run, Outcome *outcome);
 
 static void
 maybe_quit (Run *run)
 {
-  if (run->pending == 0)
+  if (save_done (run))
     g_main_loop_quit (run->loop);
 }
 
-typedef struct
-{
-  Run     *run;
-  Outcome *outcome;
-} QueryData;
-
 static void
-query_cb (GObject      *source,
-          GAsyncResult *result,
-          gpointer      user_data)
+checked_cb (KtScheduler *scheduler,
+            KtTask      *task,
+            Run         *run)
 {
-  QueryData *data = user_data;
-  Run *run = data->run;
-  Outcome *outcome = data->outcome;
-  GError *error = NULL;
+  KtRecord *record = kt_task_get_record (task);
 
-  g_free (data);
-  outcome->record = kt_client_query_record_finish (KT_CLIENT (source), result, NULL, &error);
-  outcome->done = TRUE;
-  if (outcome->record == NULL)
-    {
-      outcome->not_found = g_error_matches (error, KT_API_ERROR, KT_API_ERROR_NOT_FOUND);
-      outcome->error = error;
-    }
-
-  run->in_flight--;
-  if (run->store != NULL && outcome->record != NULL && outcome->record->state == KT_STATE_SUCCESS)
-    save_outcome (run, outcome);
-  run->pending--;
-  query_next (run);
+  run->n_checked++;
+  if (run->keeper != NULL && kt_task_get_state (task) == KT_STATE_SUCCESS && record != NULL)
+    kt_result_keeper_keep (run->keeper, task, record, run->output_dir);
   maybe_quit (run);
 }
 
-static gboolean
-query_timer_cb (gpointer data)
-{
-  Run *run = data;
-
-  run->timer = 0;
-  query_next (run);
-  return G_SOURCE_REMOVE;
-}
-
+/* Runs a single pass: every task asked once (and, for save, every file kept or failed). */
 static void
-query_next (Run *run)
+run_single_pass (Run *run)
 {
-  while (run->next < run->outcomes->len && run->in_flight < STATUS_IN_FLIGHT)
-    {
-      gint64 now = g_get_monotonic_time ();
-      gint64 wait = kt_rate_limiter_wait (&run->limiter, now);
-      QueryData *data;
-
-      if (wait > 0)
-        {
-          if (run->timer == 0)
-            run->timer = g_timeout_add ((guint) (wait / 1000) + 1, query_timer_cb, run);
-          return;
-        }
-      kt_rate_limiter_take (&run->limiter, now);
-      data = g_new0 (QueryData, 1);
-      data->run = run;
-      data->outcome = g_ptr_array_index (run->outcomes, run->next++);
-      run->in_flight++;
-      kt_client_query_record_async (run->client, data->outcome->id, NULL, query_cb, data);
-    }
+  g_signal_connect (run->scheduler, "checked", G_CALLBACK (checked_cb), run);
+  if (run->keeper != NULL)
+    g_signal_connect_swapped (run->keeper, "notify::n-pending", G_CALLBACK (maybe_quit), run);
+  if (!save_done (run))
+    g_main_loop_run (run->loop);
 }
+
+/* ---- status -------------------------------------------------------------------------- */
 
 static int
 command_status (int    argc,
                 char **argv)
 {
-  g_autoptr(Run) run = run_new ();
-  g_autoptr(GPtrArray) order = g_ptr_array_new ();
+  g_autoptr(Run) run = NULL;
+  KtClient *client;
   gboolean json = FALSE;
   gboolean any_error = FALSE;
   int exit_code = 0;
@@ -510,30 +439,26 @@ command_status (int    argc,
     return EXIT_USAGE;
   if (!check_ids ("status", argc, argv))
     return EXIT_USAGE;
-  if ((run->client = make_client (&exit_code)) == NULL)
+  if ((client = make_client (&exit_code)) == NULL)
     return exit_code;
 
-  collect_ids (run, argc, argv, order);
-  run->pending = run->outcomes->len;
-  query_next (run);
-  g_main_loop_run (run->loop);
+  run = run_new (client, argc, argv, TRUE);
+  run_single_pass (run);
 
-  if (!json && order->len > 0)
+  if (!json)
     print_table_header ();
-  for (guint i = 0; i < order->len; i++)
+  for (guint i = 0; i < run->order->len; i++)
     {
-      Outcome *outcome = g_ptr_array_index (order, i);
+      KtTask *task = g_ptr_array_index (run->order, i);
 
       if (json)
         {
-          g_autofree char *line = json_line (outcome->id, outcome->record, outcome_task_state (outcome),
-                                             outcome->error, NULL);
+          g_autofree char *line = json_line (task, NULL);
           g_print ("%s\n", line);
         }
       else
-        print_outcome_row (outcome);
-      if (outcome->error != NULL && !outcome->not_found)
-        any_error = TRUE;
+        print_task_row (task);
+      any_error |= task_failed_check (task);
     }
 
   return any_error ? 1 : 0;
@@ -541,71 +466,14 @@ command_status (int    argc,
 
 /* ---- save ----------------------------------------------------------------------------- */
 
-typedef struct
-{
-  Run     *run;
-  Outcome *outcome;
-  char    *url;
-} SaveData;
-
-static void
-download_cb (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  SaveData *data = user_data;
-  g_autoptr(GFile) file = NULL;
-  g_autoptr(GError) error = NULL;
-
-  file = kt_result_store_download_finish (KT_RESULT_STORE (source), result, &error);
-  if (file != NULL)
-    g_ptr_array_add (data->outcome->files, g_file_get_path (file));
-  else
-    g_ptr_array_add (data->outcome->file_errors, g_strdup_printf ("%s: %s", data->url, error->message));
-
-  data->run->pending--;
-  maybe_quit (data->run);
-  g_free (data->url);
-  g_free (data);
-}
-
-static void
-save_url_list (Run      *run,
-               Outcome  *outcome,
-               char    **urls)
-{
-  for (guint i = 0; urls != NULL && urls[i] != NULL; i++)
-    {
-      SaveData *data = g_new0 (SaveData, 1);
-
-      data->run = run;
-      data->outcome = outcome;
-      data->url = g_strdup (urls[i]);
-      run->pending++;
-      kt_result_store_download_async (run->store, urls[i], outcome->id, run->output_dir, NULL,
-                                      download_cb, data);
-    }
-}
-
-static void
-save_outcome (Run     *run,
-              Outcome *outcome)
-{
-  KtRecord *record = outcome->record;
-
-  save_url_list (run, outcome, record->result_urls);
-  save_url_list (run, outcome, record->watermark_urls);
-  save_url_list (run, outcome, record->first_frame_urls);
-  save_url_list (run, outcome, record->last_frame_urls);
-}
-
 static int
 command_save (int    argc,
               char **argv)
 {
-  g_autoptr(Run) run = run_new ();
-  g_autoptr(GPtrArray) order = g_ptr_array_new ();
+  g_autoptr(Run) run = NULL;
+  g_autoptr(KtResultStore) store = NULL;
   g_autofree char *output = NULL;
+  KtClient *client;
   gboolean json = FALSE;
   gboolean all_saved = TRUE;
   int exit_code = 0;
@@ -614,59 +482,70 @@ command_save (int    argc,
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print one JSON object per line and task"), NULL },
     { NULL }
   };
+  g_autofree char *output_dir = NULL;
 
   if (!parse_options ("save", _("TASK_ID…"), entries, &argc, &argv))
     return EXIT_USAGE;
   if (!check_ids ("save", argc, argv))
     return EXIT_USAGE;
-  run->output_dir = g_canonicalize_filename (output ? output : ".", NULL);
-  if (g_file_test (run->output_dir, G_FILE_TEST_EXISTS) && !g_file_test (run->output_dir, G_FILE_TEST_IS_DIR))
+  output_dir = g_canonicalize_filename (output ? output : ".", NULL);
+  if (g_file_test (output_dir, G_FILE_TEST_EXISTS) && !g_file_test (output_dir, G_FILE_TEST_IS_DIR))
     {
-      g_printerr (_("kie-task save: %s is not a folder\n"), run->output_dir);
+      print_safe (stderr, _("kie-task save: %s is not a folder"), output_dir);
       return EXIT_USAGE;
     }
-  if ((run->client = make_client (&exit_code)) == NULL)
+  if ((client = make_client (&exit_code)) == NULL)
     return exit_code;
-  run->store = kt_result_store_new (kt_client_get_session (run->client), NULL);
 
-  collect_ids (run, argc, argv, order);
-  for (guint i = 0; i < run->outcomes->len; i++)
-    {
-      Outcome *outcome = g_ptr_array_index (run->outcomes, i);
-      outcome->files = g_ptr_array_new_with_free_func (g_free);
-      outcome->file_errors = g_ptr_array_new_with_free_func (g_free);
-    }
-  run->pending = run->outcomes->len;
-  query_next (run);
-  g_main_loop_run (run->loop);
+  run = run_new (client, argc, argv, TRUE);
+  run->output_dir = g_steal_pointer (&output_dir);
+  store = kt_result_store_new (kt_client_get_session (client), NULL);
+  run->keeper = kt_result_keeper_new (store, NULL, NULL);
+  run_single_pass (run);
 
-  for (guint i = 0; i < run->outcomes->len; i++)
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (run->tasks)); i++)
     {
-      Outcome *outcome = g_ptr_array_index (run->outcomes, i);
-      KtRecord *record = outcome->record;
-      gboolean saved = record != NULL && record->state == KT_STATE_SUCCESS && outcome->file_errors->len == 0;
+      g_autoptr(KtTask) task = g_list_model_get_item (G_LIST_MODEL (run->tasks), i);
+      KtRecord *record = kt_task_get_record (task);
+      g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
+      g_autoptr(GPtrArray) failures = g_ptr_array_new_with_free_func (g_free);
+      const char *id = kt_task_get_id (task);
+
+      for (KtResultRole role = 0; record != NULL && role < KT_N_RESULT_ROLES; role++)
+        {
+          const char * const *urls = kt_record_get_result_urls (record, role);
+
+          for (guint j = 0; urls[j] != NULL; j++)
+            {
+              char *path = kt_result_keeper_get_path (run->keeper, task, urls[j]);
+              const GError *error = kt_result_keeper_get_error (run->keeper, urls[j]);
+
+              if (path != NULL)
+                g_ptr_array_add (files, path);
+              else
+                g_ptr_array_add (failures, g_strdup_printf ("%s: %s", urls[j], error ? error->message : "?"));
+            }
+        }
 
       if (json)
         {
-          g_autofree char *line = json_line (outcome->id, record, outcome_task_state (outcome),
-                                             outcome->error, outcome->files);
+          g_autofree char *line = json_line (task, files);
           g_print ("%s\n", line);
         }
       else
         {
-          for (guint j = 0; j < outcome->files->len; j++)
-            print_safe (stdout, _("%s: saved %s"), outcome->id, (char *) g_ptr_array_index (outcome->files, j));
-          for (guint j = 0; j < outcome->file_errors->len; j++)
-            print_safe (stderr, _("%s: not saved: %s"), outcome->id, (char *) g_ptr_array_index (outcome->file_errors, j));
-          if (outcome->error != NULL)
-            print_safe (stderr, "%s: %s", outcome->id, outcome->error->message);
-          else if (record != NULL && record->state != KT_STATE_SUCCESS)
-            g_printerr (_("%s: nothing to save: the task is %s\n"), outcome->id,
-                        kt_state_to_string (outcome_task_state (outcome)));
-          else if (record != NULL && outcome->files->len == 0 && outcome->file_errors->len == 0)
-            g_printerr (_("%s: the task succeeded without result files\n"), outcome->id);
+          for (guint j = 0; j < files->len; j++)
+            print_safe (stdout, _("%s: saved %s"), id, (char *) g_ptr_array_index (files, j));
+          for (guint j = 0; j < failures->len; j++)
+            print_safe (stderr, _("%s: not saved: %s"), id, (char *) g_ptr_array_index (failures, j));
+          if (task_failed_check (task))
+            print_safe (stderr, "%s: %s", id, kt_task_get_last_error (task));
+          else if (kt_task_get_state (task) != KT_STATE_SUCCESS)
+            print_safe (stderr, _("%s: nothing to save: the task is %s"), id, task_state_word (task));
+          else if (files->len == 0 && failures->len == 0)
+            print_safe (stderr, _("%s: the task succeeded without result files"), id);
         }
-      if (!saved)
+      if (kt_task_get_state (task) != KT_STATE_SUCCESS || failures->len > 0)
         all_saved = FALSE;
     }
 
@@ -675,100 +554,75 @@ command_save (int    argc,
 
 /* ---- watch ---------------------------------------------------------------------------- */
 
-typedef struct
-{
-  GMainLoop   *loop;
-  KtTaskList  *tasks;
-  KtScheduler *scheduler;
-  GPtrArray   *order;        /* KtTask, in argument order (duplicates once) */
-  gboolean     json;
-  gboolean     tty;
-  gboolean     halted;
-  gboolean     progress_shown;
-  GHashTable  *printed;      /* KtTask -> the last line printed for it */
-} Watch;
-
 static void
-clear_progress (Watch *watch)
+clear_progress (Run *run)
 {
-  if (watch->progress_shown)
+  if (run->progress_shown)
     {
       g_printerr ("\r\033[K");
-      watch->progress_shown = FALSE;
+      run->progress_shown = FALSE;
     }
 }
 
 static void
-show_progress (Watch *watch)
+show_progress (Run *run)
 {
   guint counts[KT_STATE_NOT_FOUND + 1] = { 0 };
+  GListModel *tasks = G_LIST_MODEL (run->tasks);
+  guint n = g_list_model_get_n_items (tasks);
   g_autoptr(GString) line = g_string_new (NULL);
 
-  if (!watch->tty)
+  if (!run->tty)
     return;
-  for (guint i = 0; i < watch->order->len; i++)
-    counts[kt_task_get_state (g_ptr_array_index (watch->order, i))]++;
-  g_string_append_printf (line, _("Watching %u tasks:"), watch->order->len);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(KtTask) task = g_list_model_get_item (tasks, i);
+      counts[kt_task_get_state (task)]++;
+    }
+  g_string_append_printf (line, _("Watching %u tasks:"), n);
   for (guint s = 0, shown = 0; s <= KT_STATE_NOT_FOUND; s++)
     if (counts[s] > 0)
       g_string_append_printf (line, "%s %u %s", shown++ ? "," : "", counts[s], kt_state_to_string (s));
   g_printerr ("\r\033[K%s", line->str);
-  watch->progress_shown = TRUE;
+  run->progress_shown = TRUE;
 }
 
 static gboolean
-all_finished (Watch *watch)
+all_finished (Run *run)
 {
-  for (guint i = 0; i < watch->order->len; i++)
-    if (!kt_task_is_finished (g_ptr_array_index (watch->order, i)))
+  for (guint i = 0; i < run->order->len; i++)
+    if (!kt_task_is_finished (g_ptr_array_index (run->order, i)))
       return FALSE;
   return TRUE;
 }
 
 static void
-print_task_change (Watch  *watch,
-                   KtTask *task)
+print_change (Run    *run,
+              KtTask *task)
 {
-  KtRecord *record = kt_task_get_record (task);
   const char *error_message = kt_task_get_last_error (task);
   g_autofree char *signature = g_strdup_printf ("%d|%d|%s", kt_task_get_state (task),
                                                 kt_task_get_progress (task),
                                                 error_message ? error_message : "");
 
   /* One answer can change several properties; it is one change to the reader. */
-  if (g_strcmp0 (g_hash_table_lookup (watch->printed, task), signature) == 0)
+  if (g_strcmp0 (g_hash_table_lookup (run->printed, task), signature) == 0)
     return;
-  g_hash_table_replace (watch->printed, task, g_steal_pointer (&signature));
+  g_hash_table_replace (run->printed, task, g_steal_pointer (&signature));
 
-  clear_progress (watch);
-  if (watch->json)
+  clear_progress (run);
+  if (run->json)
     {
-      g_autoptr(GError) error = NULL;
-      g_autofree char *line = NULL;
-
-      if (error_message != NULL)
-        error = g_error_new_literal (KT_API_ERROR, kt_task_get_error_kind (task), error_message);
-      line = json_line (kt_task_get_id (task), record, kt_task_get_state (task), error, NULL);
+      g_autofree char *line = json_line (task, NULL);
       g_print ("%s\n", line);
     }
   else
     {
       g_autoptr(GDateTime) now = g_date_time_new_now_local ();
       g_autofree char *time = g_date_time_format (now, "%H:%M:%S");
-      Outcome outcome = {
-        .id = (char *) kt_task_get_id (task),
-        .record = record,
-        .not_found = kt_task_get_state (task) == KT_STATE_NOT_FOUND,
-      };
-      g_autofree char *detail = NULL;
-      g_autoptr(GError) error = NULL;
+      g_autofree char *detail = task_detail (task);
 
-      if (error_message != NULL)
-        outcome.error = error = g_error_new_literal (KT_API_ERROR, 0, error_message);
-      detail = outcome_detail (&outcome);
-      print_safe (stdout, "%s  %-34s %-11s %s", time, kt_task_get_id (task),
-                  error_message ? "error" : kt_state_to_string (kt_task_get_state (task)),
-                  detail);
+      print_safe (stdout, "%s  %-34s %-11s %s", time, kt_task_get_id (task), task_state_word (task), detail);
     }
   fflush (stdout);
 }
@@ -776,29 +630,29 @@ print_task_change (Watch  *watch,
 static void
 task_changed_cb (KtTask     *task,
                  GParamSpec *pspec,
-                 Watch      *watch)
+                 Run        *run)
 {
-  print_task_change (watch, task);
-  if (all_finished (watch))
-    g_main_loop_quit (watch->loop);
+  print_change (run, task);
+  if (all_finished (run))
+    g_main_loop_quit (run->loop);
   else
-    show_progress (watch);
+    show_progress (run);
 }
 
 static void
 scheduler_status_cb (KtScheduler *scheduler,
                      GParamSpec  *pspec,
-                     Watch       *watch)
+                     Run         *run)
 {
   KtSchedulerStatus status = kt_scheduler_get_status (scheduler);
   const char *message = kt_scheduler_get_status_message (scheduler);
 
-  clear_progress (watch);
+  clear_progress (run);
   if (status == KT_SCHEDULER_AUTH_REJECTED)
     {
       print_safe (stderr, "kie-task watch: %s", message ? message : _("the API key was rejected"));
-      watch->halted = TRUE;
-      g_main_loop_quit (watch->loop);
+      run->halted = TRUE;
+      g_main_loop_quit (run->loop);
     }
   else if (status == KT_SCHEDULER_OFFLINE)
     g_printerr (_("kie-task watch: offline; waiting for the network\n"));
@@ -811,13 +665,12 @@ static int
 command_watch (int    argc,
                char **argv)
 {
-  g_autoptr(KtClient) client = NULL;
-  g_autoptr(GPtrArray) tasks = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(Run) run = NULL;
+  KtClient *client;
   gboolean json = FALSE;
   gboolean all_succeeded = TRUE;
   int exit_code = 0;
-  const char *scale;
-  Watch watch = { 0 };
+  guint n;
   GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print one JSON object per line and change"), NULL },
     { NULL }
@@ -830,52 +683,35 @@ command_watch (int    argc,
   if ((client = make_client (&exit_code)) == NULL)
     return exit_code;
 
-  watch.loop = g_main_loop_new (NULL, FALSE);
-  watch.tasks = kt_task_list_new ();
-  watch.order = g_ptr_array_new ();
-  watch.printed = g_hash_table_new_full (NULL, NULL, NULL, g_free);
-  watch.json = json;
-  watch.tty = isatty (STDERR_FILENO) && !json;
-
-  for (int i = 1; i < argc; i++)
+  run = run_new (client, argc, argv, FALSE);
+  run->json = json;
+  run->tty = isatty (STDERR_FILENO) && !json;
+  run->printed = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  n = g_list_model_get_n_items (G_LIST_MODEL (run->tasks));
+  for (guint i = 0; i < n; i++)
     {
-      KtTask *task = kt_task_list_lookup (watch.tasks, argv[i]);
+      g_autoptr(KtTask) task = g_list_model_get_item (G_LIST_MODEL (run->tasks), i);
 
-      if (task == NULL)
-        {
-          task = kt_task_new (argv[i], g_get_real_time () / 1000);
-          kt_task_list_add (watch.tasks, task);
-          g_ptr_array_add (tasks, task);
-          g_ptr_array_add (watch.order, task);
-          g_signal_connect (task, "notify::state", G_CALLBACK (task_changed_cb), &watch);
-          g_signal_connect (task, "notify::progress", G_CALLBACK (task_changed_cb), &watch);
-          g_signal_connect (task, "notify::last-error", G_CALLBACK (task_changed_cb), &watch);
-        }
+      g_signal_connect (task, "notify::state", G_CALLBACK (task_changed_cb), run);
+      g_signal_connect (task, "notify::progress", G_CALLBACK (task_changed_cb), run);
+      g_signal_connect (task, "notify::last-error", G_CALLBACK (task_changed_cb), run);
+    }
+  g_signal_connect (run->scheduler, "notify::status", G_CALLBACK (scheduler_status_cb), run);
+
+  show_progress (run);
+  g_main_loop_run (run->loop);
+  clear_progress (run);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(KtTask) task = g_list_model_get_item (G_LIST_MODEL (run->tasks), i);
+
+      if (kt_task_get_state (task) != KT_STATE_SUCCESS)
+        all_succeeded = FALSE;
+      g_signal_handlers_disconnect_by_data (task, run);
     }
 
-  watch.scheduler = kt_scheduler_new (client, watch.tasks, NULL);
-  /* For tests and demonstrations against the local server: shrink the polling rhythm. */
-  if ((scale = g_getenv ("KIE_TASK_TIME_SCALE")) != NULL && g_ascii_strtod (scale, NULL) > 0)
-    kt_scheduler_set_time_scale (watch.scheduler, g_ascii_strtod (scale, NULL));
-  g_signal_connect (watch.scheduler, "notify::status", G_CALLBACK (scheduler_status_cb), &watch);
-
-  show_progress (&watch);
-  g_main_loop_run (watch.loop);
-  clear_progress (&watch);
-
-  for (guint i = 0; i < watch.order->len; i++)
-    if (kt_task_get_state (g_ptr_array_index (watch.order, i)) != KT_STATE_SUCCESS)
-      all_succeeded = FALSE;
-
-  for (guint i = 0; i < tasks->len; i++)
-    g_signal_handlers_disconnect_by_data (g_ptr_array_index (tasks, i), &watch);
-  g_clear_object (&watch.scheduler);
-  g_clear_object (&watch.tasks);
-  g_ptr_array_unref (watch.order);
-  g_hash_table_unref (watch.printed);
-  g_main_loop_unref (watch.loop);
-
-  return all_succeeded && !watch.halted ? 0 : 1;
+  return all_succeeded && !run->halted ? 0 : 1;
 }
 
 /* ---- credits -------------------------------------------------------------------------- */
