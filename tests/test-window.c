@@ -40,6 +40,7 @@
 #define PARTIAL_NAME ".kt-download-0123456789abcdef.part"
 
 static KtTestSession *session;
+static char *system_data_dirs;      /* XDG_DATA_DIRS before the tests isolated it */
 static GPtrArray *notifications;   /* summaries the fake notification server received */
 static KtFakeServer *server;
 static KtApplication *app;
@@ -124,6 +125,13 @@ page (void)
 {
   g_autoptr(GPtrArray) pages = find_widgets (GTK_WIDGET (window), KT_TYPE_TASK_PAGE);
   return pages->len ? g_ptr_array_index (pages, 0) : NULL;
+}
+
+/* Adds tasks as a user would, pasting their IDs. */
+static void
+add_tasks (const char *text)
+{
+  kt_window_add_text (window, text);
 }
 
 /* Renders the window to PNG in KT_SCREENSHOT_DIR: the test artifacts. */
@@ -294,6 +302,7 @@ test_drop_adds (void)
 static void
 test_rows_follow_the_server (void)
 {
+  add_tasks (IMAGE_ID " " MEDIA_ID " " SLOW_ID);
   wait_for_state (IMAGE_ID, KT_STATE_GENERATING);
   kt_test_spin (100);
   g_assert_cmpstr (row_badge_text (IMAGE_ID), ==, "Generating 50 %");
@@ -439,12 +448,25 @@ streams_prepared (gpointer data)
          gtk_media_stream_get_duration (gtk_video_get_media_stream (g_ptr_array_index (videos, 0))) > 0;
 }
 
+/* The image task's result is kept and shown: what the file actions need. */
+static void
+keep_image (void)
+{
+  PreviewWait wait = { IMAGE_ID, 1 };
+
+  add_tasks (IMAGE_ID);
+  kt_window_select_task (window, IMAGE_ID);
+  kt_test_wait_until (previews_ready, &wait, 10000);
+}
+
 /* The image, video and audio results are kept, then shown from the kept files. */
 static void
 test_previews (void)
 {
   PreviewWait image_wait = { IMAGE_ID, 1 };
   PreviewWait media_wait = { MEDIA_ID, 2 };
+
+  add_tasks (IMAGE_ID " " MEDIA_ID);
 
   kt_window_select_task (window, IMAGE_ID);
   kt_test_wait_until (previews_ready, &image_wait, 10000);
@@ -492,6 +514,8 @@ chooser_has_file (gpointer data)
   G_GNUC_BEGIN_IGNORE_DEPRECATIONS
   chosen = chooser ? gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser)) : NULL;
   G_GNUC_END_IGNORE_DEPRECATIONS
+
+
   return chosen != NULL && g_strcmp0 (g_file_peek_path (chosen), data) == 0;
 }
 
@@ -516,10 +540,14 @@ test_save_as (void)
   g_autofree char *folder = g_build_filename (base, "Tom & Jerry <b>", NULL);
   g_autofree char *target = g_build_filename (folder, "cat.png", NULL);
   g_autofree char *saved = NULL;
-  g_autofree char *offered = g_build_filename (g_get_home_dir (), "cat.png", NULL);
+  const char *downloads = g_get_user_special_dir (G_USER_DIRECTORY_DOWNLOAD);
+  g_autofree char *offered = g_build_filename (downloads && g_file_test (downloads, G_FILE_TEST_IS_DIR)
+                                                 ? downloads : g_get_home_dir (), "cat.png", NULL);
   GLogLevelFlags fatal;
   gsize length = 0;
   GtkWindow *chooser;
+
+  keep_image ();
 
   g_mkdir_with_parents (folder, 0700);
   dismiss_toasts ();
@@ -527,7 +555,7 @@ test_save_as (void)
   g_action_group_activate_action (G_ACTION_GROUP (app), "save-result", g_variant_new_string (IMAGE_ID));
 
   kt_test_wait_until (file_chooser_open, NULL, 10000);
-  /* It opens in the home folder (there is no Downloads here), offering the kept file's name. */
+  /* It opens in Downloads (or the home folder without one), offering the kept file's name. */
   kt_test_wait_until (chooser_has_file, offered, 10000);
   chooser = find_file_chooser ();
   G_GNUC_BEGIN_IGNORE_DEPRECATIONS
@@ -573,9 +601,11 @@ test_open_with (void)
   GLogLevelFlags fatal = g_log_set_always_fatal (G_LOG_FATAL_MASK);
   g_autofree char *marker = g_build_filename (g_get_home_dir (), "viewer-was-given", NULL);
   g_autofree char *given = NULL;
-  g_autofree char *expected_dir = g_build_filename (g_getenv ("XDG_DATA_HOME"), "io.github.kietasks.KieTasks",
+  g_autofree char *expected_dir = g_build_filename (g_get_user_data_dir (), "io.github.kietasks.KieTasks",
                                                     "results", IMAGE_ID, NULL);
   g_autoptr(GPtrArray) buttons = NULL;
+
+  keep_image ();
 
   kt_window_select_task (window, IMAGE_ID);
   kt_test_spin (300);
@@ -599,15 +629,15 @@ test_open_with (void)
 static void
 install_test_viewer (void)
 {
-  g_autofree char *apps = g_build_filename (g_getenv ("XDG_DATA_HOME"), "applications", NULL);
+  g_autofree char *apps = g_build_filename (g_get_user_data_dir (), "applications", NULL);
   g_autofree char *desktop = g_build_filename (apps, "kt-test-viewer.desktop", NULL);
-  g_autofree char *mimeapps = g_build_filename (g_getenv ("XDG_CONFIG_HOME"), "mimeapps.list", NULL);
+  g_autofree char *mimeapps = g_build_filename (g_get_user_config_dir (), "mimeapps.list", NULL);
   g_autofree char *entry = g_strdup_printf ("[Desktop Entry]\nType=Application\nName=Test Viewer\n"
                                             "Exec=sh -c 'echo \"$1\" > %s/viewer-was-given' viewer %%f\n"
                                             "MimeType=image/png;\n", g_get_home_dir ());
 
   g_mkdir_with_parents (apps, 0700);
-  g_mkdir_with_parents (g_getenv ("XDG_CONFIG_HOME"), 0700);
+  g_mkdir_with_parents (g_get_user_config_dir (), 0700);
   g_assert_true (g_file_set_contents (desktop, entry, -1, NULL));
   g_assert_true (g_file_set_contents (mimeapps, "[Default Applications]\nimage/png=kt-test-viewer.desktop\n", -1, NULL));
 }
@@ -627,8 +657,10 @@ test_show_in_files (void)
 {
   GLogLevelFlags fatal = g_log_set_always_fatal (G_LOG_FATAL_MASK);
   g_autoptr(GPtrArray) buttons = NULL;
-  g_autofree char *expected_dir = g_build_filename (g_getenv ("XDG_DATA_HOME"), "io.github.kietasks.KieTasks",
+  g_autofree char *expected_dir = g_build_filename (g_get_user_data_dir (), "io.github.kietasks.KieTasks",
                                                     "results", IMAGE_ID, NULL);
+
+  keep_image ();
 
   kt_window_select_task (window, IMAGE_ID);
   kt_test_spin (300);
@@ -681,6 +713,8 @@ test_inputs (void)
   g_autofree char *input_url = g_strdup_printf ("%s/media/input.png", kt_fake_server_get_url (server));
   GPtrArray *requests = kt_fake_server_get_requests (server);
 
+  add_tasks (IMAGE_ID);
+
   kt_window_select_task (window, IMAGE_ID);
   kt_test_wait_until (input_thumbnail_shown, NULL, 10000);
   g_assert_true (has_row_titled (GTK_WIDGET (page ()), "prompt", "A cat in a garden"));
@@ -713,6 +747,8 @@ test_image_viewer (void)
   g_autoptr(GListModel) controllers = NULL;
   KtImageViewer *viewer;
   double fitted;
+
+  add_tasks (IMAGE_ID);
 
   kt_window_select_task (window, IMAGE_ID);
   kt_test_wait_until (previews_ready, &image_wait, 10000);
@@ -756,11 +792,13 @@ test_drag_hands_over_the_file (void)
   g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable ();
   g_autoptr(GAsyncResult) done = NULL;
   g_autofree char *uri = NULL;
-  g_autofree char *expected_dir = g_build_filename (g_getenv ("XDG_DATA_HOME"), "io.github.kietasks.KieTasks",
+  g_autofree char *expected_dir = g_build_filename (g_get_user_data_dir (), "io.github.kietasks.KieTasks",
                                                     "results", IMAGE_ID, NULL);
   KtTestAsync wait = { 0 };
   GSList *files;
   GFile *file;
+
+  keep_image ();
 
   kt_window_select_task (window, IMAGE_ID);
   kt_test_spin (300);
@@ -802,6 +840,7 @@ broken_file_reported (gpointer data)
 static void
 test_corrupt_result (void)
 {
+  add_tasks (CORRUPT_ID);
   wait_for_state (CORRUPT_ID, KT_STATE_SUCCESS);
   kt_window_select_task (window, CORRUPT_ID);
   kt_test_wait_until (broken_file_reported, NULL, 10000);
@@ -815,7 +854,14 @@ test_search (void)
   GListModel *visible = kt_window_get_visible_tasks (window);
   g_autoptr(GPtrArray) entries = find_widgets (GTK_WIDGET (window), GTK_TYPE_SEARCH_ENTRY);
   GtkEditable *entry;
-  guint all = g_list_model_get_n_items (visible);
+  guint all;
+
+  add_tasks (IMAGE_ID " " MEDIA_ID " " SLOW_ID " " CORRUPT_ID);
+  /* Models and prompts are known once Kie.ai has answered. */
+  wait_for_state (IMAGE_ID, KT_STATE_SUCCESS);
+  wait_for_state (SLOW_ID, KT_STATE_WAITING);
+  wait_for_state (CORRUPT_ID, KT_STATE_SUCCESS);
+  all = g_list_model_get_n_items (visible);
 
   gtk_widget_activate_action (GTK_WIDGET (window), "win.search", NULL);
   kt_test_spin (100);
@@ -873,6 +919,7 @@ test_add_dialog (void)
 static void
 test_text_result (void)
 {
+  add_tasks (TEXT_ID);
   wait_for_state (TEXT_ID, KT_STATE_SUCCESS);
   kt_window_select_task (window, TEXT_ID);
   kt_test_spin (300);
@@ -891,6 +938,8 @@ test_expired_result (void)
 {
   PreviewWait wait = { EXPIRED_ID, 1 };
   g_autoptr(GPtrArray) buttons = NULL;
+
+  add_tasks (EXPIRED_ID);
 
   wait_for_state (EXPIRED_ID, KT_STATE_SUCCESS);
   kt_window_select_task (window, EXPIRED_ID);
@@ -911,8 +960,11 @@ test_remove_and_undo (void)
   GtkSelectionModel *selection = GTK_SELECTION_MODEL (gtk_list_view_get_model (
     GTK_LIST_VIEW (g_ptr_array_index (find_widgets (GTK_WIDGET (window), GTK_TYPE_LIST_VIEW), 0))));
   GListModel *visible = kt_window_get_visible_tasks (window);
-  guint before = g_list_model_get_n_items (G_LIST_MODEL (kt_application_get_tasks (app)));
+  guint before;
   g_autoptr(GError) error = NULL;
+
+  add_tasks (CORRUPT_ID);
+  before = g_list_model_get_n_items (G_LIST_MODEL (kt_application_get_tasks (app)));
 
   gtk_selection_model_unselect_all (selection);
   for (guint i = 0; i < g_list_model_get_n_items (visible); i++)
@@ -1024,6 +1076,8 @@ test_rejected_key_banner (void)
   g_autoptr(GPtrArray) banners = NULL;
   AdwBanner *banner;
 
+  add_tasks (SLOW_ID);
+
   kt_client_set_api_key (kt_application_get_client (app), "revoked-key");
   kt_scheduler_refresh (kt_application_get_scheduler (app), SLOW_ID);
   kt_test_wait_until (banner_shown, NULL, 10000);
@@ -1103,6 +1157,8 @@ test_background_and_notification (void)
 {
   GSettings *settings = kt_application_get_settings (app);
   const char *found = NULL;
+
+  add_tasks (SLOW_ID);
 
   kt_test_server_script (server, "{\"tasks\":{\"" NOTIFY_ID "\":[{\"state\":\"waiting\",\"model\":\"notify/model\"},"
                                  "{\"state\":\"generating\",\"model\":\"notify/model\"},"
@@ -1360,28 +1416,12 @@ store_key (void)
   g_assert_true (kt_secret_store_finish (result, &error));
 }
 
-int
-main (int   argc,
-      char *argv[])
+/* ---- one application per test ---------------------------------------------------------- */
+
+static char *
+server_script (void)
 {
-  g_autofree char *script = NULL;
-  g_autoptr(GError) error = NULL;
-  int status;
-
-  g_autoptr(GDBusConnection) notification_bus = NULL;
-
-  g_test_init (&argc, &argv, NULL);
-  session = kt_test_session_start ();
-  notifications = g_ptr_array_new_with_free_func (g_free);
-  install_test_viewer ();
-  notification_bus = start_notification_server ();
-  shown_items = g_ptr_array_new_with_free_func (g_free);
-  start_file_manager (notification_bus);
-  media_dir = kt_test_make_temp_dir ();
-  make_media ();
-
-  server = kt_test_server_new (FALSE);
-  script = g_strdup_printf (
+  return g_strdup_printf (
     "{\"apiKey\":\"" KEY "\",\"credits\":60.62,"
     "\"tasks\":{"
     "\"" IMAGE_ID "\":[{\"state\":\"waiting\"},{\"state\":\"generating\",\"progress\":50},{\"state\":\"generating\",\"progress\":50},"
@@ -1400,59 +1440,124 @@ main (int   argc,
     "\"media\":{\"cat.png\":{\"file\":\"%s/cat.png\"},\"resume.png\":{\"file\":\"%s/cat.png\"},\"input.png\":{\"file\":\"%s/cat.png\"},\"old.png\":{\"file\":\"%s/cat.png\"},\"clip.webm\":{\"file\":\"%s/clip.webm\"},\"tone.wav\":{\"file\":\"%s/tone.wav\"},"
     "\"broken.png\":{\"text\":\"\\u0089PNG this is not an image\"}},\"expiredMedia\":[\"old.png\"]}",
     media_dir, media_dir, media_dir, media_dir, media_dir, media_dir);
-  kt_test_server_script (server, script);
+}
 
+/* A user's session as it starts: a fresh home (the test's own), the key in the keyring, a
+ * ledger with three tasks and a local Kie.ai. */
+static void
+set_up (void)
+{
+  g_autofree char *script = server_script ();
+
+  /* The home is the test's own, but the system's MIME database and icons are still needed. */
+  g_setenv ("XDG_DATA_DIRS", system_data_dirs, TRUE);
+  g_mkdir_with_parents (g_get_home_dir (), 0700);
+  install_test_viewer ();
+  server = kt_test_server_new (FALSE);
+  kt_test_server_script (server, script);
   g_setenv ("KIE_API_BASE_URL", kt_fake_server_get_url (server), TRUE);
-  g_unsetenv ("KIE_API_KEY");
-  g_setenv ("KT_TIME_SCALE", "0.02", TRUE);
   store_key ();
   fill_ledger ();
+}
 
-  adw_init ();
-  app = kt_application_new ();
-  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
-  g_assert_no_error (error);
-  g_application_activate (G_APPLICATION (app));
+/* Inside g_application_run(): the window the app opened, the test, then the window closes and
+ * leaves nothing behind, and the application quits. */
+static gboolean
+run_body (gpointer data)
+{
+  void (*test) (void) = data;
+
   window = KT_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
   g_assert_nonnull (window);
   gtk_window_set_default_size (GTK_WINDOW (window), 1000, 700);
   kt_test_spin (500);
 
-  g_test_add_func ("/window/starts-with-ledger-tasks", test_starts_with_ledger_tasks);
-  g_test_add_func ("/window/resumes-keeping-after-restart", test_resumes_keeping_after_restart);
-  g_test_add_func ("/window/paste-adds-tasks", test_paste_adds_tasks);
-  g_test_add_func ("/window/command-line", test_command_line_adds_to_running_instance);
-  g_test_add_func ("/window/drop", test_drop_adds);
-  g_test_add_func ("/window/rows-follow-the-server", test_rows_follow_the_server);
-  g_test_add_func ("/window/failure-page", test_failure_page);
-  g_test_add_func ("/window/server-text-not-markup", test_server_text_is_not_markup);
-  g_test_add_func ("/window/previews", test_previews);
-  g_test_add_func ("/window/inputs", test_inputs);
-  g_test_add_func ("/window/image-viewer", test_image_viewer);
-  g_test_add_func ("/window/save-as", test_save_as);
-  g_test_add_func ("/window/show-in-files", test_show_in_files);
-  g_test_add_func ("/window/open-with", test_open_with);
-  g_test_add_func ("/window/drag-hands-over-the-file", test_drag_hands_over_the_file);
-  g_test_add_func ("/window/corrupt-result", test_corrupt_result);
-  g_test_add_func ("/window/search", test_search);
-  g_test_add_func ("/window/add-dialog", test_add_dialog);
-  g_test_add_func ("/window/text-result", test_text_result);
-  g_test_add_func ("/window/expired-result", test_expired_result);
-  g_test_add_func ("/window/remove-and-undo", test_remove_and_undo);
-  g_test_add_func ("/window/rejected-key-banner", test_rejected_key_banner);
-  g_test_add_func ("/window/rate-limit-banner", test_rate_limit_banner);
-  g_test_add_func ("/window/unreachable-banner", test_unreachable_banner);
-  g_test_add_func ("/window/key-in-secret-service", test_key_in_secret_service);
-  g_test_add_func ("/window/background-and-notification", test_background_and_notification);
+  test ();
+
+  if (window != NULL)
+    {
+      g_object_ref (window);
+      gtk_window_destroy (GTK_WINDOW (window));
+      kt_test_spin (200);
+      g_assert_finalize_object (window);
+      window = NULL;
+    }
+  g_application_quit (G_APPLICATION (app));
+  return G_SOURCE_REMOVE;
+}
+
+/* Each test runs the application as `kie-tasks` runs it, from start to quit. */
+static void
+run_test (gconstpointer data)
+{
+  set_up ();
+  app = kt_application_new ();
+  g_idle_add (run_body, (gpointer) data);
+  g_assert_cmpint (g_application_run (G_APPLICATION (app), 0, NULL), ==, 0);
+  g_assert_finalize_object (app);
+  app = NULL;
+  g_clear_object (&server);
+  g_ptr_array_set_size (notifications, 0);
+  g_ptr_array_set_size (shown_items, 0);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int status;
+  g_autoptr(GDBusConnection) notification_bus = NULL;
+
+  system_data_dirs = g_strdup (g_getenv ("XDG_DATA_DIRS") ? g_getenv ("XDG_DATA_DIRS") : "/usr/local/share:/usr/share");
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  session = kt_test_session_start ();
+  notifications = g_ptr_array_new_with_free_func (g_free);
+  notification_bus = start_notification_server ();
+  shown_items = g_ptr_array_new_with_free_func (g_free);
+  start_file_manager (notification_bus);
+  media_dir = kt_test_make_temp_dir ();
+  make_media ();
+  g_unsetenv ("KIE_API_KEY");
+  g_setenv ("KT_TIME_SCALE", "0.02", TRUE);
+  adw_init ();
+  /* GTK's one recent-files list outlives each test's home: it is made now, in the session's. */
+  gtk_recent_manager_get_default ();
+
+#define ADD(path, func) g_test_add_data_func (path, func, run_test)
+  ADD ("/window/starts-with-ledger-tasks", test_starts_with_ledger_tasks);
+  ADD ("/window/resumes-keeping-after-restart", test_resumes_keeping_after_restart);
+  ADD ("/window/paste-adds-tasks", test_paste_adds_tasks);
+  ADD ("/window/command-line", test_command_line_adds_to_running_instance);
+  ADD ("/window/drop", test_drop_adds);
+  ADD ("/window/rows-follow-the-server", test_rows_follow_the_server);
+  ADD ("/window/failure-page", test_failure_page);
+  ADD ("/window/server-text-not-markup", test_server_text_is_not_markup);
+  ADD ("/window/previews", test_previews);
+  ADD ("/window/inputs", test_inputs);
+  ADD ("/window/image-viewer", test_image_viewer);
+  ADD ("/window/save-as", test_save_as);
+  ADD ("/window/show-in-files", test_show_in_files);
+  ADD ("/window/open-with", test_open_with);
+  ADD ("/window/drag-hands-over-the-file", test_drag_hands_over_the_file);
+  ADD ("/window/corrupt-result", test_corrupt_result);
+  ADD ("/window/search", test_search);
+  ADD ("/window/add-dialog", test_add_dialog);
+  ADD ("/window/text-result", test_text_result);
+  ADD ("/window/expired-result", test_expired_result);
+  ADD ("/window/remove-and-undo", test_remove_and_undo);
+  ADD ("/window/rejected-key-banner", test_rejected_key_banner);
+  ADD ("/window/rate-limit-banner", test_rate_limit_banner);
+  ADD ("/window/unreachable-banner", test_unreachable_banner);
+  ADD ("/window/key-in-secret-service", test_key_in_secret_service);
+  ADD ("/window/background-and-notification", test_background_and_notification);
+#undef ADD
   status = g_test_run ();
 
-  g_application_quit (G_APPLICATION (app));
-  g_clear_object (&app);
-  g_clear_object (&server);
   g_clear_object (&notification_bus);
   g_ptr_array_unref (notifications);
   g_ptr_array_unref (shown_items);
   kt_test_remove_tree (media_dir);
   kt_test_session_stop (session);
+  g_free (system_data_dirs);
   return status;
 }
