@@ -8,7 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "kt-application.h"
-#include "kt-id-extract.h"
+#include "kt-notifier.h"
 #include "kt-preferences-dialog.h"
 #include "kt-secret.h"
 #include "kt-window.h"
@@ -30,8 +30,7 @@ struct _KtApplication
   KtResultKeeper *keeper;
   KtInputCache   *inputs;
   GCancellable   *cancellable;
-  GPtrArray      *ended;         /* tasks that ended while no window had the focus */
-  guint           notify_id;
+  KtNotifier     *notifier;
   gboolean        held;          /* polling on in the background with no window */
   gboolean        key_checked;   /* the environment and the keyring have been asked */
   char           *setup_error;
@@ -145,65 +144,6 @@ keep_results (KtApplication *self,
     kt_result_keeper_keep (self->keeper, task, record, NULL);
 }
 
-static gboolean
-has_focus (KtApplication *self)
-{
-  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l; l = l->next)
-    if (gtk_window_is_active (l->data))
-      return TRUE;
-  return FALSE;
-}
-
-/* One notification for everything that ended in the last moment: a task, or a summary. */
-static gboolean
-notify_cb (gpointer data)
-{
-  KtApplication *self = data;
-  g_autoptr(GNotification) notification = NULL;
-  guint succeeded = 0, failed = 0;
-
-  self->notify_id = 0;
-  for (guint i = 0; i < self->ended->len; i++)
-    {
-      if (kt_task_get_state (g_ptr_array_index (self->ended, i)) == KT_STATE_SUCCESS)
-        succeeded++;
-      else
-        failed++;
-    }
-
-  if (self->ended->len == 1)
-    {
-      KtTask *task = g_ptr_array_index (self->ended, 0);
-      gboolean ok = kt_task_get_state (task) == KT_STATE_SUCCESS;
-      const char *model = kt_task_get_model (task) ? kt_task_get_model (task) : kt_task_get_id (task);
-      g_autofree char *body = ok ? g_strdup (model)
-                                 : g_strdup_printf ("%s: %s", model, kt_task_get_fail_msg (task) ? kt_task_get_fail_msg (task) : "");
-
-      notification = g_notification_new (ok ? _("Task succeeded") : _("Task failed"));
-      g_notification_set_body (notification, body);
-      g_notification_set_default_action_and_target (notification, "app.show-task", "s", kt_task_get_id (task));
-      g_notification_add_button_with_target (notification, _("Show Task"), "app.show-task", "s", kt_task_get_id (task));
-      if (ok)
-        g_notification_add_button_with_target (notification, _("Save Result…"), "app.save-result", "s", kt_task_get_id (task));
-    }
-  else if (self->ended->len > 1)
-    {
-      g_autofree char *title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u task ended", "%u tasks ended",
-                                                             self->ended->len), self->ended->len);
-      g_autofree char *body = g_strdup_printf (_("%u succeeded, %u failed"), succeeded, failed);
-
-      notification = g_notification_new (title);
-      g_notification_set_body (notification, body);
-      g_notification_set_default_action (notification, "app.activate");
-    }
-  g_ptr_array_set_size (self->ended, 0);
-
-  /* Without a session bus there is nobody to tell, and GLib would complain. */
-  if (notification != NULL && g_application_get_dbus_connection (G_APPLICATION (self)) != NULL)
-    g_application_send_notification (G_APPLICATION (self), "tasks-ended", notification);
-  return G_SOURCE_REMOVE;
-}
-
 static void
 state_changed_cb (KtApplication *self,
                   KtTask        *task,
@@ -214,14 +154,6 @@ state_changed_cb (KtApplication *self,
 
   if (state == KT_STATE_SUCCESS && g_settings_get_boolean (self->settings, "auto-download"))
     keep_results (self, task);
-
-  if ((state == KT_STATE_SUCCESS || state == KT_STATE_FAIL) &&
-      g_settings_get_boolean (self->settings, "notifications") && !has_focus (self))
-    {
-      g_ptr_array_add (self->ended, g_object_ref (task));
-      if (self->notify_id == 0)
-        self->notify_id = g_timeout_add (1500, notify_cb, self);
-    }
 }
 
 static void
@@ -336,6 +268,7 @@ setup_core (KtApplication *self)
   kt_scheduler_set_rate_limit (self->scheduler, g_settings_get_double (self->settings, "rate-limit"));
   if (g_getenv ("KT_TIME_SCALE") != NULL)
     kt_scheduler_set_time_scale (self->scheduler, g_ascii_strtod (g_getenv ("KT_TIME_SCALE"), NULL));
+  self->notifier = kt_notifier_new (GTK_APPLICATION (self), self->scheduler, self->settings);
   g_signal_connect_object (self->scheduler, "state-changed", G_CALLBACK (state_changed_cb), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (self->settings, "changed::rate-limit", G_CALLBACK (rate_limit_changed_cb),
@@ -456,9 +389,9 @@ kt_application_shutdown (GApplication *app)
   KtApplication *self = KT_APPLICATION (app);
 
   g_cancellable_cancel (self->cancellable);
-  g_clear_handle_id (&self->notify_id, g_source_remove);
   if (self->ledger != NULL)
     kt_ledger_flush (self->ledger, NULL);
+  g_clear_object (&self->notifier);
   g_clear_object (&self->scheduler);
 
   G_APPLICATION_CLASS (kt_application_parent_class)->shutdown (app);
@@ -481,6 +414,7 @@ kt_application_dispose (GObject *object)
 {
   KtApplication *self = KT_APPLICATION (object);
 
+  g_clear_object (&self->notifier);
   g_clear_object (&self->scheduler);
   g_clear_object (&self->keeper);
   g_clear_object (&self->inputs);
@@ -499,7 +433,6 @@ kt_application_finalize (GObject *object)
   KtApplication *self = KT_APPLICATION (object);
 
   g_clear_object (&self->cancellable);
-  g_clear_pointer (&self->ended, g_ptr_array_unref);
   g_free (self->setup_error);
 
   G_OBJECT_CLASS (kt_application_parent_class)->finalize (object);
@@ -544,7 +477,6 @@ static void
 kt_application_init (KtApplication *self)
 {
   self->cancellable = g_cancellable_new ();
-  self->ended = g_ptr_array_new_with_free_func (g_object_unref);
 }
 
 KtApplication *
