@@ -69,11 +69,13 @@ tick_cb (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-/* Runs the main loop until @done says so; fails the test after @timeout_ms. */
+/* Runs the main loop until @done says so; fails the test after @timeout_ms, naming @what. */
 void
-kt_test_wait_until (gboolean (*done) (gpointer data),
-                    gpointer  data,
-                    guint     timeout_ms)
+kt_test_wait_until_at (gboolean   (*done) (gpointer data),
+                       gpointer     data,
+                       guint        timeout_ms,
+                       const char  *what,
+                       const char  *where)
 {
   gboolean timed_out = FALSE;
   guint id = g_timeout_add (timeout_ms, timeout_cb, &timed_out);
@@ -86,7 +88,8 @@ kt_test_wait_until (gboolean (*done) (gpointer data),
   g_source_remove (tick);
   if (!timed_out)
     g_source_remove (id);
-  g_assert_false (timed_out);
+  if (timed_out)
+    g_error ("%s: waited %u ms for %s", where, timeout_ms, what);
 }
 
 /* Runs the main loop for @ms milliseconds. */

@@ -12,9 +12,14 @@ void          kt_test_server_script     (KtFakeServer *server,
                                          const char   *json);
 char         *kt_test_make_temp_dir     (void);
 void          kt_test_remove_tree       (const char   *path);
-void          kt_test_wait_until        (gboolean    (*done) (gpointer data),
+void          kt_test_wait_until_at     (gboolean    (*done) (gpointer data),
                                          gpointer      data,
-                                         guint         timeout_ms);
+                                         guint         timeout_ms,
+                                         const char   *what,
+                                         const char   *where);
+/* Runs the main loop until @done (data) holds; fails naming the condition and the caller's line. */
+#define kt_test_wait_until(done, data, timeout_ms) \
+  kt_test_wait_until_at ((done), (data), (timeout_ms), #done, G_STRLOC)
 void          kt_test_spin              (guint         ms);
 char         *kt_test_fixture           (const char   *name,
                                          gsize        *length);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "kt-api-error.h"
+#include "kt-inputs.h"
 #include "kt-record.h"
 #include "kt-test-util.h"
 
@@ -554,6 +555,49 @@ test_fuzzed_answers (void)
   g_rand_free (rand);
 }
 
+/* Input parameters as rows: numbers as people write them, lists a line each, image links found. */
+static void
+test_inputs (void)
+{
+  g_autoptr(GPtrArray) inputs = kt_inputs_parse ("{\"prompt\":\"a cat\",\"strength\":0.6,\"steps\":30,"
+                                                 "\"image_urls\":[\"https://x/a.png\",\"https://x/b\"],"
+                                                 "\"mask\":\"https://x/m.webp\",\"page\":\"https://x/doc.html\","
+                                                 "\"nested\":{\"a\":[1,2]},\"flag\":true}");
+  KtInput *input;
+
+  g_assert_nonnull (inputs);
+  g_assert_cmpuint (inputs->len, ==, 8);
+  input = g_ptr_array_index (inputs, 0);
+  g_assert_cmpstr (input->key, ==, "prompt");
+  g_assert_cmpstr (input->value, ==, "a cat");
+  g_assert_cmpuint (g_strv_length (input->image_urls), ==, 0);
+  input = g_ptr_array_index (inputs, 1);
+  g_assert_cmpstr (input->value, ==, "0.6");
+  input = g_ptr_array_index (inputs, 2);
+  g_assert_cmpstr (input->value, ==, "30");
+  input = g_ptr_array_index (inputs, 3);
+  g_assert_cmpstr (input->value, ==, "https://x/a.png\nhttps://x/b");
+  g_assert_cmpuint (g_strv_length (input->image_urls), ==, 2);     /* named image_urls */
+  input = g_ptr_array_index (inputs, 4);
+  g_assert_cmpstr (input->image_urls[0], ==, "https://x/m.webp");  /* by its ending */
+  input = g_ptr_array_index (inputs, 5);
+  g_assert_cmpuint (g_strv_length (input->image_urls), ==, 0);     /* a page is no image */
+  input = g_ptr_array_index (inputs, 6);
+  g_assert_cmpstr (input->value, ==, "{\"a\":[1,2]}");
+  input = g_ptr_array_index (inputs, 7);
+  g_assert_cmpstr (input->value, ==, "true");
+
+  /* What is not a JSON object is shown as it came, not parsed. */
+  g_assert_null (kt_inputs_parse ("not json"));
+  g_assert_null (kt_inputs_parse ("[1,2]"));
+  g_assert_null (kt_inputs_parse ("{\"a\":1} trailing"));
+  g_assert_null (kt_inputs_parse (NULL));
+  {
+    g_autoptr(GPtrArray) empty = kt_inputs_parse ("{}");
+    g_assert_cmpuint (empty->len, ==, 0);
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -586,6 +630,7 @@ main (int   argc,
   g_test_add_func ("/record/wrong-types", test_wrong_types_everywhere);
   g_test_add_func ("/record/progress-forms", test_progress_forms);
   g_test_add_func ("/record/fuzzed", test_fuzzed_answers);
+  g_test_add_func ("/record/inputs", test_inputs);
 
   return g_test_run ();
 }
