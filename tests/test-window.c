@@ -11,6 +11,7 @@
 
 #include "kt-application.h"
 #include "kt-image-viewer.h"
+#include "kt-result-card.h"
 #include "kt-preferences-dialog.h"
 #include "kt-secret.h"
 #include "kt-state-badge.h"
@@ -417,15 +418,20 @@ previews_ready (gpointer data)
   return kt_task_page_get_n_previews (page ()) >= wait->n;
 }
 
+/* Every result card on the page shows its image (input thumbnails do not count). */
 static gboolean
 pictures_loaded (gpointer data)
 {
-  g_autoptr(GPtrArray) pictures = find_widgets (GTK_WIDGET (page ()), GTK_TYPE_PICTURE);
+  g_autoptr(GPtrArray) cards = find_widgets (GTK_WIDGET (page ()), KT_TYPE_RESULT_CARD);
 
-  for (guint i = 0; i < pictures->len; i++)
-    if (gtk_picture_get_paintable (g_ptr_array_index (pictures, i)) == NULL)
-      return FALSE;
-  return pictures->len > 0;
+  for (guint i = 0; i < cards->len; i++)
+    {
+      g_autoptr(GPtrArray) pictures = find_widgets (g_ptr_array_index (cards, i), GTK_TYPE_PICTURE);
+
+      if (pictures->len != 1 || gtk_picture_get_paintable (g_ptr_array_index (pictures, 0)) == NULL)
+        return FALSE;
+    }
+  return cards->len > 0;
 }
 
 static gboolean
@@ -742,6 +748,7 @@ static void
 test_image_viewer (void)
 {
   PreviewWait image_wait = { IMAGE_ID, 1 };
+  g_autoptr(GPtrArray) cards = NULL;
   g_autoptr(GPtrArray) pictures = NULL;
   g_autoptr(GPtrArray) viewers = NULL;
   g_autoptr(GListModel) controllers = NULL;
@@ -753,7 +760,9 @@ test_image_viewer (void)
   kt_window_select_task (window, IMAGE_ID);
   kt_test_wait_until (previews_ready, &image_wait, 10000);
   kt_test_wait_until (pictures_loaded, NULL, 10000);
-  pictures = find_widgets (GTK_WIDGET (page ()), GTK_TYPE_PICTURE);
+  cards = find_widgets (GTK_WIDGET (page ()), KT_TYPE_RESULT_CARD);
+  g_assert_nonnull (kt_result_card_get_path (g_ptr_array_index (cards, 0)));
+  pictures = find_widgets (g_ptr_array_index (cards, 0), GTK_TYPE_PICTURE);
   controllers = gtk_widget_observe_controllers (g_ptr_array_index (pictures, 0));
   for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
     {
@@ -761,8 +770,9 @@ test_image_viewer (void)
       if (GTK_IS_GESTURE_CLICK (controller))
         g_signal_emit_by_name (controller, "released", 1, 10.0, 10.0);
     }
-  kt_test_wait_until (viewer_loaded, NULL, 10000);
   viewers = find_widgets (GTK_WIDGET (window), KT_TYPE_IMAGE_VIEWER);
+  g_assert_cmpuint (viewers->len, ==, 1);
+  kt_test_wait_until (viewer_loaded, NULL, 10000);
   viewer = g_ptr_array_index (viewers, 0);
   kt_test_spin (300);
   fitted = kt_image_viewer_get_zoom (viewer);
