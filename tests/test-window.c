@@ -1530,6 +1530,18 @@ main (int   argc,
   g_unsetenv ("KIE_API_KEY");
   g_setenv ("KT_TIME_SCALE", "0.02", TRUE);
   adw_init ();
+  /* The display's icon theme, made now, outlives every test's isolated data directories. */
+  {
+    GtkIconTheme *icons = gtk_icon_theme_get_for_display (gdk_display_get_default ());
+    g_auto(GStrv) dirs = g_strsplit (system_data_dirs, ":", -1);
+
+    for (guint i = 0; dirs[i] != NULL; i++)
+      {
+        g_autofree char *path = g_build_filename (dirs[i], "icons", NULL);
+        gtk_icon_theme_add_search_path (icons, path);
+      }
+    g_assert_true (gtk_icon_theme_has_icon (icons, "zoom-in-symbolic"));
+  }
   /* GTK's one recent-files list outlives each test's home: it is made now, in the session's. */
   gtk_recent_manager_get_default ();
 
