@@ -857,12 +857,30 @@ test_corrupt_result (void)
   screenshot ("corrupt-result.png");
 }
 
+static const char *
+toggle_label (const char *name)
+{
+  g_autoptr(GPtrArray) groups = find_widgets (GTK_WIDGET (window), ADW_TYPE_TOGGLE_GROUP);
+
+  return adw_toggle_get_label (adw_toggle_group_get_toggle_by_name (g_ptr_array_index (groups, 0), name));
+}
+
+static GtkEditable *
+open_search (void)
+{
+  g_autoptr(GPtrArray) entries = NULL;
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.search", NULL);
+  kt_test_spin (100);
+  entries = find_widgets (GTK_WIDGET (window), GTK_TYPE_SEARCH_ENTRY);
+  return g_ptr_array_index (entries, 0);
+}
+
 /* The search matches IDs, models and prompts; clearing it shows everything again. */
 static void
 test_search (void)
 {
   GListModel *visible = kt_window_get_visible_tasks (window);
-  g_autoptr(GPtrArray) entries = find_widgets (GTK_WIDGET (window), GTK_TYPE_SEARCH_ENTRY);
   GtkEditable *entry;
   guint all;
 
@@ -873,12 +891,7 @@ test_search (void)
   wait_for_state (CORRUPT_ID, KT_STATE_SUCCESS);
   all = g_list_model_get_n_items (visible);
 
-  gtk_widget_activate_action (GTK_WIDGET (window), "win.search", NULL);
-  kt_test_spin (100);
-  g_ptr_array_unref (entries);
-  entries = find_widgets (GTK_WIDGET (window), GTK_TYPE_SEARCH_ENTRY);
-  entry = g_ptr_array_index (entries, 0);
-
+  entry = open_search ();
   gtk_editable_set_text (entry, "SEEDREAM");          /* a model, in another case */
   kt_test_spin (400);
   g_assert_cmpuint (g_list_model_get_n_items (visible), ==, 1);
@@ -896,6 +909,61 @@ test_search (void)
   gtk_editable_set_text (entry, "");
   kt_test_spin (400);
   g_assert_cmpuint (g_list_model_get_n_items (visible), ==, all);
+}
+
+/*
+ * What a search or a group hides leaves the selection: the page says so, and Remove cannot
+ * reach it. The group toggles count what the search leaves.
+ */
+static void
+test_selection_follows_filter (void)
+{
+  GListModel *visible = kt_window_get_visible_tasks (window);
+  g_autoptr(GPtrArray) groups = NULL;
+  GtkEditable *entry;
+  guint all;
+
+  add_tasks (IMAGE_ID " " SLOW_ID);
+  wait_for_state (IMAGE_ID, KT_STATE_SUCCESS);
+  wait_for_state (SLOW_ID, KT_STATE_WAITING);
+  all = g_list_model_get_n_items (visible);
+  g_assert_cmpuint (all, >=, 4);
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.select-all", NULL);
+  kt_test_spin (100);
+  g_assert_cmpstr (kt_window_get_content_state (window), ==, "multi");
+
+  entry = open_search ();
+  gtk_editable_set_text (entry, "SEEDREAM");
+  kt_test_spin (400);
+  g_assert_cmpuint (g_list_model_get_n_items (visible), ==, 1);
+  g_assert_cmpstr (kt_window_get_content_state (window), ==, "task");
+  g_assert_cmpstr (kt_task_get_id (kt_task_page_get_task (page ())), ==, IMAGE_ID);
+  g_assert_cmpstr (toggle_label ("all"), ==, "All 1");
+  g_assert_cmpstr (toggle_label ("succeeded"), ==, "Succeeded 1");
+  g_assert_cmpstr (toggle_label ("active"), ==, "Active");
+  g_assert_cmpstr (toggle_label ("failed"), ==, "Failed");
+
+  gtk_editable_set_text (entry, "no such thing anywhere");
+  kt_test_spin (400);
+  g_assert_cmpstr (kt_window_get_content_state (window), ==, "none");
+  g_assert_cmpstr (toggle_label ("all"), ==, "All");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.remove", NULL);
+  kt_test_spin (100);
+  gtk_editable_set_text (entry, "");
+  kt_test_spin (400);
+  g_assert_cmpuint (g_list_model_get_n_items (visible), ==, all);   /* nothing hidden was removed */
+  g_assert_cmpstr (kt_window_get_content_state (window), ==, "none");
+
+  /* A group hides what is not in it, selected or not. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.select-all", NULL);
+  kt_test_spin (100);
+  groups = find_widgets (GTK_WIDGET (window), ADW_TYPE_TOGGLE_GROUP);
+  adw_toggle_group_set_active_name (g_ptr_array_index (groups, 0), "failed");
+  kt_test_spin (400);
+  g_assert_cmpuint (g_list_model_get_n_items (visible), ==, 1);
+  g_assert_cmpstr (kt_window_get_content_state (window), ==, "task");
+  g_assert_cmpstr (kt_task_get_id (kt_task_page_get_task (page ())), ==, FAILED_ID);
 }
 
 /* The Add dialog counts the IDs in what is typed and adds them. */
@@ -1563,6 +1631,7 @@ main (int   argc,
   ADD ("/window/drag-hands-over-the-file", test_drag_hands_over_the_file);
   ADD ("/window/corrupt-result", test_corrupt_result);
   ADD ("/window/search", test_search);
+  ADD ("/window/selection-follows-filter", test_selection_follows_filter);
   ADD ("/window/add-dialog", test_add_dialog);
   ADD ("/window/text-result", test_text_result);
   ADD ("/window/expired-result", test_expired_result);

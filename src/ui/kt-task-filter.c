@@ -57,6 +57,20 @@ contains_casefold (const char *haystack,
   return strstr (folded, needle) != NULL;
 }
 
+/* Whether @task matches the search, whatever its group: what the group toggles count. */
+gboolean
+kt_task_filter_matches_search (KtTaskFilter *self,
+                               KtTask       *task)
+{
+  g_return_val_if_fail (KT_IS_TASK_FILTER (self), FALSE);
+
+  if (self->search == NULL)
+    return TRUE;
+  return contains_casefold (kt_task_get_id (task), self->search) ||
+         contains_casefold (kt_task_get_model (task), self->search) ||
+         contains_casefold (kt_task_get_prompt (task), self->search);
+}
+
 static gboolean
 kt_task_filter_match (GtkFilter *filter,
                       gpointer   item)
@@ -64,13 +78,8 @@ kt_task_filter_match (GtkFilter *filter,
   KtTaskFilter *self = KT_TASK_FILTER (filter);
   KtTask *task = item;
 
-  if (!kt_task_filter_group_contains (self->group, kt_task_get_state (task)))
-    return FALSE;
-  if (self->search == NULL)
-    return TRUE;
-  return contains_casefold (kt_task_get_id (task), self->search) ||
-         contains_casefold (kt_task_get_model (task), self->search) ||
-         contains_casefold (kt_task_get_prompt (task), self->search);
+  return kt_task_filter_group_contains (self->group, kt_task_get_state (task)) &&
+         kt_task_filter_matches_search (self, task);
 }
 
 static GtkFilterMatch

@@ -11,7 +11,9 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (KtTaskFilter, kt_task_filter, KT, TASK_FILTER, GtkFilter)
 
-gboolean kt_task_filter_group_contains (const char *group,
-                                        KtState     state);
+gboolean kt_task_filter_group_contains (const char   *group,
+                                        KtState       state);
+gboolean kt_task_filter_matches_search (KtTaskFilter *self,
+                                        KtTask       *task);
 
 G_END_DECLS

@@ -95,21 +95,25 @@ update_counts_cb (gpointer data)
   KtWindow *self = data;
   GListModel *tasks = G_LIST_MODEL (self->tasks);
   guint n = g_list_model_get_n_items (tasks);
-  guint active = 0, succeeded = 0, failed = 0;
+  guint all = 0, active = 0, succeeded = 0, failed = 0;
   g_autofree char *search = NULL;
 
+  /* The toggles count what the search leaves. */
   self->counts_idle = 0;
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(KtTask) task = g_list_model_get_item (tasks, i);
       KtState state = kt_task_get_state (task);
 
+      if (!kt_task_filter_matches_search (self->filter, task))
+        continue;
+      all++;
       active += kt_task_filter_group_contains ("active", state);
       succeeded += kt_task_filter_group_contains ("succeeded", state);
       failed += kt_task_filter_group_contains ("failed", state);
     }
 
-  set_toggle_label (self->filter_all, _("All"), n);
+  set_toggle_label (self->filter_all, _("All"), all);
   set_toggle_label (self->filter_active, _("Active"), active);
   set_toggle_label (self->filter_succeeded, _("Succeeded"), succeeded);
   set_toggle_label (self->filter_failed, _("Failed"), failed);
@@ -273,6 +277,15 @@ selection_changed_cb (KtWindow *self)
   adw_navigation_page_set_title (self->content_page,
                                  task && kt_task_get_model (task) ? kt_task_get_model (task) : _("Task"));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.remove", tasks->len > 0);
+}
+
+/* The selection has already lost what the filter hides (the list model dropped it); the page
+ * and Remove follow, so nothing hidden can be acted on. */
+static void
+filter_changed_cb (KtWindow *self)
+{
+  if (self->content_stack != NULL)   /* not while the template is being built */
+    selection_changed_cb (self);
 }
 
 static void
@@ -493,6 +506,7 @@ kt_window_class_init (KtWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, queue_counts);
   gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, selection_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, filter_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, activate_cb);
 
   kt_window_class_add_actions (widget_class);
@@ -531,4 +545,11 @@ const char *
 kt_window_get_list_state (KtWindow *self)
 {
   return gtk_stack_get_visible_child_name (self->list_stack);
+}
+
+/* What the content pane shows: "none", "task" or "multi". For tests. */
+const char *
+kt_window_get_content_state (KtWindow *self)
+{
+  return gtk_stack_get_visible_child_name (self->content_stack);
 }

@@ -17,5 +17,6 @@ void        kt_window_save_selected_result (KtWindow   *self);
 GListModel *kt_window_get_visible_tasks    (KtWindow   *self);
 AdwToast   *kt_window_get_removal_toast    (KtWindow   *self);
 const char *kt_window_get_list_state       (KtWindow   *self);
+const char *kt_window_get_content_state    (KtWindow   *self);
 
 G_END_DECLS
