@@ -62,6 +62,35 @@ test_days (void)
   g_assert_cmpint (kt_format_day_key (now - 20 * HOUR_MS), ==, 20261128);
 }
 
+/* Dates as the desktop writes them: the day unpadded, the year only when it is not this
+ * year's, the desktop's clock, no seconds; percentages as the locale writes them. */
+static void
+test_date_time (void)
+{
+  g_autoptr(GDateTime) now_dt = g_date_time_new_local (2026, 12, 2, 18, 0, 0);
+  g_autoptr(GDateTime) early = g_date_time_new_local (2026, 3, 5, 14, 7, 42);
+  g_autoptr(GDateTime) morning = g_date_time_new_local (2026, 3, 5, 9, 7, 0);
+  g_autoptr(GDateTime) last_year = g_date_time_new_local (2025, 11, 29, 0, 30, 0);
+  gint64 now = g_date_time_to_unix (now_dt) * 1000;
+  g_autofree char *h24 = kt_format_date_time (g_date_time_to_unix (early) * 1000, now, TRUE);
+  g_autofree char *h12 = kt_format_date_time (g_date_time_to_unix (early) * 1000, now, FALSE);
+  g_autofree char *am = kt_format_date_time (g_date_time_to_unix (morning) * 1000, now, FALSE);
+  g_autofree char *older = kt_format_date_time (g_date_time_to_unix (last_year) * 1000, now, TRUE);
+  g_autofree char *unknown = kt_format_date_time (-1, now, TRUE);
+  g_autofree char *short_date = kt_format_relative_time (g_date_time_to_unix (early) * 1000, now);
+  g_autofree char *day = kt_format_day (g_date_time_to_unix (early) * 1000, now);
+  g_autofree char *percent = kt_format_percent (65);
+
+  g_assert_cmpstr (h24, ==, "5 Mar, 14:07");
+  g_assert_cmpstr (h12, ==, "5 Mar, 2:07 PM");
+  g_assert_cmpstr (am, ==, "5 Mar, 9:07 AM");
+  g_assert_cmpstr (older, ==, "29 Nov 2025, 00:30");
+  g_assert_cmpstr (unknown, ==, "");
+  g_assert_cmpstr (short_date, ==, "5 Mar");
+  g_assert_cmpstr (day, ==, "5 March");
+  g_assert_cmpstr (percent, ==, "65%");
+}
+
 static void
 test_short_id_and_first_line (void)
 {
@@ -152,6 +181,7 @@ main (int   argc,
   g_test_add_func ("/format/relative-time", test_relative_time);
   g_test_add_func ("/format/duration", test_duration);
   g_test_add_func ("/format/days", test_days);
+  g_test_add_func ("/format/date-time", test_date_time);
   g_test_add_func ("/format/short-id-first-line", test_short_id_and_first_line);
   g_test_add_func ("/format/explain-failure", test_explain_failure);
   g_test_add_func ("/format/media-kind", test_media_kind);

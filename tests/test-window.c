@@ -306,7 +306,7 @@ test_rows_follow_the_server (void)
   add_tasks (IMAGE_ID " " MEDIA_ID " " SLOW_ID);
   wait_for_state (IMAGE_ID, KT_STATE_GENERATING);
   kt_test_spin (100);
-  g_assert_cmpstr (row_badge_text (IMAGE_ID), ==, "Generating 50 %");
+  g_assert_cmpstr (row_badge_text (IMAGE_ID), ==, "Generating 50%");
   screenshot ("list-running.png");
   wait_for_state (IMAGE_ID, KT_STATE_SUCCESS);
   wait_for_state (MEDIA_ID, KT_STATE_SUCCESS);

@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "kt-format.h"
 #include "kt-image-viewer.h"
 #include "kt-thumbnail.h"
 
@@ -69,7 +70,7 @@ apply_zoom (KtImageViewer *self)
       gtk_picture_set_content_fit (self->picture, GTK_CONTENT_FIT_SCALE_DOWN);
       gtk_widget_set_size_request (GTK_WIDGET (self->picture), -1, -1);
     }
-  label = g_strdup_printf ("%.0f %%", shown * 100);
+  label = kt_format_percent ((int) (shown * 100 + 0.5));
   gtk_label_set_label (self->zoom_label, label);
 }
 
@@ -229,7 +230,7 @@ kt_image_viewer_init (KtImageViewer *self)
   self->stack = GTK_STACK (gtk_stack_new ());
   self->picture = GTK_PICTURE (gtk_picture_new ());
   self->error = GTK_LABEL (gtk_label_new (NULL));
-  self->zoom_label = GTK_LABEL (gtk_label_new ("100 %"));
+  self->zoom_label = GTK_LABEL (gtk_label_new ("100%"));
 
   gtk_widget_add_css_class (zoom_box, "linked");
   gtk_box_append (GTK_BOX (zoom_box), header_button (self, "zoom-out-symbolic", _("Zoom Out"), G_CALLBACK (zoom_out_cb)));

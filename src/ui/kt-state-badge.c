@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "kt-format.h"
 #include "kt-state-badge.h"
 
 /*
@@ -137,8 +138,11 @@ kt_state_badge_show_task (KtStateBadge *self,
   g_autofree char *text = NULL;
 
   if (state == KT_STATE_GENERATING && progress >= 0 && !check_failed)
-    /* TRANSLATORS: a task's state with its progress, e.g. "Generating 40 %" */
-    text = g_strdup_printf (_("%s %d %%"), word, progress);
+    {
+      g_autofree char *percent = kt_format_percent (progress);
+      /* TRANSLATORS: a task's state with its progress, e.g. "Generating 40%" */
+      text = g_strdup_printf (_("%s %s"), word, percent);
+    }
   else
     text = g_strdup (word);
 

@@ -74,16 +74,34 @@ static GParamSpec *properties[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (KtTaskPage, kt_task_page, GTK_TYPE_WIDGET)
 
+/* The desktop's clock format (GNOME's setting when it is installed), 24-hour otherwise. */
+static gboolean
+clock_is_24h (void)
+{
+  static GSettings *interface;
+  static gsize looked;
+
+  if (g_once_init_enter (&looked))
+    {
+      GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+      g_autoptr(GSettingsSchema) schema = source ? g_settings_schema_source_lookup (source, "org.gnome.desktop.interface", TRUE)
+                                                 : NULL;
+
+      if (schema != NULL && g_settings_schema_has_key (schema, "clock-format"))
+        interface = g_settings_new ("org.gnome.desktop.interface");
+      g_once_init_leave (&looked, 1);
+    }
+  if (interface == NULL)
+    return TRUE;
+  return g_settings_get_enum (interface, "clock-format") != 1;   /* 0: 24h, 1: 12h */
+}
+
 static char *
 format_time (gint64 ms)
 {
-  g_autoptr(GDateTime) time = NULL;
-
   if (ms <= 0)
     return NULL;
-  time = g_date_time_new_from_unix_local (ms / 1000);
-  /* TRANSLATORS: a date and time, see strftime(3) */
-  return time ? g_date_time_format (time, _("%e %b %Y, %H:%M:%S")) : NULL;
+  return kt_format_date_time (ms, g_get_real_time () / 1000, clock_is_24h ());
 }
 
 static void

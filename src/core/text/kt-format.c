@@ -38,11 +38,11 @@ kt_format_relative_time (gint64 then_ms,
   {
     g_autoptr(GDateTime) now = g_date_time_new_from_unix_local (now_ms / 1000);
     if (g_date_time_get_year (now) != g_date_time_get_year (then))
-      /* TRANSLATORS: a short date in another year, see strftime(3) */
-      return g_date_time_format (then, _("%e %b %Y"));
+      /* TRANSLATORS: a short date in another year, see strftime(3); %-d is the day unpadded */
+      return g_date_time_format (then, _("%-d %b %Y"));
   }
-  /* TRANSLATORS: a short date, see strftime(3) */
-  return g_date_time_format (then, _("%e %b"));
+  /* TRANSLATORS: a short date, see strftime(3); %-d is the day unpadded */
+  return g_date_time_format (then, _("%-d %b"));
 }
 
 /* "45 s", "2 min 05 s", "1 h 02 min". */
@@ -91,10 +91,57 @@ kt_format_day (gint64 then_ms,
   if (days < 7)
     return g_date_time_format (then, "%A");
   if (g_date_time_get_year (then) == g_date_time_get_year (now))
-    /* TRANSLATORS: a date in this year, see strftime(3) */
-    return g_date_time_format (then, _("%e %B"));
-  /* TRANSLATORS: a date in another year, see strftime(3) */
-  return g_date_time_format (then, _("%e %B %Y"));
+    /* TRANSLATORS: a date in this year, see strftime(3); %-d is the day unpadded */
+    return g_date_time_format (then, _("%-d %B"));
+  /* TRANSLATORS: a date in another year, see strftime(3); %-d is the day unpadded */
+  return g_date_time_format (then, _("%-d %B %Y"));
+}
+
+/**
+ * kt_format_date_time:
+ * @then_ms: the moment, in ms since the epoch
+ * @now_ms: now, to leave out the year when it is this year's
+ * @use_24h: the desktop's clock format
+ *
+ * A moment as the desktop shows one: "2 Dec, 14:05" or "2 Dec, 2:05 PM", with the year
+ * only when it is not this year's, and no seconds. Empty for an unknown moment.
+ */
+char *
+kt_format_date_time (gint64   then_ms,
+                     gint64   now_ms,
+                     gboolean use_24h)
+{
+  g_autoptr(GDateTime) then = NULL;
+  g_autoptr(GDateTime) now = NULL;
+  g_autofree char *date = NULL;
+  g_autofree char *time = NULL;
+
+  if (then_ms <= 0)
+    return g_strdup ("");
+  then = g_date_time_new_from_unix_local (then_ms / 1000);
+  now = g_date_time_new_from_unix_local (now_ms / 1000);
+  if (then == NULL || now == NULL)
+    return g_strdup ("");
+  if (g_date_time_get_year (then) == g_date_time_get_year (now))
+    /* TRANSLATORS: a short date in this year, see strftime(3); %-d is the day unpadded */
+    date = g_date_time_format (then, _("%-d %b"));
+  else
+    /* TRANSLATORS: a short date in another year, see strftime(3); %-d is the day unpadded */
+    date = g_date_time_format (then, _("%-d %b %Y"));
+  /* TRANSLATORS: a time of day on a 24-hour clock, see strftime(3) */
+  time = g_date_time_format (then, use_24h ? _("%H:%M")
+  /* TRANSLATORS: a time of day on a 12-hour clock, see strftime(3); %-l is the hour unpadded */
+                                           : _("%-l:%M %p"));
+  /* TRANSLATORS: a date, then a time of day */
+  return g_strdup_printf (_("%s, %s"), date, time);
+}
+
+/* A percentage as the locale writes one: "65%" in English. */
+char *
+kt_format_percent (int percent)
+{
+  /* TRANSLATORS: a percentage; write it as your language does, e.g. "%d %%" in French */
+  return g_strdup_printf (_("%d%%"), percent);
 }
 
 /* The first and last characters of a long ID, enough to tell tasks apart at a glance. */

@@ -23,6 +23,10 @@ char       *kt_format_duration       (gint64      ms);
 char       *kt_format_day            (gint64      then_ms,
                                       gint64      now_ms);
 gint64      kt_format_day_key        (gint64      then_ms);
+char       *kt_format_date_time      (gint64      then_ms,
+                                      gint64      now_ms,
+                                      gboolean    use_24h);
+char       *kt_format_percent        (int         percent);
 char       *kt_format_short_id       (const char *id);
 char       *kt_format_first_line     (const char *text);
 const char *kt_format_task_title     (const char *model,
