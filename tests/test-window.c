@@ -1007,10 +1007,10 @@ test_text_result (void)
 static gboolean
 expired_shown (gpointer data)
 {
-  return has_label (GTK_WIDGET (page ()), "This result has expired on Kie.ai and was not kept");
+  return has_label (GTK_WIDGET (page ()), "Expired on Kie.ai before it was kept");
 }
 
-/* A result gone from the server says so; Try a Fresh Link gets a new link and keeps the file. */
+/* A result gone from the server says so; Download Again gets a new link and keeps the file. */
 static void
 test_expired_result (void)
 {
@@ -1025,7 +1025,7 @@ test_expired_result (void)
   screenshot ("expired-result.png");
   buttons = find_widgets (GTK_WIDGET (page ()), GTK_TYPE_BUTTON);
   for (guint i = 0; i < buttons->len; i++)
-    if (g_strcmp0 (gtk_button_get_label (g_ptr_array_index (buttons, i)), "_Try a Fresh Link") == 0)
+    if (g_strcmp0 (gtk_button_get_label (g_ptr_array_index (buttons, i)), "_Download Again") == 0)
       g_signal_emit_by_name (g_ptr_array_index (buttons, i), "clicked");
   kt_test_wait_until (previews_ready, &wait, 10000);
   g_assert_cmpuint (kt_fake_server_count_requests (server, "/api/v1/common/download-url", NULL), ==, 1);

@@ -119,16 +119,26 @@ show_missing (KtResultCard *self)
   gboolean keeping = kt_result_keeper_is_keeping (self->keeper, self->url);
   gboolean expired = g_error_matches (error, KT_RESULT_ERROR, KT_RESULT_ERROR_EXPIRED);
   const char *title;
+  const char *subtitle = NULL;
 
   if (keeping)
     title = _("Downloading…");
   else if (expired)
-    title = _("This result has expired on Kie.ai and was not kept");
+    {
+      /* What went wrong is in the title; the subtitle says what can be done, the server's own
+       * words are in the tooltip. */
+      title = _("Expired on Kie.ai before it was kept");
+      subtitle = _("Download Again asks Kie.ai for a new link");
+    }
   else
-    title = error ? _("Not kept on this computer") : _("Not downloaded yet");
+    {
+      title = error ? _("Not kept on this computer") : _("Not downloaded yet");
+      subtitle = error ? error->message : NULL;
+    }
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->status_row), title);
-  adw_action_row_set_subtitle (self->status_row, !keeping && error ? error->message : NULL);
+  adw_action_row_set_subtitle (self->status_row, subtitle);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->status_row), !keeping && expired ? error->message : NULL);
   gtk_widget_set_visible (self->spinner, keeping);
   gtk_widget_set_visible (self->fresh_link_button, !keeping && expired);
   gtk_widget_set_visible (self->download_button, !keeping && !expired);
