@@ -131,10 +131,19 @@ test_media_kind (void)
 static void
 test_task_title (void)
 {
-  g_assert_cmpstr (kt_format_task_title ("flux/kontext", TRUE, FALSE), ==, "flux/kontext");
-  g_assert_cmpstr (kt_format_task_title (NULL, FALSE, FALSE), ==, "Not checked yet");
-  g_assert_cmpstr (kt_format_task_title (NULL, TRUE, TRUE), ==, "Unknown to Kie.ai");
-  g_assert_cmpstr (kt_format_task_title ("", TRUE, FALSE), ==, "Unnamed model");
+  const char *id = "0f3c2a9b8e7d6c5b4a3928170f1e2d3c";
+  const struct { const char *model; gboolean answered, not_found; const char *title; } cases[] = {
+    { "flux/kontext", TRUE, FALSE, "flux/kontext" },
+    { NULL, FALSE, FALSE, "0f3c2a…1e2d3c" },     /* not checked yet: its short ID */
+    { NULL, TRUE, TRUE, "Unknown to Kie.ai" },
+    { "", TRUE, FALSE, "Unnamed model" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *title = kt_format_task_title (cases[i].model, id, cases[i].answered, cases[i].not_found);
+      g_assert_cmpstr (title, ==, cases[i].title);
+    }
 }
 
 /* What a terminal would act on is written out; everything printable stays as it is. */

@@ -526,8 +526,8 @@ test_error_pages_are_not_verdicts (Fixture       *f,
           saw_unreachable = TRUE;
           g_assert_nonnull (strstr (kt_scheduler_get_status_message (f->scheduler), "web page"));
         }
-      if (kt_task_get_last_error (g) != NULL)
-        g_assert_cmpint (kt_task_get_error_kind (g), ==, KT_API_ERROR_GATEWAY);
+      /* The outage is the scheduler's to say, once; the task's own check did not fail. */
+      g_assert_null (kt_task_get_last_error (g));
     }
   g_assert_cmpint (kt_task_get_state (g), ==, KT_STATE_SUCCESS);
   g_assert_cmpint (kt_task_get_state (w), ==, KT_STATE_SUCCESS);

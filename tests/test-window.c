@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "kt-application.h"
+#include "kt-format.h"
 #include "kt-image-viewer.h"
 #include "kt-result-card.h"
 #include "kt-preferences-dialog.h"
@@ -171,6 +172,18 @@ has_label (GtkWidget  *root,
 
   for (guint i = 0; i < labels->len; i++)
     if (strstr (gtk_label_get_label (g_ptr_array_index (labels, i)), text) != NULL)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+has_label_exactly (GtkWidget  *root,
+                   const char *text)
+{
+  g_autoptr(GPtrArray) labels = find_widgets (root, GTK_TYPE_LABEL);
+
+  for (guint i = 0; i < labels->len; i++)
+    if (g_str_equal (gtk_label_get_label (g_ptr_array_index (labels, i)), text))
       return TRUE;
   return FALSE;
 }
@@ -1094,6 +1107,21 @@ banner_hidden (gpointer data)
 }
 
 /* Kie.ai's "slow down" pauses every task for as long as it asked, says so, then goes on. */
+/* A task not checked yet, behind a pause that holds every task, is called by its short ID,
+ * waits (its check did not fail: the banner says why), says when it was added (not that it has
+ * been running), and is not counted as Active. */
+static void
+assert_not_checked_yet (const char *id)
+{
+  g_autofree char *short_id = kt_format_short_id (id);
+
+  g_assert_cmpint (kt_task_get_state (task (id)), ==, KT_STATE_NEW);
+  g_assert_true (has_label_exactly (GTK_WIDGET (row_for (id)), short_id));
+  g_assert_true (has_label_exactly (GTK_WIDGET (row_for (id)), "added just now"));
+  g_assert_cmpstr (row_badge_text (id), ==, "Waiting to check");
+  g_assert_cmpstr (toggle_label ("active"), ==, "Active");
+}
+
 static void
 test_rate_limit_banner (void)
 {
@@ -1107,6 +1135,7 @@ test_rate_limit_banner (void)
   banners = find_widgets (GTK_WIDGET (window), ADW_TYPE_BANNER);
   g_assert_nonnull (strstr (adw_banner_get_title (g_ptr_array_index (banners, 0)), "slow down"));
   g_assert_cmpint (kt_scheduler_get_status (kt_application_get_scheduler (app)), ==, KT_SCHEDULER_RATE_LIMITED);
+  assert_not_checked_yet (LIMITED_ID);
   screenshot ("rate-limited.png");
   wait_for_state (LIMITED_ID, KT_STATE_SUCCESS);
   kt_test_wait_until (banner_hidden, NULL, 10000);
@@ -1134,6 +1163,7 @@ test_unreachable_banner (void)
   g_assert_nonnull (strstr (gtk_widget_get_tooltip_text (GTK_WIDGET (banner)), "HTTP 404"));
   g_assert_cmpint (kt_scheduler_get_status (kt_application_get_scheduler (app)), ==, KT_SCHEDULER_UNREACHABLE);
   g_assert_cmpint (kt_task_get_state (task (UNREACHABLE_ID)), ==, KT_STATE_NEW);
+  assert_not_checked_yet (UNREACHABLE_ID);
   screenshot ("unreachable.png");
 
   /* Without Check Now nothing would happen for ten minutes. The user clicks it. */

@@ -32,7 +32,7 @@ kt_state_label (KtState state,
 
   switch (state)
     {
-    case KT_STATE_NEW: return _("Checking");
+    case KT_STATE_NEW: return _("Waiting to check");
     case KT_STATE_WAITING: return _("Waiting");
     case KT_STATE_QUEUING: return _("Queued");
     case KT_STATE_GENERATING: return _("Generating");

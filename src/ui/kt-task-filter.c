@@ -31,13 +31,16 @@ static GParamSpec *properties[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (KtTaskFilter, kt_task_filter, GTK_TYPE_FILTER)
 
-/* Whether a task in @state belongs to @group; "Failed" holds tasks Kie.ai did not know too. */
+/*
+ * Whether a task in @state belongs to @group. "Active" holds what Kie.ai said is under way (not
+ * what has not been checked yet); "Failed" holds tasks Kie.ai did not know too.
+ */
 gboolean
 kt_task_filter_group_contains (const char *group,
                                KtState     state)
 {
   if (g_strcmp0 (group, "active") == 0)
-    return !kt_state_is_finished (state);
+    return state != KT_STATE_NEW && !kt_state_is_finished (state);
   if (g_strcmp0 (group, "succeeded") == 0)
     return state == KT_STATE_SUCCESS;
   if (g_strcmp0 (group, "failed") == 0)

@@ -142,10 +142,11 @@ show_header (KtTaskPage *self)
 {
   const char *prompt = kt_task_get_prompt (self->task);
   KtState state = kt_task_get_state (self->task);
+  g_autofree char *title = kt_format_task_title (kt_task_get_model (self->task), kt_task_get_id (self->task),
+                                                 state != KT_STATE_NEW, state == KT_STATE_NOT_FOUND);
 
   kt_state_badge_show_task (self->badge, self->task);
-  gtk_label_set_label (self->title, kt_format_task_title (kt_task_get_model (self->task), state != KT_STATE_NEW,
-                                                          state == KT_STATE_NOT_FOUND));
+  gtk_label_set_label (self->title, title);
   gtk_label_set_label (self->prompt, prompt ? prompt : "");
   gtk_widget_set_visible (GTK_WIDGET (self->prompt), prompt != NULL);
 }

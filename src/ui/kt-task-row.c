@@ -92,7 +92,13 @@ update_caption (KtTaskRow *self)
 
   state = kt_task_get_state (self->task);
   short_id = kt_format_short_id (kt_task_get_id (self->task));
-  if (kt_task_is_finished (self->task) || state == KT_STATE_UNKNOWN)
+  if (state == KT_STATE_NEW)
+    {
+      g_autofree char *ago = kt_format_relative_time (kt_task_get_added_time (self->task), now);
+      /* TRANSLATORS: when a task not checked yet was added, e.g. "added 2 min ago" */
+      when = g_strdup_printf (_("added %s"), ago);
+    }
+  else if (kt_task_is_finished (self->task) || state == KT_STATE_UNKNOWN)
     {
       gint64 at = kt_task_get_complete_time (self->task);
       if (at <= 0)
@@ -113,7 +119,8 @@ update_caption (KtTaskRow *self)
       when = g_strdup_printf (_("running %s"), elapsed);
     }
 
-  text = g_strdup_printf ("%s · %s", short_id, when);
+  /* A task not checked yet already has its short ID as its title. */
+  text = state == KT_STATE_NEW ? g_steal_pointer (&when) : g_strdup_printf ("%s · %s", short_id, when);
   gtk_label_set_label (self->caption, text);
 }
 
@@ -163,14 +170,16 @@ static void
 update_all (KtTaskRow *self)
 {
   g_autofree char *first_line = NULL;
-  const char *model;
+  g_autofree char *title = NULL;
+  KtState state;
 
   if (self->task == NULL)
     return;
 
-  model = kt_task_get_model (self->task);
-  gtk_label_set_label (self->title, kt_format_task_title (model, kt_task_get_state (self->task) != KT_STATE_NEW,
-                                                          kt_task_get_state (self->task) == KT_STATE_NOT_FOUND));
+  state = kt_task_get_state (self->task);
+  title = kt_format_task_title (kt_task_get_model (self->task), kt_task_get_id (self->task),
+                                state != KT_STATE_NEW, state == KT_STATE_NOT_FOUND);
+  gtk_label_set_label (self->title, title);
   first_line = kt_format_first_line (kt_task_get_prompt (self->task));
   gtk_label_set_label (self->prompt, first_line ? first_line : "");
   gtk_widget_set_visible (GTK_WIDGET (self->prompt), first_line != NULL && *first_line != '\0');

@@ -323,9 +323,16 @@ on_error (KtScheduler  *self,
           gint64        now_us,
           gint64        now_ms)
 {
+  gboolean pauses_all = error->domain == KT_API_ERROR &&
+                        (error->code == KT_API_ERROR_RATE_LIMITED || error->code == KT_API_ERROR_MAINTENANCE ||
+                         error->code == KT_API_ERROR_GATEWAY);
+
   entry->errors++;
   entry->last_error = error->code;
-  kt_task_set_error (entry->task, error, now_ms);
+  /* What pauses every task is said once, in the scheduler's status, not as this task's failed
+   * check: the task is only waiting. A single pass ends here, so its task keeps the reason. */
+  if (!pauses_all || self->single_pass)
+    kt_task_set_error (entry->task, error, now_ms);
 
   if (error->domain != KT_API_ERROR)
     return;

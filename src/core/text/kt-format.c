@@ -281,19 +281,23 @@ kt_media_kind_icon (KtMediaKind kind)
     }
 }
 
-/* What to call a task in a heading: its model, or what is known of it without one. */
-const char *
+/*
+ * What to call a task in a heading: its model, or what is known of it without one. A task not
+ * checked yet is called by its short ID: that is all anyone knows of it.
+ */
+char *
 kt_format_task_title (const char *model,
+                      const char *id,
                       gboolean    answered,
                       gboolean    not_found)
 {
   if (model != NULL && *model != '\0')
-    return model;
+    return g_strdup (model);
   if (not_found)
-    return _("Unknown to Kie.ai");
+    return g_strdup (_("Unknown to Kie.ai"));
   if (!answered)
-    return _("Not checked yet");
-  return _("Unnamed model");
+    return kt_format_short_id (id);
+  return g_strdup (_("Unnamed model"));
 }
 
 /*

@@ -29,7 +29,8 @@ char       *kt_format_date_time      (gint64      then_ms,
 char       *kt_format_percent        (int         percent);
 char       *kt_format_short_id       (const char *id);
 char       *kt_format_first_line     (const char *text);
-const char *kt_format_task_title     (const char *model,
+char       *kt_format_task_title     (const char *model,
+                                      const char *id,
                                       gboolean    answered,
                                       gboolean    not_found);
 const char *kt_explain_failure       (const char *fail_code,
