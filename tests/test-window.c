@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "kt-application.h"
@@ -331,6 +332,96 @@ test_rows_follow_the_server (void)
     g_autoptr(GPtrArray) badges = find_widgets (GTK_WIDGET (row_for (IMAGE_ID)), KT_TYPE_STATE_BADGE);
     gtk_test_accessible_assert_property (g_ptr_array_index (badges, 0), GTK_ACCESSIBLE_PROPERTY_LABEL, "Succeeded");
   }
+}
+
+/* WCAG's relative luminance of an sRGB colour. */
+static double
+luminance (double r,
+           double g,
+           double b)
+{
+  double c[3] = { r, g, b };
+
+  for (int i = 0; i < 3; i++)
+    c[i] = c[i] <= 0.04045 ? c[i] / 12.92 : pow ((c[i] + 0.055) / 1.055, 2.4);
+  return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+}
+
+/*
+ * The contrast of a row's badge as it is drawn: the text colour GTK resolved, over the badge's
+ * background read back from the window rendered as it is on screen.
+ */
+static double
+badge_contrast (const char *id)
+{
+  g_autoptr(GPtrArray) badges = find_widgets (GTK_WIDGET (row_for (id)), KT_TYPE_STATE_BADGE);
+  GtkWidget *badge = g_ptr_array_index (badges, 0);
+  g_autoptr(GPtrArray) labels = find_widgets (badge, GTK_TYPE_LABEL);
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (GTK_WIDGET (window));
+  int width = gtk_widget_get_width (GTK_WIDGET (window));
+  int height = gtk_widget_get_height (GTK_WIDGET (window));
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree guchar *pixels = g_malloc ((gsize) width * height * 4);
+  graphene_point_t inside = GRAPHENE_POINT_INIT (gtk_widget_get_width (badge) / 2.0, 1);
+  graphene_point_t at;
+  GdkRGBA text;
+  double bg[3], fg[3], light, dark;
+  guchar *pixel;
+
+  gtk_widget_get_color (g_ptr_array_index (labels, 0), &text);
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (snapshot);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  gdk_texture_download (texture, pixels, (gsize) width * 4);   /* B G R A, premultiplied */
+  g_assert_true (gtk_widget_compute_point (badge, GTK_WIDGET (window), &inside, &at));
+  pixel = pixels + ((gsize) at.y * width + (gsize) at.x) * 4;
+  g_assert_cmpint (pixel[3], ==, 255);
+  bg[0] = pixel[2] / 255.0, bg[1] = pixel[1] / 255.0, bg[2] = pixel[0] / 255.0;
+  fg[0] = text.red * text.alpha + bg[0] * (1 - text.alpha);
+  fg[1] = text.green * text.alpha + bg[1] * (1 - text.alpha);
+  fg[2] = text.blue * text.alpha + bg[2] * (1 - text.alpha);
+  light = luminance (bg[0], bg[1], bg[2]);
+  dark = luminance (fg[0], fg[1], fg[2]);
+  return (MAX (light, dark) + 0.05) / (MIN (light, dark) + 0.05);
+}
+
+static gboolean
+check_failed_shown (gpointer data)
+{
+  return g_strcmp0 (row_badge_text (data), "Checking failed") == 0;
+}
+
+/* Every badge is readable, small and bold as it is, in both schemes: WCAG AA, 4.5:1. */
+static void
+test_badge_contrast (void)
+{
+  AdwStyleManager *style = adw_style_manager_get_default ();
+  const AdwColorScheme schemes[] = { ADW_COLOR_SCHEME_FORCE_LIGHT, ADW_COLOR_SCHEME_FORCE_DARK };
+  const char *ids[] = { DONE_ID, FAILED_ID, IMAGE_ID, SLOW_ID, MEDIA_ID };
+
+  kt_test_server_script (server, "{\"tasks\":{\"" IMAGE_ID "\":[{\"state\":\"generating\",\"progress\":50}],"
+                                 "\"" SLOW_ID "\":[{\"state\":\"waiting\"}],"
+                                 "\"" MEDIA_ID "\":[{\"status\":500,\"body\":\"{\\\"code\\\":500,\\\"msg\\\":\\\"Server error\\\"}\"}]}}");
+  add_tasks (IMAGE_ID " " SLOW_ID " " MEDIA_ID);
+  wait_for_state (IMAGE_ID, KT_STATE_GENERATING);
+  wait_for_state (SLOW_ID, KT_STATE_WAITING);
+  kt_test_wait_until (check_failed_shown, (gpointer) MEDIA_ID, 10000);
+  for (guint s = 0; s < G_N_ELEMENTS (schemes); s++)
+    {
+      adw_style_manager_set_color_scheme (style, schemes[s]);
+      kt_test_spin (300);
+      for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+        {
+          double ratio = badge_contrast (ids[i]);
+
+          g_test_message ("%s, %s: %.2f:1", s == 0 ? "light" : "dark", row_badge_text (ids[i]), ratio);
+          g_assert_cmpfloat (ratio, >=, 4.5);
+        }
+    }
+  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_DEFAULT);
 }
 
 static void
@@ -1650,6 +1741,7 @@ main (int   argc,
   ADD ("/window/command-line", test_command_line_adds_to_running_instance);
   ADD ("/window/drop", test_drop_adds);
   ADD ("/window/rows-follow-the-server", test_rows_follow_the_server);
+  ADD ("/window/badge-contrast", test_badge_contrast);
   ADD ("/window/failure-page", test_failure_page);
   ADD ("/window/server-text-not-markup", test_server_text_is_not_markup);
   ADD ("/window/previews", test_previews);

@@ -56,7 +56,7 @@ state_icon (KtState state,
     case KT_STATE_NEW: return "content-loading-symbolic";
     case KT_STATE_WAITING: return "alarm-symbolic";
     case KT_STATE_QUEUING: return "content-loading-symbolic";
-    case KT_STATE_GENERATING: return "media-playback-start-symbolic";
+    case KT_STATE_GENERATING: return "kt-state-generating-symbolic";   /* under way, half done */
     case KT_STATE_SUCCESS: return "object-select-symbolic";
     case KT_STATE_FAIL: return "dialog-error-symbolic";
     case KT_STATE_NOT_FOUND: return "dialog-question-symbolic";
