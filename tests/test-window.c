@@ -1070,6 +1070,42 @@ test_selection_follows_filter (void)
   g_assert_cmpstr (kt_task_get_id (kt_task_page_get_task (page ())), ==, FAILED_ID);
 }
 
+/* With no tasks the window is one empty state, with nothing to filter or search; the first
+ * task brings the list and its page back. */
+static void
+test_empty_window (void)
+{
+  g_autoptr(GPtrArray) split = find_widgets (GTK_WIDGET (window), ADW_TYPE_NAVIGATION_SPLIT_VIEW);
+  AdwNavigationSplitView *split_view = g_ptr_array_index (split, 0);
+
+  g_assert_false (adw_navigation_split_view_get_collapsed (split_view));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.select-all", NULL);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.remove", NULL);
+  kt_test_spin (300);
+  g_assert_cmpuint (g_list_model_get_n_items (kt_window_get_visible_tasks (window)), ==, 0);
+  g_assert_cmpstr (kt_window_get_list_state (window), ==, "empty");
+  g_assert_true (adw_navigation_split_view_get_collapsed (split_view));
+  g_assert_false (adw_navigation_split_view_get_show_content (split_view));
+  {
+    g_autoptr(GPtrArray) groups = find_widgets (GTK_WIDGET (window), ADW_TYPE_TOGGLE_GROUP);
+    g_autoptr(GPtrArray) entries = NULL;
+
+    g_assert_cmpuint (groups->len, ==, 0);
+    gtk_widget_activate_action (GTK_WIDGET (window), "win.search", NULL);
+    kt_test_spin (100);
+    entries = find_widgets (GTK_WIDGET (window), GTK_TYPE_SEARCH_ENTRY);
+    g_assert_cmpuint (entries->len, ==, 0);
+  }
+  adw_toast_dismiss (kt_window_get_removal_toast (window));
+  kt_test_spin (500);
+  screenshot ("first-run.png");
+
+  add_tasks (IMAGE_ID);
+  kt_test_spin (300);
+  g_assert_false (adw_navigation_split_view_get_collapsed (split_view));
+  g_assert_cmpstr (toggle_label ("all"), ==, "All 1");
+}
+
 /* The Add dialog counts the IDs in what is typed and adds them. */
 static void
 test_add_dialog (void)
@@ -1754,6 +1790,7 @@ main (int   argc,
   ADD ("/window/corrupt-result", test_corrupt_result);
   ADD ("/window/search", test_search);
   ADD ("/window/selection-follows-filter", test_selection_follows_filter);
+  ADD ("/window/empty-window", test_empty_window);
   ADD ("/window/add-dialog", test_add_dialog);
   ADD ("/window/text-result", test_text_result);
   ADD ("/window/expired-result", test_expired_result);

@@ -31,6 +31,7 @@ struct _KtWindow
   char                   *setup_error;
 
   guint                   counts_idle;
+  gboolean                narrow;          /* the narrow breakpoint applies */
   GPtrArray              *removed;         /* KtTask: the last removal, for Undo */
   AdwToast               *removal_toast;
 
@@ -46,6 +47,8 @@ struct _KtWindow
   GtkStack               *content_stack;
   GtkListView            *list_view;
   GtkSearchBar           *search_bar;
+  GtkToggleButton        *search_button;
+  AdwToggleGroup         *filter_group;
   GtkSearchEntry         *search_entry;
   AdwBanner              *banner;
   AdwToggle              *filter_all;

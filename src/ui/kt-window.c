@@ -89,6 +89,40 @@ set_toggle_label (AdwToggle  *toggle,
   adw_toggle_set_label (toggle, label);
 }
 
+/*
+ * One empty state across the window while there are no tasks (the sidebar alone, with
+ * nothing to filter or search); a split view otherwise, collapsed when narrow.
+ */
+static void
+update_layout (KtWindow *self)
+{
+  gboolean empty = self->tasks == NULL || g_list_model_get_n_items (G_LIST_MODEL (self->tasks)) == 0;
+
+  if (empty)
+    {
+      adw_navigation_split_view_set_show_content (self->split_view, FALSE);
+      gtk_toggle_button_set_active (self->search_button, FALSE);
+    }
+  adw_navigation_split_view_set_collapsed (self->split_view, empty || self->narrow);
+  gtk_widget_set_visible (GTK_WIDGET (self->filter_group), !empty);
+  gtk_widget_set_visible (GTK_WIDGET (self->search_button), !empty);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.search", !empty);
+}
+
+static void
+narrow_cb (KtWindow *self)
+{
+  self->narrow = TRUE;
+  update_layout (self);
+}
+
+static void
+wide_cb (KtWindow *self)
+{
+  self->narrow = FALSE;
+  update_layout (self);
+}
+
 static gboolean
 update_counts_cb (gpointer data)
 {
@@ -118,6 +152,7 @@ update_counts_cb (gpointer data)
   set_toggle_label (self->filter_succeeded, _("Succeeded"), succeeded);
   set_toggle_label (self->filter_failed, _("Failed"), failed);
 
+  update_layout (self);
   g_object_get (self->filter, "search", &search, NULL);
   if (n == 0)
     gtk_stack_set_visible_child_name (self->list_stack, "empty");
@@ -484,6 +519,8 @@ kt_window_class_init (KtWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KtWindow, selection);
   gtk_widget_class_bind_template_child (widget_class, KtWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, KtWindow, split_view);
+  gtk_widget_class_bind_template_child (widget_class, KtWindow, search_button);
+  gtk_widget_class_bind_template_child (widget_class, KtWindow, filter_group);
   gtk_widget_class_bind_template_child (widget_class, KtWindow, content_page);
   gtk_widget_class_bind_template_child (widget_class, KtWindow, list_stack);
   gtk_widget_class_bind_template_child (widget_class, KtWindow, content_stack);
@@ -507,6 +544,8 @@ kt_window_class_init (KtWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, selection_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, filter_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, narrow_cb);
+  gtk_widget_class_bind_template_callback (widget_class, wide_cb);
   gtk_widget_class_bind_template_callback (widget_class, activate_cb);
 
   kt_window_class_add_actions (widget_class);
