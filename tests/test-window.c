@@ -1119,9 +1119,13 @@ test_add_dialog (void)
   views = find_widgets (GTK_WIDGET (window), GTK_TYPE_TEXT_VIEW);
   g_assert_cmpuint (views->len, ==, 1);
   dialog = gtk_widget_get_ancestor (g_ptr_array_index (views, 0), ADW_TYPE_DIALOG);
+  /* Empty, it says what to paste where the text goes; the hint goes when there is text. */
+  g_assert_true (has_label (dialog, "Paste task IDs, log lines or Kie.ai answers"));
+  screenshot ("add-dialog-empty.png");
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (g_ptr_array_index (views, 0)),
                             "submitted " DIALOG_ID "\nand " TEXT_ID " and " EXPIRED_ID, -1);
   g_assert_true (has_label (dialog, "3 task IDs found"));
+  g_assert_false (has_label (dialog, "Paste task IDs"));
   screenshot ("add-dialog.png");
   buttons = find_widgets (dialog, GTK_TYPE_BUTTON);
   for (guint i = 0; i < buttons->len; i++)

@@ -16,6 +16,7 @@ struct _KtAddDialog
 
   GtkTextView *text_view;
   GtkLabel    *found_label;
+  GtkLabel    *placeholder;
   GtkButton   *add_button;
 };
 
@@ -46,8 +47,9 @@ text_changed_cb (KtAddDialog *self)
   guint n = g_strv_length (ids);
   g_autofree char *label = NULL;
 
+  gtk_widget_set_visible (GTK_WIDGET (self->placeholder), *text == '\0');
   if (*text == '\0')
-    label = g_strdup (_("Paste task IDs, log lines or Kie.ai answers"));
+    label = g_strdup ("");
   else if (n == 0)
     label = g_strdup (_("No task IDs found yet"));
   else
@@ -73,6 +75,7 @@ kt_add_dialog_class_init (KtAddDialogClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/kietasks/KieTasks/kt-add-dialog.ui");
   gtk_widget_class_bind_template_child (widget_class, KtAddDialog, text_view);
   gtk_widget_class_bind_template_child (widget_class, KtAddDialog, found_label);
+  gtk_widget_class_bind_template_child (widget_class, KtAddDialog, placeholder);
   gtk_widget_class_bind_template_child (widget_class, KtAddDialog, add_button);
   gtk_widget_class_bind_template_callback (widget_class, add_clicked_cb);
 
