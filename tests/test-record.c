@@ -123,6 +123,37 @@ test_result_object (void)
   g_assert_cmpuint (g_strv_length (record->result_urls), ==, 0);
   g_assert_nonnull (record->result_object);
   g_assert_nonnull (strstr (record->result_object, "\"text\" : \"Hello\""));
+  {
+    g_autofree char *text = kt_record_get_result_text (record);
+    g_assert_cmpstr (text, ==, "Hello");   /* the token count stays in the raw answer */
+  }
+}
+
+/* A text result is read from what the answer holds; anything else is not text. */
+static void
+test_result_text (void)
+{
+  const struct { const char *result_json; const char *text; } cases[] = {
+    { "{\\\"resultObject\\\":{\\\"content\\\":\\\"Line one\\\\nline two\\\"}}", "Line one\nline two" },
+    { "{\\\"resultObject\\\":\\\"Just a string\\\"}", "Just a string" },
+    { "{\\\"resultObject\\\":{\\\"text\\\":42}}", NULL },
+    { "{\\\"resultObject\\\":[\\\"a\\\",\\\"b\\\"]}", NULL },
+    { "{\\\"resultObject\\\":{\\\"score\\\":0.5}}", NULL },
+    { "{\\\"resultUrls\\\":[]}", NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *body = g_strdup_printf ("{\"code\":200,\"data\":{\"taskId\":\"t\",\"state\":\"success\","
+                                               "\"resultJson\":\"%s\"}}", cases[i].result_json);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(KtRecord) record = kt_record_parse (body, strlen (body), 200, &error);
+      g_autofree char *text = NULL;
+
+      g_assert_no_error (error);
+      text = kt_record_get_result_text (record);
+      g_assert_cmpstr (text, ==, cases[i].text);
+    }
 }
 
 static void
@@ -610,6 +641,7 @@ main (int   argc,
   g_test_add_func ("/record/watermark-apart", test_watermark_kept_apart);
   g_test_add_func ("/record/first-last-frames", test_first_and_last_frames);
   g_test_add_func ("/record/result-object", test_result_object);
+  g_test_add_func ("/record/result-text", test_result_text);
   g_test_add_func ("/record/success-without-results", test_success_without_results);
   g_test_add_func ("/record/invalid-nested", test_invalid_nested_kept_as_text);
   g_test_add_func ("/record/numeric-fail-code", test_numeric_fail_code_and_case);

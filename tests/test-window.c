@@ -18,6 +18,7 @@
 #include "kt-secret.h"
 #include "kt-state-badge.h"
 #include "kt-task-page.h"
+#include "kt-task-results.h"
 #include "kt-task-row.h"
 #include "kt-test-util.h"
 #include "kt-window.h"
@@ -636,6 +637,37 @@ file_exists (gpointer data)
 }
 
 /*
+ * Saves through GTK's own file chooser as a person would: once it offers @offered, picks
+ * @folder, keeps the name, and saves; returns when @target exists.
+ */
+static void
+save_in_chooser (const char *offered,
+                 const char *folder,
+                 const char *target)
+{
+  GtkWindow *chooser;
+
+  kt_test_wait_until (file_chooser_open, NULL, 10000);
+  kt_test_wait_until (chooser_has_file, (gpointer) offered, 10000);
+  chooser = find_file_chooser ();
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  {
+    g_autoptr(GFile) folder_file = g_file_new_for_path (folder);
+    g_autoptr(GError) error = NULL;
+
+    gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (chooser), folder_file, &error);
+    g_assert_no_error (error);
+  }
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  kt_test_wait_until (chooser_has_file, (gpointer) target, 10000);
+  kt_test_spin (500);   /* as a person would: the folder's listing has loaded */
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  kt_test_wait_until (file_exists, (gpointer) target, 10000);
+}
+
+/*
  * GTK 4.18's own file chooser (the fallback when there is no portal, as here) removes a child
  * from the wrong box as it closes, a critical from GTK's code after ours is done. GTK logs it
  * through structured logging, which g_test_log_set_fatal_handler() does not see, so criticals
@@ -655,7 +687,6 @@ test_save_as (void)
                                                  ? downloads : g_get_home_dir (), "cat.png", NULL);
   GLogLevelFlags fatal;
   gsize length = 0;
-  GtkWindow *chooser;
 
   keep_image ();
 
@@ -664,25 +695,9 @@ test_save_as (void)
   fatal = g_log_set_always_fatal (G_LOG_FATAL_MASK);
   g_action_group_activate_action (G_ACTION_GROUP (app), "save-result", g_variant_new_string (IMAGE_ID));
 
-  kt_test_wait_until (file_chooser_open, NULL, 10000);
-  /* It opens in Downloads (or the home folder without one), offering the kept file's name. */
-  kt_test_wait_until (chooser_has_file, offered, 10000);
-  chooser = find_file_chooser ();
-  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-  {
-    g_autoptr(GFile) folder_file = g_file_new_for_path (folder);
-    g_autoptr(GError) error = NULL;
-    /* The user picks a folder and keeps the name offered: the kept file's own. */
-    gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (chooser), folder_file, &error);
-    g_assert_no_error (error);
-  }
-  G_GNUC_END_IGNORE_DEPRECATIONS
-  kt_test_wait_until (chooser_has_file, target, 10000);
-  kt_test_spin (500);   /* as a person would: the folder's listing has loaded */
-  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-  gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
-  G_GNUC_END_IGNORE_DEPRECATIONS
-  kt_test_wait_until (file_exists, target, 10000);
+  /* It opens in Downloads (or the home folder without one), offering the kept file's name;
+   * the user picks a folder and keeps the name. */
+  save_in_chooser (offered, folder, target);
   g_assert_true (g_file_get_contents (target, &saved, &length, NULL));
   g_assert_cmpuint (length, >, 100);
   g_assert_true (g_str_has_prefix (saved, "\x89PNG"));
@@ -1137,15 +1152,60 @@ test_add_dialog (void)
   g_assert_nonnull (task (EXPIRED_ID));
 }
 
-/* A text result (resultObject) is shown as text. */
+static void
+text_read_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  *(char **) user_data = gdk_clipboard_read_text_finish (GDK_CLIPBOARD (source), result, NULL);
+}
+
+static gboolean
+string_set (gpointer data)
+{
+  return *(char **) data != NULL;
+}
+
+/*
+ * A text result is shown as the text itself (not as JSON), and can be copied and saved as a
+ * file named after the task.
+ */
 static void
 test_text_result (void)
 {
+  g_autoptr(GPtrArray) results = NULL;
+  g_autofree char *copied = NULL;
+  g_autofree char *base = kt_test_make_temp_dir ();
+  g_autofree char *target = g_build_filename (base, TEXT_ID ".txt", NULL);
+  g_autofree char *saved = NULL;
+  const char *downloads = g_get_user_special_dir (G_USER_DIRECTORY_DOWNLOAD);
+  g_autofree char *offered = g_build_filename (downloads && g_file_test (downloads, G_FILE_TEST_IS_DIR)
+                                                 ? downloads : g_get_home_dir (), TEXT_ID ".txt", NULL);
+  GLogLevelFlags fatal;
+
   add_tasks (TEXT_ID);
   wait_for_state (TEXT_ID, KT_STATE_SUCCESS);
   kt_window_select_task (window, TEXT_ID);
   kt_test_spin (300);
-  g_assert_true (has_label (GTK_WIDGET (page ()), "Hello from the model"));
+  g_assert_true (has_label_exactly (GTK_WIDGET (page ()), "Hello from the model"));
+  g_assert_false (has_label (GTK_WIDGET (page ()), "\"text\""));
+  screenshot ("text-result.png");
+
+  results = find_widgets (GTK_WIDGET (page ()), KT_TYPE_TASK_RESULTS);
+  dismiss_toasts ();
+  gtk_widget_activate_action (g_ptr_array_index (results, 0), "results.copy-text", NULL);
+  gdk_clipboard_read_text_async (gtk_widget_get_clipboard (GTK_WIDGET (window)), NULL, text_read_cb, &copied);
+  kt_test_wait_until (string_set, &copied, 5000);
+  g_assert_cmpstr (copied, ==, "Hello from the model");
+
+  fatal = g_log_set_always_fatal (G_LOG_FATAL_MASK);
+  gtk_widget_activate_action (g_ptr_array_index (results, 0), "results.save-text", NULL);
+  save_in_chooser (offered, base, target);   /* offered: named after the task, in Downloads */
+  kt_test_spin (300);
+  g_log_set_always_fatal (fatal);
+  g_assert_true (g_file_get_contents (target, &saved, NULL, NULL));
+  g_assert_cmpstr (saved, ==, "Hello from the model");
+  kt_test_remove_tree (base);
 }
 
 static gboolean

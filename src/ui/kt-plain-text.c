@@ -27,6 +27,23 @@ kt_toast_new (const char *title)
 }
 
 /**
+ * kt_toast_show:
+ * @widget: a widget inside the window's toast overlay
+ * @title: the text to show, as it is written
+ *
+ * Shows a toast from wherever in the window @widget is.
+ */
+void
+kt_toast_show (GtkWidget  *widget,
+               const char *title)
+{
+  GtkWidget *overlay = gtk_widget_get_ancestor (widget, ADW_TYPE_TOAST_OVERLAY);
+
+  if (overlay != NULL)
+    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), kt_toast_new (title));
+}
+
+/**
  * kt_property_row_new:
  * @title: what the value is
  * @value: the value, as it is written; it can be selected and copied

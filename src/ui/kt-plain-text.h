@@ -6,6 +6,8 @@
 G_BEGIN_DECLS
 
 AdwToast  *kt_toast_new        (const char *title);
+void       kt_toast_show       (GtkWidget  *widget,
+                                const char *title);
 GtkWidget *kt_property_row_new (const char *title,
                                 const char *value);
 

@@ -234,16 +234,6 @@ zoom_cb (KtResultCard    *self,
 /* ---- actions ------------------------------------------------------------------------- */
 
 static void
-toast (GtkWidget  *widget,
-       const char *message)
-{
-  GtkWidget *overlay = gtk_widget_get_ancestor (widget, ADW_TYPE_TOAST_OVERLAY);
-
-  if (overlay != NULL)
-    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), kt_toast_new (message));
-}
-
-static void
 saved_cb (GObject      *source,
           GAsyncResult *result,
           gpointer      user_data)
@@ -262,7 +252,7 @@ saved_cb (GObject      *source,
     message = g_strdup_printf (_("Saved as %s"), g_file_peek_path (target));
   else
     message = g_strdup_printf (_("Could not save: %s"), error->message);
-  toast (GTK_WIDGET (self), message);
+  kt_toast_show (GTK_WIDGET (self), message);
 }
 
 /* Save As…: a copy wherever the user says, starting where people keep downloads. */

@@ -3,6 +3,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "kt-plain-text.h"
@@ -19,6 +21,8 @@ struct _KtTaskResults
 
   KtResultKeeper      *keeper;
   GPtrArray           *cards;   /* KtResultCard, in order */
+  char                *text;    /* a text result, or NULL */
+  char                *text_name;
 
   GtkBox              *box;
 };
@@ -68,6 +72,102 @@ add_label (KtTaskResults *self,
   gtk_box_append (self->box, label);
 }
 
+/* A text result as text: selectable, with Copy Text and Save As… below it. */
+static void
+add_text (KtTaskResults *self,
+          const char    *text)
+{
+  GtkWidget *card = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  GtkWidget *label = gtk_label_new (text);
+  GtkWidget *buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *copy = gtk_button_new_with_mnemonic (_("_Copy Text"));
+  GtkWidget *save = gtk_button_new_with_mnemonic (_("_Save As…"));
+
+  gtk_widget_add_css_class (card, "card");
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
+  gtk_widget_add_css_class (label, "result-text");
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (copy), "results.copy-text");
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (save), "results.save-text");
+  gtk_widget_add_css_class (copy, "flat");
+  gtk_widget_add_css_class (save, "flat");
+  gtk_widget_set_halign (buttons, GTK_ALIGN_END);
+  gtk_widget_add_css_class (buttons, "result-text-actions");
+  gtk_box_append (GTK_BOX (buttons), copy);
+  gtk_box_append (GTK_BOX (buttons), save);
+  gtk_box_append (GTK_BOX (card), label);
+  gtk_box_append (GTK_BOX (card), buttons);
+  gtk_box_append (self->box, card);
+}
+
+static void
+copy_text_action (GtkWidget  *widget,
+                  const char *action,
+                  GVariant   *param)
+{
+  KtTaskResults *self = KT_TASK_RESULTS (widget);
+
+  if (self->text == NULL)
+    return;
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), self->text);
+  kt_toast_show (widget, _("Text copied"));
+}
+
+static void
+text_written_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GtkWidget) widget = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *message = NULL;
+
+  if (g_file_replace_contents_finish (G_FILE (source), result, NULL, &error))
+    message = g_strdup_printf (_("Saved as %s"), g_file_peek_path (G_FILE (source)));
+  else
+    message = g_strdup_printf (_("Could not save: %s"), error->message);
+  kt_toast_show (widget, message);
+}
+
+static void
+text_target_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(KtTaskResults) self = user_data;
+  g_autoptr(GFile) target = gtk_file_dialog_save_finish (GTK_FILE_DIALOG (source), result, NULL);
+  g_autoptr(GBytes) bytes = NULL;
+
+  if (target == NULL || self->text == NULL)
+    return;
+  bytes = g_bytes_new (self->text, strlen (self->text));
+  /* The dialog has asked before replacing an existing file. */
+  g_file_replace_contents_bytes_async (target, bytes, NULL, FALSE, G_FILE_CREATE_NONE, NULL,
+                                       text_written_cb, g_object_ref (self));
+}
+
+/* Save As…: the text as a file wherever the user says, starting where downloads go. */
+static void
+save_text_action (GtkWidget  *widget,
+                  const char *action,
+                  GVariant   *param)
+{
+  KtTaskResults *self = KT_TASK_RESULTS (widget);
+  g_autoptr(GtkFileDialog) dialog = gtk_file_dialog_new ();
+  const char *downloads = g_get_user_special_dir (G_USER_DIRECTORY_DOWNLOAD);
+  g_autoptr(GFile) start = g_file_new_for_path (downloads && g_file_test (downloads, G_FILE_TEST_IS_DIR)
+                                                  ? downloads : g_get_home_dir ());
+
+  if (self->text == NULL)
+    return;
+  gtk_file_dialog_set_initial_folder (dialog, start);
+  gtk_file_dialog_set_initial_name (dialog, self->text_name);
+  gtk_file_dialog_save (dialog, GTK_WINDOW (gtk_widget_get_root (widget)), NULL,
+                        text_target_cb, g_object_ref (self));
+}
+
 /**
  * kt_task_results_show:
  * @record: (nullable): the task's whole answer; %NULL shows nothing
@@ -84,6 +184,7 @@ kt_task_results_show (KtTaskResults *self,
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->box))) != NULL)
     gtk_box_remove (self->box, child);
   g_ptr_array_set_size (self->cards, 0);
+  g_clear_pointer (&self->text, g_free);
   if (record == NULL)
     return;
 
@@ -102,7 +203,18 @@ kt_task_results_show (KtTaskResults *self,
           gtk_box_append (self->box, GTK_WIDGET (card));
         }
       if (role == KT_RESULT_MAIN && record->result_object != NULL)
-        add_label (self, record->result_object, TRUE);
+        {
+          self->text = kt_record_get_result_text (record);
+          if (self->text != NULL)
+            {
+              g_autofree char *stem = kt_safe_file_stem (kt_task_get_id (task));
+              g_free (self->text_name);
+              self->text_name = g_strconcat (stem, ".txt", NULL);
+              add_text (self, self->text);
+            }
+          else
+            add_label (self, record->result_object, TRUE);   /* structured: the JSON itself */
+        }
     }
 
   if (gtk_widget_get_first_child (GTK_WIDGET (self->box)) == NULL)
@@ -132,15 +244,13 @@ saved_all_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) written = kt_copy_files_finish (result, &error);
   g_autofree char *message = NULL;
-  GtkWidget *overlay = gtk_widget_get_ancestor (widget, ADW_TYPE_TOAST_OVERLAY);
 
   if (written != NULL)
     message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Saved %u file", "Saved %u files", written->len),
                                written->len);
   else
     message = g_strdup (error->message);
-  if (overlay != NULL)
-    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), kt_toast_new (message));
+  kt_toast_show (widget, message);
 }
 
 static void
@@ -179,6 +289,8 @@ kt_task_results_dispose (GObject *object)
   KtTaskResults *self = KT_TASK_RESULTS (object);
 
   g_clear_pointer (&self->cards, g_ptr_array_unref);
+  g_clear_pointer (&self->text, g_free);
+  g_clear_pointer (&self->text_name, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (self), KT_TYPE_TASK_RESULTS);
   g_clear_object (&self->keeper);
 
@@ -228,6 +340,8 @@ kt_task_results_class_init (KtTaskResultsClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/kietasks/KieTasks/kt-task-results.ui");
   gtk_widget_class_bind_template_child (widget_class, KtTaskResults, box);
   gtk_widget_class_install_action (widget_class, "results.save-all", NULL, save_all_action);
+  gtk_widget_class_install_action (widget_class, "results.copy-text", NULL, copy_text_action);
+  gtk_widget_class_install_action (widget_class, "results.save-text", NULL, save_text_action);
 }
 
 static void

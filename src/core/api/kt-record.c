@@ -784,3 +784,41 @@ kt_record_parse (const char  *body,
   self->answer = g_strndup (body, length);
   return self;
 }
+
+/**
+ * kt_record_get_result_text:
+ *
+ * The text of a text result, as a person reads it: the string a `resultObject` holds (itself,
+ * or as its only text member, such as `{"text": "..."}`), with the other members (token
+ * counts and the like) left to the raw answer.
+ *
+ * Returns: (transfer full) (nullable): the text, or %NULL when the result is not text
+ */
+char *
+kt_record_get_result_text (const KtRecord *record)
+{
+  static const char * const names[] = { "text", "content", "output", "answer", "message", "result" };
+  g_autoptr(JsonNode) root = NULL;
+  JsonObject *object;
+
+  g_return_val_if_fail (record != NULL, NULL);
+
+  if (record->result_object == NULL)
+    return NULL;
+  root = kt_json_parse (record->result_object, strlen (record->result_object), NULL);
+  if (root == NULL)   /* a string result is kept as the string itself */
+    return g_strdup (record->result_object);
+  if (JSON_NODE_HOLDS_VALUE (root) && json_node_get_value_type (root) == G_TYPE_STRING)
+    return g_strdup (json_node_get_string (root));
+  if (!JSON_NODE_HOLDS_OBJECT (root))
+    return NULL;
+  object = json_node_get_object (root);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      JsonNode *member = json_object_get_member (object, names[i]);
+
+      if (member != NULL && JSON_NODE_HOLDS_VALUE (member) && json_node_get_value_type (member) == G_TYPE_STRING)
+        return g_strdup (json_node_get_string (member));
+    }
+  return NULL;
+}

@@ -77,6 +77,7 @@ gboolean     kt_record_is_finished       (const KtRecord *record);
 const char * const *kt_record_get_result_urls (const KtRecord *record,
                                           KtResultRole    role);
 gboolean     kt_record_is_summary        (const KtRecord *record);
+char        *kt_record_get_result_text   (const KtRecord *record);
 gint64       kt_record_duration_ms       (const KtRecord *record);
 
 
