@@ -1085,6 +1085,61 @@ test_selection_follows_filter (void)
   g_assert_cmpstr (kt_task_get_id (kt_task_page_get_task (page ())), ==, FAILED_ID);
 }
 
+static gboolean
+window_narrow (gpointer data)
+{
+  gboolean narrow;
+
+  g_object_get (window, "narrow", &narrow, NULL);
+  return narrow == GPOINTER_TO_INT (data);
+}
+
+/*
+ * At a phone's width the badges show their icon alone (the words stay in a tooltip and for
+ * screen readers) and the group toggles drop their counts; wide again, both come back.
+ */
+static void
+test_narrow_rows (void)
+{
+  g_autoptr(GPtrArray) badges = NULL;
+  KtStateBadge *badge;
+  g_autoptr(GPtrArray) labels = NULL;
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 360, 700);
+  kt_test_wait_until (window_narrow, GINT_TO_POINTER (TRUE), 5000);
+  kt_test_spin (300);
+  g_assert_cmpstr (toggle_label ("all"), ==, "All");
+  g_assert_cmpstr (toggle_label ("succeeded"), ==, "Succeeded");
+  badges = find_widgets (GTK_WIDGET (row_for (DONE_ID)), KT_TYPE_STATE_BADGE);
+  badge = g_ptr_array_index (badges, 0);
+  labels = find_widgets (GTK_WIDGET (badge), GTK_TYPE_LABEL);
+  g_assert_cmpuint (labels->len, ==, 0);                       /* the word is not drawn */
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (GTK_WIDGET (badge)), ==, "Succeeded");
+  gtk_test_accessible_assert_property (badge, GTK_ACCESSIBLE_PROPERTY_LABEL, "Succeeded");
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (window)), <=, 360);
+  screenshot ("narrow-list.png");
+  /* The task page fits too. */
+  add_tasks (IMAGE_ID);
+  wait_for_state (IMAGE_ID, KT_STATE_SUCCESS);
+  kt_window_select_task (window, IMAGE_ID);
+  kt_test_spin (1000);
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (window)), <=, 360);
+  screenshot ("narrow-page.png");
+  gtk_widget_activate_action (GTK_WIDGET (window), "navigation.pop", NULL);
+  kt_test_spin (500);
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1000, 700);
+  kt_test_wait_until (window_narrow, GINT_TO_POINTER (FALSE), 5000);
+  kt_test_spin (300);
+  g_assert_cmpstr (toggle_label ("succeeded"), ==, "Succeeded 3");
+  g_assert_cmpstr (row_badge_text (DONE_ID), ==, "Succeeded");
+  g_ptr_array_unref (badges);
+  badges = find_widgets (GTK_WIDGET (row_for (DONE_ID)), KT_TYPE_STATE_BADGE);
+  g_ptr_array_unref (labels);
+  labels = find_widgets (g_ptr_array_index (badges, 0), GTK_TYPE_LABEL);
+  g_assert_cmpuint (labels->len, ==, 1);
+}
+
 /* With no tasks the window is one empty state, with nothing to filter or search; the first
  * task brings the list and its page back. */
 static void
@@ -1855,6 +1910,7 @@ main (int   argc,
   ADD ("/window/search", test_search);
   ADD ("/window/selection-follows-filter", test_selection_follows_filter);
   ADD ("/window/empty-window", test_empty_window);
+  ADD ("/window/narrow-rows", test_narrow_rows);
   ADD ("/window/add-dialog", test_add_dialog);
   ADD ("/window/text-result", test_text_result);
   ADD ("/window/expired-result", test_expired_result);

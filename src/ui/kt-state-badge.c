@@ -19,6 +19,7 @@ struct _KtStateBadge
   GtkImage  *icon;
   GtkLabel  *label;
   char      *css_class;
+  gboolean   compact;   /* the icon alone; the words in the tooltip and for screen readers */
 };
 
 G_DEFINE_FINAL_TYPE (KtStateBadge, kt_state_badge, GTK_TYPE_WIDGET)
@@ -153,6 +154,20 @@ kt_state_badge_show_task (KtStateBadge *self,
   g_set_str (&self->css_class, css);
   gtk_widget_add_css_class (GTK_WIDGET (self), css);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, text, -1);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self), self->compact ? text : NULL);
+}
+
+/* Compact: the icon alone, for narrow windows; the words stay in a tooltip and for screen
+ * readers. */
+void
+kt_state_badge_set_compact (KtStateBadge *self,
+                            gboolean      compact)
+{
+  g_return_if_fail (KT_IS_STATE_BADGE (self));
+
+  self->compact = !!compact;
+  gtk_widget_set_visible (GTK_WIDGET (self->label), !self->compact);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self), self->compact ? gtk_label_get_label (self->label) : NULL);
 }
 
 const char *

@@ -15,6 +15,8 @@ GtkWidget  *kt_state_badge_new        (void);
 void        kt_state_badge_show_task  (KtStateBadge *self,
                                        KtTask       *task);
 const char *kt_state_badge_get_text   (KtStateBadge *self);
+void        kt_state_badge_set_compact (KtStateBadge *self,
+                                        gboolean      compact);
 const char *kt_state_label            (KtState   state,
                                        gboolean      check_failed);
 

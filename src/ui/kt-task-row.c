@@ -24,6 +24,7 @@ struct _KtTaskRow
   KtResultKeeper *keeper;       /* where the thumbnail's kept file comes from; nullable */
   GCancellable *thumbnail_cancellable;
   char         *thumbnail_path;
+  gboolean      compact;
 
   GtkImage     *thumbnail;
   GtkLabel     *title;
@@ -36,6 +37,7 @@ enum {
   PROP_0,
   PROP_TASK,
   PROP_KEEPER,
+  PROP_COMPACT,
   N_PROPS
 };
 
@@ -245,6 +247,7 @@ kt_task_row_get_property (GObject    *object,
     {
     case PROP_TASK: g_value_set_object (value, KT_TASK_ROW (object)->task); break;
     case PROP_KEEPER: g_value_set_object (value, KT_TASK_ROW (object)->keeper); break;
+    case PROP_COMPACT: g_value_set_boolean (value, KT_TASK_ROW (object)->compact); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -258,6 +261,10 @@ kt_task_row_set_property (GObject      *object,
   switch (prop_id)
     {
     case PROP_TASK: kt_task_row_set_task (KT_TASK_ROW (object), g_value_get_object (value)); break;
+    case PROP_COMPACT:
+      KT_TASK_ROW (object)->compact = g_value_get_boolean (value);
+      kt_state_badge_set_compact (KT_TASK_ROW (object)->badge, KT_TASK_ROW (object)->compact);
+      break;
     case PROP_KEEPER:
       {
         KtTaskRow *self = KT_TASK_ROW (object);
@@ -289,6 +296,9 @@ kt_task_row_class_init (KtTaskRowClass *klass)
   properties[PROP_KEEPER] =
     g_param_spec_object ("keeper", NULL, NULL, KT_TYPE_RESULT_KEEPER,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  /* Narrow: the badge shows its icon alone. */
+  properties[PROP_COMPACT] =
+    g_param_spec_boolean ("compact", NULL, NULL, FALSE, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (KT_TYPE_STATE_BADGE);

@@ -31,6 +31,7 @@ enum {
   PROP_SETTINGS,
   PROP_KEY_CHECKED,
   PROP_SETUP_ERROR,
+  PROP_NARROW,
   N_PROPS
 };
 
@@ -59,7 +60,10 @@ setup_row_cb (KtWindow                 *self,
               GtkListItem              *item,
               GtkSignalListItemFactory *factory)
 {
-  gtk_list_item_set_child (item, g_object_new (KT_TYPE_TASK_ROW, "keeper", self->keeper, NULL));
+  GtkWidget *row = g_object_new (KT_TYPE_TASK_ROW, "keeper", self->keeper, NULL);
+
+  g_object_bind_property (self, "narrow", row, "compact", G_BINDING_SYNC_CREATE);
+  gtk_list_item_set_child (item, row);
 }
 
 static void
@@ -81,11 +85,12 @@ unbind_row_cb (KtWindow                 *self,
 /* ---- counts, empty states, banner ------------------------------------------------------ */
 
 static void
-set_toggle_label (AdwToggle  *toggle,
+set_toggle_label (KtWindow   *self,
+                  AdwToggle  *toggle,
                   const char *name,
                   guint       count)
 {
-  g_autofree char *label = count > 0 ? g_strdup_printf ("%s %u", name, count) : g_strdup (name);
+  g_autofree char *label = count > 0 && !self->narrow ? g_strdup_printf ("%s %u", name, count) : g_strdup (name);
   adw_toggle_set_label (toggle, label);
 }
 
@@ -109,18 +114,28 @@ update_layout (KtWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.search", !empty);
 }
 
+static void queue_counts (KtWindow *self);
+
+static void
+set_narrow (KtWindow *self,
+            gboolean  narrow)
+{
+  self->narrow = narrow;
+  update_layout (self);
+  queue_counts (self);   /* the toggles drop their counts when narrow */
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NARROW]);
+}
+
 static void
 narrow_cb (KtWindow *self)
 {
-  self->narrow = TRUE;
-  update_layout (self);
+  set_narrow (self, TRUE);
 }
 
 static void
 wide_cb (KtWindow *self)
 {
-  self->narrow = FALSE;
-  update_layout (self);
+  set_narrow (self, FALSE);
 }
 
 static gboolean
@@ -147,10 +162,10 @@ update_counts_cb (gpointer data)
       failed += kt_task_filter_group_contains ("failed", state);
     }
 
-  set_toggle_label (self->filter_all, _("All"), all);
-  set_toggle_label (self->filter_active, _("Active"), active);
-  set_toggle_label (self->filter_succeeded, _("Succeeded"), succeeded);
-  set_toggle_label (self->filter_failed, _("Failed"), failed);
+  set_toggle_label (self, self->filter_all, _("All"), all);
+  set_toggle_label (self, self->filter_active, _("Active"), active);
+  set_toggle_label (self, self->filter_succeeded, _("Succeeded"), succeeded);
+  set_toggle_label (self, self->filter_failed, _("Failed"), failed);
 
   update_layout (self);
   g_object_get (self->filter, "search", &search, NULL);
@@ -450,6 +465,7 @@ kt_window_get_property (GObject    *object,
     case PROP_INPUTS: g_value_set_object (value, self->inputs); break;
     case PROP_SETTINGS: g_value_set_object (value, self->settings); break;
     case PROP_KEY_CHECKED: g_value_set_boolean (value, self->key_checked); break;
+    case PROP_NARROW: g_value_set_boolean (value, self->narrow); break;
     case PROP_SETUP_ERROR: g_value_set_string (value, self->setup_error); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -509,6 +525,9 @@ kt_window_class_init (KtWindowClass *klass)
   properties[PROP_SETTINGS] = g_param_spec_object ("settings", NULL, NULL, G_TYPE_SETTINGS, construct);
   properties[PROP_KEY_CHECKED] = g_param_spec_boolean ("key-checked", NULL, NULL, FALSE, rw);
   properties[PROP_SETUP_ERROR] = g_param_spec_string ("setup-error", NULL, NULL, NULL, rw);
+  /* Below the breakpoint: the split view collapses, rows' badges and the toggles get compact. */
+  properties[PROP_NARROW] = g_param_spec_boolean ("narrow", NULL, NULL, FALSE,
+                                                  G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (KT_TYPE_TASK_FILTER);
