@@ -570,6 +570,17 @@ keep_image (void)
   kt_test_wait_until (previews_ready, &wait, 10000);
 }
 
+static gboolean
+save_all_shown (void)
+{
+  g_autoptr(GPtrArray) buttons = find_widgets (GTK_WIDGET (page ()), GTK_TYPE_BUTTON);
+
+  for (guint i = 0; i < buttons->len; i++)
+    if (g_strcmp0 (gtk_button_get_label (g_ptr_array_index (buttons, i)), "Save _All…") == 0)
+      return gtk_widget_is_sensitive (g_ptr_array_index (buttons, i));
+  return FALSE;
+}
+
 /* The image, video and audio results are kept, then shown from the kept files. */
 static void
 test_previews (void)
@@ -582,11 +593,13 @@ test_previews (void)
   kt_window_select_task (window, IMAGE_ID);
   kt_test_wait_until (previews_ready, &image_wait, 10000);
   kt_test_wait_until (pictures_loaded, NULL, 10000);
+  g_assert_false (save_all_shown ());   /* one result: its own Save As… is enough */
   screenshot ("image-result.png");
 
   kt_window_select_task (window, MEDIA_ID);
   kt_test_wait_until (previews_ready, &media_wait, 10000);
   kt_test_wait_until (streams_prepared, NULL, 20000);
+  g_assert_true (save_all_shown ());
   screenshot ("media-results.png");
 }
 
@@ -1244,6 +1257,7 @@ test_text_result (void)
   kt_test_spin (300);
   g_assert_true (has_label_exactly (GTK_WIDGET (page ()), "Hello from the model"));
   g_assert_false (has_label (GTK_WIDGET (page ()), "\"text\""));
+  g_assert_false (save_all_shown ());
   screenshot ("text-result.png");
 
   results = find_widgets (GTK_WIDGET (page ()), KT_TYPE_TASK_RESULTS);

@@ -25,6 +25,7 @@ struct _KtTaskResults
   char                *text_name;
 
   GtkBox              *box;
+  GtkWidget           *save_all_button;
 };
 
 enum {
@@ -168,6 +169,16 @@ save_text_action (GtkWidget  *widget,
                         text_target_cb, g_object_ref (self));
 }
 
+/* Save All… is for several files, and does something once one of them is kept. */
+static void
+update_save_all (KtTaskResults *self)
+{
+  g_autoptr(GPtrArray) kept = kt_task_results_get_kept (self);
+
+  gtk_widget_set_visible (self->save_all_button, self->cards->len > 1);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "results.save-all", kept->len > 0);
+}
+
 /**
  * kt_task_results_show:
  * @record: (nullable): the task's whole answer; %NULL shows nothing
@@ -219,6 +230,7 @@ kt_task_results_show (KtTaskResults *self,
 
   if (gtk_widget_get_first_child (GTK_WIDGET (self->box)) == NULL)
     add_label (self, _("The task succeeded without result files"), FALSE);
+  update_save_all (self);
 }
 
 /* Returns: (transfer container) (element-type KtResultCard): the cards of kept files, in order */
@@ -318,7 +330,20 @@ kt_task_results_set_property (GObject      *object,
 {
   switch (prop_id)
     {
-    case PROP_KEEPER: g_set_object (&KT_TASK_RESULTS (object)->keeper, g_value_get_object (value)); break;
+    case PROP_KEEPER:
+      {
+        KtTaskResults *self = KT_TASK_RESULTS (object);
+        KtResultKeeper *keeper = g_value_get_object (value);
+
+        if (keeper == self->keeper)
+          break;
+        if (self->keeper != NULL)
+          g_signal_handlers_disconnect_by_func (self->keeper, update_save_all, self);
+        g_set_object (&self->keeper, keeper);
+        if (keeper != NULL)
+          g_signal_connect_object (keeper, "changed", G_CALLBACK (update_save_all), self, G_CONNECT_SWAPPED);
+      }
+      break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -339,6 +364,7 @@ kt_task_results_class_init (KtTaskResultsClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/kietasks/KieTasks/kt-task-results.ui");
   gtk_widget_class_bind_template_child (widget_class, KtTaskResults, box);
+  gtk_widget_class_bind_template_child (widget_class, KtTaskResults, save_all_button);
   gtk_widget_class_install_action (widget_class, "results.save-all", NULL, save_all_action);
   gtk_widget_class_install_action (widget_class, "results.copy-text", NULL, copy_text_action);
   gtk_widget_class_install_action (widget_class, "results.save-text", NULL, save_text_action);
