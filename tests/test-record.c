@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "kt-api-error.h"
@@ -560,28 +561,47 @@ test_progress_forms (void)
     }
 }
 
-/* Random corruption of a real answer must never crash, hang or leak; an error has words. */
+/*
+ * Random corruption of real answers (a file result and a text result) must never crash, hang
+ * or leak; an error has words, and what a record yields can be read. KT_FUZZ_ROUNDS and
+ * KT_FUZZ_SEED run it longer, with another seed (CI runs the fixed 3,000 rounds).
+ */
 static void
 test_fuzzed_answers (void)
 {
-  gsize length;
-  g_autofree char *original = kt_test_fixture ("real-success.json", &length);
-  GRand *rand = g_rand_new_with_seed (20261129);
+  const char *fixtures[] = { "real-success.json", "result-object.json" };
+  const char *rounds_text = g_getenv ("KT_FUZZ_ROUNDS");
+  const char *seed_text = g_getenv ("KT_FUZZ_SEED");
+  int rounds = rounds_text ? atoi (rounds_text) : 3000;
+  GRand *rand = g_rand_new_with_seed (seed_text ? (guint32) g_ascii_strtoull (seed_text, NULL, 10) : 20261129);
 
-  for (int round = 0; round < 3000; round++)
+  for (guint f = 0; f < G_N_ELEMENTS (fixtures); f++)
     {
-      g_autofree char *copy = g_memdup2 (original, length);
-      gsize cut = g_rand_int_range (rand, 0, (gint32) length + 1);
-      g_autoptr(GError) error = NULL;
-      g_autoptr(KtRecord) record = NULL;
+      gsize length;
+      g_autofree char *original = kt_test_fixture (fixtures[f], &length);
 
-      for (int flips = g_rand_int_range (rand, 1, 6); flips > 0; flips--)
-        copy[g_rand_int_range (rand, 0, (gint32) length)] = (char) g_rand_int_range (rand, 0, 256);
+      for (int round = 0; round < rounds; round++)
+        {
+          g_autofree char *copy = g_memdup2 (original, length);
+          gsize cut = g_rand_int_range (rand, 0, (gint32) length + 1);
+          g_autoptr(GError) error = NULL;
+          g_autoptr(KtRecord) record = NULL;
 
-      record = kt_record_parse (copy, cut, (guint) g_rand_int_range (rand, 199, 505), &error);
-      g_assert_true ((record == NULL) != (error == NULL));
-      if (error != NULL)
-        g_assert_cmpuint (strlen (error->message), >, 0);
+          for (int flips = g_rand_int_range (rand, 1, 6); flips > 0; flips--)
+            copy[g_rand_int_range (rand, 0, (gint32) length)] = (char) g_rand_int_range (rand, 0, 256);
+
+          record = kt_record_parse (copy, cut, (guint) g_rand_int_range (rand, 199, 505), &error);
+          g_assert_true ((record == NULL) != (error == NULL));
+          if (error != NULL)
+            g_assert_cmpuint (strlen (error->message), >, 0);
+          else
+            {
+              g_autofree char *text = kt_record_get_result_text (record);
+
+              for (KtResultRole role = 0; role < KT_N_RESULT_ROLES; role++)
+                g_assert_nonnull (kt_record_get_result_urls (record, role));
+            }
+        }
     }
   g_rand_free (rand);
 }
