@@ -91,6 +91,30 @@ test_date_time (void)
   g_assert_cmpstr (percent, ==, "65%");
 }
 
+/* The task page's one line: when, how long and what it cost, each part only when known. */
+static void
+test_task_summary (void)
+{
+  gint64 now = 1796220000000;   /* a fixed moment; only differences matter */
+  const struct { KtState state; gint64 added, created, finished, took; double credits; const char *line; } cases[] = {
+    { KT_STATE_SUCCESS, now - 600000, now - 130000, now - 120000, 4000, 3.5, "Finished 2 min ago, took 4 s, 3.5 credits" },
+    { KT_STATE_SUCCESS, now - 600000, 0, now - 3 * 3600000, -1, 1, "Finished 3 h ago, 1 credit" },
+    { KT_STATE_SUCCESS, now - 600000, 0, 0, -1, -1, "Finished 10 min ago" },
+    { KT_STATE_FAIL, now - 600000, now - 200000, now - 60000, 65000, 0, "Failed 1 min ago, after 1 min 05 s, 0 credits" },
+    { KT_STATE_GENERATING, now - 600000, now - 300000, 0, -1, 2, "Started 5 min ago" },
+    { KT_STATE_WAITING, now - 600000, 0, 0, -1, -1, "Added 10 min ago" },
+    { KT_STATE_NEW, now - 10000, 0, 0, -1, -1, "Added just now" },
+    { KT_STATE_NOT_FOUND, now - 120000, 0, 0, -1, -1, "Added 2 min ago" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *line = kt_format_task_summary (cases[i].state, cases[i].added, cases[i].created,
+                                                      cases[i].finished, cases[i].took, cases[i].credits, now);
+      g_assert_cmpstr (line, ==, cases[i].line);
+    }
+}
+
 static void
 test_short_id_and_first_line (void)
 {
@@ -191,6 +215,7 @@ main (int   argc,
   g_test_add_func ("/format/duration", test_duration);
   g_test_add_func ("/format/days", test_days);
   g_test_add_func ("/format/date-time", test_date_time);
+  g_test_add_func ("/format/task-summary", test_task_summary);
   g_test_add_func ("/format/short-id-first-line", test_short_id_and_first_line);
   g_test_add_func ("/format/explain-failure", test_explain_failure);
   g_test_add_func ("/format/media-kind", test_media_kind);

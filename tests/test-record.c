@@ -636,9 +636,43 @@ test_inputs (void)
   input = g_ptr_array_index (inputs, 6);
   g_assert_cmpstr (input->value, ==, "{\"a\":[1,2]}");
   input = g_ptr_array_index (inputs, 7);
-  g_assert_cmpstr (input->value, ==, "true");
+  g_assert_cmpstr (input->value, ==, "Yes");
+  g_assert_cmpstr (input->key, ==, "flag");
+  g_assert_cmpstr (input->label, ==, "Flag");
+  input = g_ptr_array_index (inputs, 3);
+  g_assert_cmpstr (input->label, ==, "Input images");
 
   /* What is not a JSON object is shown as it came, not parsed. */
+  g_assert_null (kt_inputs_parse ("not json"));
+}
+
+/* Parameter names as people read them, whatever the API's spelling; odd names survive. */
+static void
+test_input_labels (void)
+{
+  const struct { const char *key, *label; } cases[] = {
+    { "aspect_ratio", "Aspect ratio" },
+    { "imageUrls", "Image URLs" },
+    { "callBackUrl", "Call back URL" },
+    { "n_frames", "Frames" },
+    { "cfg_scale", "CFG scale" },
+    { "video-id", "Video ID" },
+    { "HTTPHeader", "Httpheader" },
+    { "__", "__" },
+    { "", "" },
+    { "élan_vital", "Élan vital" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *label = kt_input_label (cases[i].key);
+      g_assert_cmpstr (label, ==, cases[i].label);
+    }
+}
+
+static void
+test_inputs_not_objects (void)
+{
   g_assert_null (kt_inputs_parse ("not json"));
   g_assert_null (kt_inputs_parse ("[1,2]"));
   g_assert_null (kt_inputs_parse ("{\"a\":1} trailing"));
@@ -655,6 +689,8 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, NULL);
 
+  g_test_add_func ("/record/input-labels", test_input_labels);
+  g_test_add_func ("/record/inputs-not-objects", test_inputs_not_objects);
   g_test_add_func ("/record/documented-success", test_documented_success);
   g_test_add_func ("/record/documented-failure", test_documented_failure);
   g_test_add_func ("/record/three-levels", test_three_levels_and_real_fields);

@@ -581,6 +581,24 @@ save_all_shown (void)
   return FALSE;
 }
 
+/* Whether an action the results offer can be used now, as its button would show. */
+static gboolean
+action_enabled_on_page (const char *name)
+{
+  g_autoptr(GPtrArray) buttons = find_widgets (GTK_WIDGET (page ()), GTK_TYPE_BUTTON);
+
+  for (guint i = 0; i < buttons->len; i++)
+    if (g_strcmp0 (gtk_actionable_get_action_name (g_ptr_array_index (buttons, i)), name) == 0)
+      return gtk_widget_is_sensitive (g_ptr_array_index (buttons, i));
+  g_assert_not_reached ();
+}
+
+static gboolean
+carousel_at_end (gpointer data)
+{
+  return adw_carousel_get_position (data) == adw_carousel_get_n_pages (data) - 1;
+}
+
 /* The image, video and audio results are kept, then shown from the kept files. */
 static void
 test_previews (void)
@@ -601,6 +619,23 @@ test_previews (void)
   kt_test_wait_until (streams_prepared, NULL, 20000);
   g_assert_true (save_all_shown ());
   screenshot ("media-results.png");
+
+  /* Two files: one at a time in a carousel, the buttons say where one can go. */
+  {
+    g_autoptr(GPtrArray) carousels = find_widgets (GTK_WIDGET (page ()), ADW_TYPE_CAROUSEL);
+    AdwCarousel *carousel;
+
+    g_assert_cmpuint (carousels->len, ==, 1);
+    carousel = g_ptr_array_index (carousels, 0);
+    g_assert_cmpuint (adw_carousel_get_n_pages (carousel), ==, 2);
+    g_assert_false (action_enabled_on_page ("results.previous"));
+    g_assert_true (action_enabled_on_page ("results.next"));
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (carousel), "results.next", NULL));
+    kt_test_wait_until (carousel_at_end, carousel, 5000);
+    g_assert_true (action_enabled_on_page ("results.previous"));
+    g_assert_false (action_enabled_on_page ("results.next"));
+    screenshot ("media-results-second.png");
+  }
 }
 
 static GtkWindow *
@@ -728,6 +763,38 @@ viewer_was_run (gpointer data)
   return g_file_test (data, G_FILE_TEST_IS_REGULAR);
 }
 
+/* Chooses @label in the menu of the first result's Save As… button, as a click on it would:
+ * the item must be there and its action enabled. */
+static void
+choose_in_result_menu (const char *label)
+{
+  g_autoptr(GPtrArray) buttons = find_widgets (GTK_WIDGET (page ()), ADW_TYPE_SPLIT_BUTTON);
+  GMenuModel *menu;
+
+  g_assert_cmpuint (buttons->len, >=, 1);
+  g_assert_cmpstr (adw_split_button_get_label (g_ptr_array_index (buttons, 0)), ==, "_Save As…");
+  menu = adw_split_button_get_menu_model (g_ptr_array_index (buttons, 0));
+  for (int s = 0; s < g_menu_model_get_n_items (menu); s++)
+    {
+      g_autoptr(GMenuModel) section = g_menu_model_get_item_link (menu, s, G_MENU_LINK_SECTION);
+
+      for (int i = 0; section != NULL && i < g_menu_model_get_n_items (section); i++)
+        {
+          g_autofree char *item_label = NULL;
+          g_autofree char *action = NULL;
+
+          g_menu_model_get_item_attribute (section, i, G_MENU_ATTRIBUTE_LABEL, "s", &item_label);
+          g_menu_model_get_item_attribute (section, i, G_MENU_ATTRIBUTE_ACTION, "s", &action);
+          if (g_strcmp0 (item_label, label) == 0)
+            {
+              g_assert_true (gtk_widget_activate_action (g_ptr_array_index (buttons, 0), action, NULL));
+              return;
+            }
+        }
+    }
+  g_assert_not_reached ();
+}
+
 /*
  * Open With… hands the kept file to an application. With a portal (every GNOME session, and
  * Flatpak) the portal asks which one; without one, as here, GTK opens the default application
@@ -741,19 +808,12 @@ test_open_with (void)
   g_autofree char *given = NULL;
   g_autofree char *expected_dir = g_build_filename (g_get_user_data_dir (), "io.github.kietasks.KieTasks",
                                                     "results", IMAGE_ID, NULL);
-  g_autoptr(GPtrArray) buttons = NULL;
 
   keep_image ();
 
   kt_window_select_task (window, IMAGE_ID);
   kt_test_spin (300);
-  buttons = find_widgets (GTK_WIDGET (page ()), GTK_TYPE_BUTTON);
-  for (guint i = 0; i < buttons->len; i++)
-    if (g_strcmp0 (gtk_button_get_label (g_ptr_array_index (buttons, i)), "_Open With…") == 0)
-      {
-        g_signal_emit_by_name (g_ptr_array_index (buttons, i), "clicked");
-        break;
-      }
+  choose_in_result_menu ("_Open With…");
   kt_test_wait_until (viewer_was_run, marker, 10000);
   kt_test_spin (200);
   g_log_set_always_fatal (fatal);
@@ -802,13 +862,7 @@ test_show_in_files (void)
 
   kt_window_select_task (window, IMAGE_ID);
   kt_test_spin (300);
-  buttons = find_widgets (GTK_WIDGET (page ()), GTK_TYPE_BUTTON);
-  for (guint i = 0; i < buttons->len; i++)
-    if (g_strcmp0 (gtk_widget_get_tooltip_text (g_ptr_array_index (buttons, i)), "Show in Files") == 0)
-      {
-        g_signal_emit_by_name (g_ptr_array_index (buttons, i), "clicked");
-        break;
-      }
+  choose_in_result_menu ("Show in _Files");
   kt_test_wait_until (file_manager_called, NULL, 10000);
   g_log_set_always_fatal (fatal);
   {
@@ -844,6 +898,71 @@ has_row_titled (GtkWidget  *root,
   return FALSE;
 }
 
+static GtkWidget *
+row_titled (GtkWidget  *root,
+            const char *title)
+{
+  g_autoptr(GPtrArray) rows = find_widgets (root, ADW_TYPE_ACTION_ROW);
+
+  for (guint i = 0; i < rows->len; i++)
+    if (g_strcmp0 (adw_preferences_row_get_title (g_ptr_array_index (rows, i)), title) == 0)
+      return g_ptr_array_index (rows, i);
+  return NULL;
+}
+
+static guint
+count_rows_titled (GtkWidget  *root,
+                   const char *title)
+{
+  g_autoptr(GPtrArray) rows = find_widgets (root, ADW_TYPE_ACTION_ROW);
+  guint n = 0;
+
+  for (guint i = 0; i < rows->len; i++)
+    n += g_strcmp0 (adw_preferences_row_get_title (g_ptr_array_index (rows, i)), title) == 0;
+  return n;
+}
+
+/* The page leads with one summary line and the results; the task ID stays in sight; every
+ * moment is in the folded Technical Details once, in order, with no raw API words. */
+static void
+test_task_page_summary (void)
+{
+  const char *moments[] = { "Added to Kie Tasks", "Created on Kie.ai", "Waiting", "Generating", "Finished", "Last checked" };
+  PreviewWait preview_wait = { IMAGE_ID, 1 };
+  const char *dropped[] = { "Model", "State from Kie.ai", "Credits", "Took", "Succeeded" };   /* said once, elsewhere */
+  g_autoptr(GPtrArray) expanders = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+
+  add_tasks (IMAGE_ID);
+  wait_for_state (IMAGE_ID, KT_STATE_SUCCESS);
+  kt_window_select_task (window, IMAGE_ID);
+  kt_test_wait_until (previews_ready, &preview_wait, 10000);
+
+  g_assert_true (has_label_exactly (GTK_WIDGET (page ()), "Finished just now, took 4 s, 3.5 credits"));
+  g_assert_true (has_row_titled (GTK_WIDGET (page ()), "Task ID", IMAGE_ID));
+  for (guint i = 0; i < G_N_ELEMENTS (moments); i++)
+    g_assert_null (row_titled (GTK_WIDGET (page ()), moments[i]));          /* folded away */
+  g_assert_false (has_label (GTK_WIDGET (page ()), "\"state\""));           /* so is the raw answer */
+
+  expanders = find_widgets (GTK_WIDGET (page ()), GTK_TYPE_EXPANDER);
+  g_assert_cmpuint (expanders->len, ==, 1);
+  g_assert_cmpstr (gtk_expander_get_label (g_ptr_array_index (expanders, 0)), ==, "Technical Details");
+  gtk_expander_set_expanded (g_ptr_array_index (expanders, 0), TRUE);
+  g_assert_true (has_label (GTK_WIDGET (page ()), "\"state\""));
+
+  rows = find_widgets (GTK_WIDGET (page ()), ADW_TYPE_ACTION_ROW);
+  for (guint i = 0; i < G_N_ELEMENTS (moments); i++)
+    {
+      g_assert_nonnull (row_titled (GTK_WIDGET (page ()), moments[i]));
+      g_assert_cmpuint (count_rows_titled (GTK_WIDGET (page ()), moments[i]), ==, 1);
+    }
+  /* The moments are in time order (a clock's minutes cannot show it); the last check is last. */
+  g_assert_true (g_ptr_array_index (rows, rows->len - 1) == row_titled (GTK_WIDGET (page ()), "Last checked"));
+  for (guint i = 0; i < G_N_ELEMENTS (dropped); i++)
+    g_assert_null (row_titled (GTK_WIDGET (page ()), dropped[i]));
+  screenshot ("task-page-technical.png");
+}
+
 /* Every input parameter is a row; the input image is fetched (without the key) and shown. */
 static void
 test_inputs (void)
@@ -855,9 +974,11 @@ test_inputs (void)
 
   kt_window_select_task (window, IMAGE_ID);
   kt_test_wait_until (input_thumbnail_shown, NULL, 10000);
-  g_assert_true (has_row_titled (GTK_WIDGET (page ()), "prompt", "A cat in a garden"));
-  g_assert_true (has_row_titled (GTK_WIDGET (page ()), "strength", "0.6"));
-  g_assert_true (has_row_titled (GTK_WIDGET (page ()), "image_urls", input_url));
+  g_assert_true (has_row_titled (GTK_WIDGET (page ()), "Prompt", "A cat in a garden"));
+  g_assert_true (has_row_titled (GTK_WIDGET (page ()), "Strength", "0.6"));
+  g_assert_true (has_row_titled (GTK_WIDGET (page ()), "Input images", input_url));
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (row_titled (GTK_WIDGET (page ()), "Input images")), ==,
+                   "image_urls in the API");
   for (guint i = 0; i < requests->len; i++)
     {
       KtFakeRequest *request = g_ptr_array_index (requests, i);
@@ -1278,6 +1399,16 @@ test_text_result (void)
 }
 
 static gboolean
+has_tooltip (GPtrArray  *widgets,
+             const char *tooltip)
+{
+  for (guint i = 0; i < widgets->len; i++)
+    if (g_strcmp0 (gtk_widget_get_tooltip_text (g_ptr_array_index (widgets, i)), tooltip) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
 expired_shown (gpointer data)
 {
   return has_label (GTK_WIDGET (page ()), "Expired on Kie.ai before it was kept");
@@ -1297,6 +1428,15 @@ test_expired_result (void)
   kt_test_wait_until (expired_shown, NULL, 10000);
   screenshot ("expired-result.png");
   buttons = find_widgets (GTK_WIDGET (page ()), GTK_TYPE_BUTTON);
+  /* An icon means one thing: Copy Link and Copy Task ID, both here, do not share one. */
+  for (guint i = 0; i < buttons->len; i++)
+    for (guint j = 0; j < buttons->len; j++)
+      if (gtk_button_get_icon_name (g_ptr_array_index (buttons, i)) != NULL &&
+          g_strcmp0 (gtk_button_get_icon_name (g_ptr_array_index (buttons, i)),
+                     gtk_button_get_icon_name (g_ptr_array_index (buttons, j))) == 0)
+        g_assert_cmpstr (gtk_widget_get_tooltip_text (g_ptr_array_index (buttons, i)), ==,
+                         gtk_widget_get_tooltip_text (g_ptr_array_index (buttons, j)));
+  g_assert_true (has_tooltip (buttons, "Copy Link") && has_tooltip (buttons, "Copy Task ID"));
   for (guint i = 0; i < buttons->len; i++)
     if (g_strcmp0 (gtk_button_get_label (g_ptr_array_index (buttons, i)), "_Download Again") == 0)
       g_signal_emit_by_name (g_ptr_array_index (buttons, i), "clicked");
@@ -1794,7 +1934,7 @@ server_script (void)
     "\"tasks\":{"
     "\"" IMAGE_ID "\":[{\"state\":\"waiting\"},{\"state\":\"generating\",\"progress\":50},{\"state\":\"generating\",\"progress\":50},"
     "  {\"state\":\"success\",\"model\":\"bytedance/seedream-v4-text-to-image\",\"resultUrls\":[\"$BASE/media/cat.png\"],"
-    "   \"input\":{\"prompt\":\"A cat in a garden\",\"image_urls\":[\"$BASE/media/input.png\"],\"strength\":0.6}}],"
+    "   \"creditsConsumed\":3.5,\"input\":{\"prompt\":\"A cat in a garden\",\"image_urls\":[\"$BASE/media/input.png\"],\"strength\":0.6}}],"
     "\"" MEDIA_ID "\":[{\"state\":\"generating\",\"model\":\"wan/2-5-image-to-video\"},"
     "  {\"state\":\"success\",\"model\":\"wan/2-5-image-to-video\",\"resultUrls\":[\"$BASE/media/clip.webm\",\"$BASE/media/tone.wav\"]}],"
     "\"" SLOW_ID "\":[{\"state\":\"waiting\",\"model\":\"veo3\"}],"
@@ -1915,6 +2055,7 @@ main (int   argc,
   ADD ("/window/server-text-not-markup", test_server_text_is_not_markup);
   ADD ("/window/previews", test_previews);
   ADD ("/window/inputs", test_inputs);
+  ADD ("/window/task-page-summary", test_task_page_summary);
   ADD ("/window/image-viewer", test_image_viewer);
   ADD ("/window/save-as", test_save_as);
   ADD ("/window/show-in-files", test_show_in_files);

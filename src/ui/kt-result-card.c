@@ -13,8 +13,8 @@
 
 /*
  * One result file of a task. Kept, it is a preview (a zoomable image, a video, audio
- * controls) that can be dragged out of the window as the file, with Save As, Open With, Show
- * in Files and Copy Link. Not kept, it says why (downloading, expired, not downloaded) next to
+ * controls) that can be dragged out of the window as the file, with Save As… as its one button
+ * and Open With…, Show in Files and Copy Link in that button's menu. Not kept, it says why (downloading, expired, not downloaded) next to
  * what can be done. It follows the result keeper, so it changes as soon as the file does.
  */
 

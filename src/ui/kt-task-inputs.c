@@ -147,7 +147,13 @@ kt_task_inputs_set_text (KtTaskInputs *self,
         add_image (self, input->image_urls[j]);
       if (input->value == NULL || *input->value == '\0')
         continue;
-      row = kt_property_row_new (input->key, input->value);
+      row = kt_property_row_new (input->label, input->value);
+      if (g_strcmp0 (input->label, input->key) != 0)
+        {
+          /* TRANSLATORS: a tooltip: the parameter's name in Kie.ai's API, e.g. "aspect_ratio in the API" */
+          g_autofree char *tip = g_strdup_printf (_("%s in the API"), input->key);
+          gtk_widget_set_tooltip_text (row, tip);
+        }
       adw_preferences_group_add (ADW_PREFERENCES_GROUP (self), row);
       g_ptr_array_add (self->rows, g_object_ref (row));
     }

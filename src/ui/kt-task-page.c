@@ -16,9 +16,9 @@
 #include "kt-task-page.h"
 
 /*
- * Everything known about one task: why it failed, its results (a KtResultCard each), its
- * details and history, its inputs and the raw last answer. A change of the task redraws only
- * the sections that show what changed.
+ * Everything known about one task, what matters first: a summary line, why it failed, its
+ * results, its ID and inputs; then, folded away, its timeline and the raw last answer. A change
+ * of the task redraws only the sections that show what changed.
  */
 #define MAX_RAW_CHARS 200000
 
@@ -27,7 +27,7 @@ typedef enum
   SECTION_HEADER  = 1 << 0,
   SECTION_FAILURE = 1 << 1,
   SECTION_RESULTS = 1 << 2,
-  SECTION_DETAILS = 1 << 3,
+  SECTION_TIMELINE = 1 << 3,
   SECTION_INPUTS  = 1 << 4,
   SECTION_ANSWER  = 1 << 5,
   SECTION_ALL     = 0x3f,
@@ -43,21 +43,22 @@ struct _KtTaskPage
   KtInputCache   *inputs_cache;
   KtRecord       *record;          /* the whole last answer: the task's, or the ledger's */
   char           *failure_text;
-  GPtrArray      *rows;            /* rows added to the details and history groups */
+  GPtrArray      *rows;            /* rows added to the timeline */
   Section         dirty;
   guint           update_idle;
+  guint           summary_tick;    /* keeps "2 min ago" true while the page is shown */
 
   KtStateBadge   *badge;
   GtkLabel       *title;
   GtkLabel       *prompt;
+  GtkLabel       *summary;
   AdwPreferencesGroup *failure_group;
   AdwActionRow   *fail_code_row;
   AdwActionRow   *fail_msg_row;
   GtkLabel       *explanation;
   KtTaskResults  *results;
-  AdwPreferencesGroup *details_group;
   AdwActionRow   *id_row;
-  AdwPreferencesGroup *history_group;
+  AdwPreferencesGroup *timeline_group;
   KtTaskInputs   *inputs;
   GtkLabel       *raw_answer;
 };
@@ -137,6 +138,22 @@ remove_rows_of (KtTaskPage          *self,
 
 /* ---- sections ------------------------------------------------------------------------ */
 
+/* "Finished 2 min ago, took 4 s, 3.5 credits": how long and what it cost come from the answer. */
+static void
+show_summary (KtTaskPage *self)
+{
+  KtState state = kt_task_get_state (self->task);
+  gboolean finished = state == KT_STATE_SUCCESS || state == KT_STATE_FAIL;
+  gint64 took = finished && self->record != NULL ? kt_record_duration_ms (self->record) : -1;
+  double credits = finished && self->record != NULL ? self->record->credits_consumed : -1;
+  g_autofree char *line = kt_format_task_summary (state, kt_task_get_added_time (self->task),
+                                                  kt_task_get_create_time (self->task),
+                                                  kt_task_get_complete_time (self->task),
+                                                  took, credits, g_get_real_time () / 1000);
+
+  gtk_label_set_label (self->summary, line);
+}
+
 static void
 show_header (KtTaskPage *self)
 {
@@ -149,6 +166,7 @@ show_header (KtTaskPage *self)
   gtk_label_set_label (self->title, title);
   gtk_label_set_label (self->prompt, prompt ? prompt : "");
   gtk_widget_set_visible (GTK_WIDGET (self->prompt), prompt != NULL);
+  show_summary (self);
 }
 
 static void
@@ -187,44 +205,62 @@ show_results (KtTaskPage *self)
   kt_task_results_show (self->results, self->task, shown ? self->record : NULL);
 }
 
-static void
-show_details (KtTaskPage *self)
+typedef struct
 {
-  g_autofree char *added = format_time (kt_task_get_added_time (self->task));
-  g_autofree char *created = format_time (kt_task_get_create_time (self->task));
-  g_autofree char *completed = format_time (kt_task_get_complete_time (self->task));
-  g_autofree char *checked = format_time (kt_task_get_last_checked (self->task));
-  g_autofree char *duration = NULL;
-  g_autofree char *credits = NULL;
+  gint64      at;
+  const char *what;
+} Moment;
+
+static int
+moment_compare (gconstpointer a,
+                gconstpointer b)
+{
+  const Moment *x = a, *y = b;
+  return (x->at > y->at) - (x->at < y->at);
+}
+
+/* Every moment known of the task once, in order: added, created, each state first seen
+ * (the end only when Kie.ai gave no time for it), finished, last checked. */
+static void
+show_timeline (KtTaskPage *self)
+{
+  g_autoptr(GArray) moments = g_array_new (FALSE, FALSE, sizeof (Moment));
   g_autoptr(GArray) history = NULL;
+  KtState state = kt_task_get_state (self->task);
+  gint64 completed = kt_task_get_complete_time (self->task);
+  Moment moment;
 
-  remove_rows_of (self, self->details_group);
-  remove_rows_of (self, self->history_group);
+  remove_rows_of (self, self->timeline_group);
   adw_action_row_set_subtitle (self->id_row, kt_task_get_id (self->task));
-  if (self->record != NULL && kt_record_duration_ms (self->record) >= 0 && self->record->state == KT_STATE_SUCCESS)
-    duration = kt_format_duration (kt_record_duration_ms (self->record));
-  if (self->record != NULL && self->record->credits_consumed >= 0)
-    credits = g_strdup_printf ("%g", self->record->credits_consumed);
 
-  add_row (self, self->details_group, _("Model"), kt_task_get_model (self->task));
-  add_row (self, self->details_group, _("State from Kie.ai"), kt_task_get_raw_state (self->task));
-  add_row (self, self->details_group, _("Added"), added);
-  add_row (self, self->details_group, _("Created"), created);
-  add_row (self, self->details_group, _("Completed"), completed);
-  add_row (self, self->details_group, _("Took"), duration);
-  add_row (self, self->details_group, _("Credits"), credits);
-  add_row (self, self->details_group, _("Last checked"), checked);
-  add_row (self, self->details_group, _("Last check failed"), kt_task_get_last_error (self->task));
-
+  moment = (Moment) { kt_task_get_added_time (self->task), _("Added to Kie Tasks") };
+  g_array_append_val (moments, moment);
+  moment = (Moment) { kt_task_get_create_time (self->task), _("Created on Kie.ai") };
+  g_array_append_val (moments, moment);
   if (self->ledger != NULL)
     history = kt_ledger_get_state_changes (self->ledger, kt_task_get_id (self->task), NULL);
-  gtk_widget_set_visible (GTK_WIDGET (self->history_group), history != NULL && history->len > 0);
   for (guint i = 0; history != NULL && i < history->len; i++)
     {
       KtStateChange *change = &g_array_index (history, KtStateChange, i);
-      g_autofree char *when = format_time (change->seen_at);
-      add_row (self, self->history_group, kt_state_label (change->state, FALSE), when ? when : "");
+
+      if (kt_state_is_finished (change->state) && completed > 0)
+        continue;
+      moment = (Moment) { change->seen_at, kt_state_label (change->state, FALSE) };
+      g_array_append_val (moments, moment);
     }
+  moment = (Moment) { completed, state == KT_STATE_FAIL ? _("Failed") : _("Finished") };
+  g_array_append_val (moments, moment);
+  g_array_sort (moments, moment_compare);
+  moment = (Moment) { kt_task_get_last_checked (self->task), _("Last checked") };
+  g_array_append_val (moments, moment);
+
+  for (guint i = 0; i < moments->len; i++)
+    {
+      Moment *m = &g_array_index (moments, Moment, i);
+      g_autofree char *when = format_time (m->at);
+      add_row (self, self->timeline_group, m->what, when);
+    }
+  add_row (self, self->timeline_group, _("Last check failed"), kt_task_get_last_error (self->task));
 }
 
 static void
@@ -269,7 +305,7 @@ update (KtTaskPage *self,
 {
   if (self->task == NULL)
     return;
-  if (sections & (SECTION_RESULTS | SECTION_INPUTS | SECTION_ANSWER))
+  if (sections & (SECTION_HEADER | SECTION_RESULTS | SECTION_INPUTS | SECTION_ANSWER))
     take_record (self);
   if (sections & SECTION_HEADER)
     show_header (self);
@@ -277,8 +313,8 @@ update (KtTaskPage *self,
     show_failure (self);
   if (sections & SECTION_RESULTS)
     show_results (self);
-  if (sections & SECTION_DETAILS)
-    show_details (self);
+  if (sections & SECTION_TIMELINE)
+    show_timeline (self);
   if (sections & SECTION_INPUTS)
     show_inputs (self);
   if (sections & SECTION_ANSWER)
@@ -302,17 +338,16 @@ static Section
 sections_showing (const char *property)
 {
   static const struct { const char *name; Section sections; } map[] = {
-    { "state", SECTION_HEADER | SECTION_FAILURE | SECTION_RESULTS | SECTION_DETAILS },
-    { "record", SECTION_FAILURE | SECTION_RESULTS | SECTION_DETAILS | SECTION_INPUTS | SECTION_ANSWER },
-    { "model", SECTION_HEADER | SECTION_DETAILS },
+    { "state", SECTION_HEADER | SECTION_FAILURE | SECTION_RESULTS | SECTION_TIMELINE },
+    { "record", SECTION_HEADER | SECTION_FAILURE | SECTION_RESULTS | SECTION_TIMELINE | SECTION_INPUTS | SECTION_ANSWER },
+    { "model", SECTION_HEADER },
     { "prompt", SECTION_HEADER },
     { "progress", SECTION_HEADER },
     { "fail-code", SECTION_FAILURE },
     { "fail-msg", SECTION_FAILURE },
-    { "last-error", SECTION_HEADER | SECTION_DETAILS },
-    { "raw-state", SECTION_DETAILS },
-    { "create-time", SECTION_DETAILS },
-    { "complete-time", SECTION_DETAILS },
+    { "last-error", SECTION_HEADER | SECTION_TIMELINE },
+    { "create-time", SECTION_HEADER | SECTION_TIMELINE },
+    { "complete-time", SECTION_HEADER | SECTION_TIMELINE },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (map); i++)
@@ -357,6 +392,37 @@ copy_failure_action (GtkWidget  *widget,
 
 /* ---- life cycle ---------------------------------------------------------------------- */
 
+static gboolean
+summary_tick_cb (gpointer data)
+{
+  KtTaskPage *self = data;
+
+  if (self->task != NULL)
+    show_summary (self);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+kt_task_page_map (GtkWidget *widget)
+{
+  KtTaskPage *self = KT_TASK_PAGE (widget);
+
+  GTK_WIDGET_CLASS (kt_task_page_parent_class)->map (widget);
+  if (self->task != NULL)
+    show_summary (self);
+  if (self->summary_tick == 0)
+    self->summary_tick = g_timeout_add_seconds (30, summary_tick_cb, self);
+}
+
+static void
+kt_task_page_unmap (GtkWidget *widget)
+{
+  KtTaskPage *self = KT_TASK_PAGE (widget);
+
+  g_clear_handle_id (&self->summary_tick, g_source_remove);
+  GTK_WIDGET_CLASS (kt_task_page_parent_class)->unmap (widget);
+}
+
 static void
 kt_task_page_dispose (GObject *object)
 {
@@ -365,6 +431,7 @@ kt_task_page_dispose (GObject *object)
 
   kt_task_page_set_task (self, NULL);
   g_clear_handle_id (&self->update_idle, g_source_remove);
+  g_clear_handle_id (&self->summary_tick, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), KT_TYPE_TASK_PAGE);
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
     gtk_widget_unparent (child);
@@ -432,6 +499,8 @@ kt_task_page_class_init (KtTaskPageClass *klass)
   object_class->finalize = kt_task_page_finalize;
   object_class->get_property = kt_task_page_get_property;
   object_class->set_property = kt_task_page_set_property;
+  widget_class->map = kt_task_page_map;
+  widget_class->unmap = kt_task_page_unmap;
 
   properties[PROP_KEEPER] = g_param_spec_object ("keeper", NULL, NULL, KT_TYPE_RESULT_KEEPER, rw);
   properties[PROP_LEDGER] = g_param_spec_object ("ledger", NULL, NULL, KT_TYPE_LEDGER, rw);
@@ -450,9 +519,9 @@ kt_task_page_class_init (KtTaskPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KtTaskPage, fail_msg_row);
   gtk_widget_class_bind_template_child (widget_class, KtTaskPage, explanation);
   gtk_widget_class_bind_template_child (widget_class, KtTaskPage, results);
-  gtk_widget_class_bind_template_child (widget_class, KtTaskPage, details_group);
+  gtk_widget_class_bind_template_child (widget_class, KtTaskPage, summary);
   gtk_widget_class_bind_template_child (widget_class, KtTaskPage, id_row);
-  gtk_widget_class_bind_template_child (widget_class, KtTaskPage, history_group);
+  gtk_widget_class_bind_template_child (widget_class, KtTaskPage, timeline_group);
   gtk_widget_class_bind_template_child (widget_class, KtTaskPage, inputs);
   gtk_widget_class_bind_template_child (widget_class, KtTaskPage, raw_answer);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);

@@ -13,8 +13,9 @@
 /*
  * A succeeded task's results: a KtResultCard for every result file, by role (the results,
  * then watermarked versions, first and last frames), a text result as text, and Save All…
- * for every kept file.
+ * for every kept file. Several files are shown one at a time in a carousel.
  */
+#define MAX_DOTS 10
 struct _KtTaskResults
 {
   AdwPreferencesGroup  parent_instance;
@@ -25,6 +26,10 @@ struct _KtTaskResults
   char                *text_name;
 
   GtkBox              *box;
+  GtkWidget           *several;
+  AdwCarousel         *carousel;
+  GtkWidget           *dots;
+  GtkLabel            *position;
   GtkWidget           *save_all_button;
 };
 
@@ -169,6 +174,51 @@ save_text_action (GtkWidget  *widget,
                         text_target_cb, g_object_ref (self));
 }
 
+/* ---- several results ------------------------------------------------------------------ */
+
+static void
+page_changed_cb (KtTaskResults *self)
+{
+  guint n = adw_carousel_get_n_pages (self->carousel);
+  guint at = (guint) (adw_carousel_get_position (self->carousel) + 0.5);
+  g_autofree char *position = NULL;
+
+  /* TRANSLATORS: which result is shown, e.g. "2 of 4" */
+  position = g_strdup_printf (_("%u of %u"), MIN (at + 1, n), n);
+  gtk_label_set_label (self->position, position);
+  gtk_widget_set_visible (self->dots, n <= MAX_DOTS);
+  gtk_widget_set_visible (GTK_WIDGET (self->position), n > MAX_DOTS);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "results.previous", at > 0);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "results.next", at + 1 < n);
+}
+
+static void
+step (KtTaskResults *self,
+      int            delta)
+{
+  int at = (int) (adw_carousel_get_position (self->carousel) + 0.5) + delta;
+
+  if (at < 0 || at >= (int) adw_carousel_get_n_pages (self->carousel))
+    return;
+  adw_carousel_scroll_to (self->carousel, adw_carousel_get_nth_page (self->carousel, at), TRUE);
+}
+
+static void
+previous_action (GtkWidget  *widget,
+                 const char *action,
+                 GVariant   *param)
+{
+  step (KT_TASK_RESULTS (widget), -1);
+}
+
+static void
+next_action (GtkWidget  *widget,
+             const char *action,
+             GVariant   *param)
+{
+  step (KT_TASK_RESULTS (widget), 1);
+}
+
 /* Save All… is for several files, and does something once one of them is kept. */
 static void
 update_save_all (KtTaskResults *self)
@@ -194,6 +244,10 @@ kt_task_results_show (KtTaskResults *self,
 
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->box))) != NULL)
     gtk_box_remove (self->box, child);
+  for (guint i = 0; i < self->cards->len; i++)
+    if (gtk_widget_get_parent (g_ptr_array_index (self->cards, i)) == GTK_WIDGET (self->carousel))
+      adw_carousel_remove (self->carousel, g_ptr_array_index (self->cards, i));
+  gtk_widget_set_visible (self->several, FALSE);
   g_ptr_array_set_size (self->cards, 0);
   g_clear_pointer (&self->text, g_free);
   if (record == NULL)
@@ -210,8 +264,7 @@ kt_task_results_show (KtTaskResults *self,
           KtResultCard *card = kt_result_card_new (self->keeper, task, record, urls[i],
                                                    numbered ? numbered : role_caption (role));
 
-          g_ptr_array_add (self->cards, g_object_ref (card));
-          gtk_box_append (self->box, GTK_WIDGET (card));
+          g_ptr_array_add (self->cards, g_object_ref_sink (card));
         }
       if (role == KT_RESULT_MAIN && record->result_object != NULL)
         {
@@ -228,7 +281,23 @@ kt_task_results_show (KtTaskResults *self,
         }
     }
 
-  if (gtk_widget_get_first_child (GTK_WIDGET (self->box)) == NULL)
+  /* One file is shown as it is; several in the carousel, above any text. */
+  if (self->cards->len == 1)
+    gtk_box_prepend (self->box, g_ptr_array_index (self->cards, 0));
+  else if (self->cards->len > 1)
+    {
+      for (guint i = 0; i < self->cards->len; i++)
+        {
+          gtk_widget_set_hexpand (g_ptr_array_index (self->cards, i), TRUE);   /* a page is as wide as the carousel */
+          gtk_widget_set_valign (g_ptr_array_index (self->cards, i), GTK_ALIGN_CENTER);
+          adw_carousel_append (self->carousel, g_ptr_array_index (self->cards, i));
+        }
+      adw_carousel_scroll_to (self->carousel, g_ptr_array_index (self->cards, 0), FALSE);
+      gtk_widget_set_visible (self->several, TRUE);
+      page_changed_cb (self);
+    }
+
+  if (self->cards->len == 0 && gtk_widget_get_first_child (GTK_WIDGET (self->box)) == NULL)
     add_label (self, _("The task succeeded without result files"), FALSE);
   update_save_all (self);
 }
@@ -365,6 +434,13 @@ kt_task_results_class_init (KtTaskResultsClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/kietasks/KieTasks/kt-task-results.ui");
   gtk_widget_class_bind_template_child (widget_class, KtTaskResults, box);
   gtk_widget_class_bind_template_child (widget_class, KtTaskResults, save_all_button);
+  gtk_widget_class_bind_template_child (widget_class, KtTaskResults, several);
+  gtk_widget_class_bind_template_child (widget_class, KtTaskResults, carousel);
+  gtk_widget_class_bind_template_child (widget_class, KtTaskResults, dots);
+  gtk_widget_class_bind_template_child (widget_class, KtTaskResults, position);
+  gtk_widget_class_bind_template_callback (widget_class, page_changed_cb);
+  gtk_widget_class_install_action (widget_class, "results.previous", NULL, previous_action);
+  gtk_widget_class_install_action (widget_class, "results.next", NULL, next_action);
   gtk_widget_class_install_action (widget_class, "results.save-all", NULL, save_all_action);
   gtk_widget_class_install_action (widget_class, "results.copy-text", NULL, copy_text_action);
   gtk_widget_class_install_action (widget_class, "results.save-text", NULL, save_text_action);

@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 
 #include "kt-format.h"
@@ -20,9 +21,109 @@ void
 kt_input_free (KtInput *input)
 {
   g_free (input->key);
+  g_free (input->label);
   g_free (input->value);
   g_strfreev (input->image_urls);
   g_free (input);
+}
+
+/* Words people write in capitals, wherever they turn up in a name. */
+static const char *
+word_as_written (const char *word)
+{
+  static const char *const upper[][2] = {
+    { "url", "URL" }, { "urls", "URLs" }, { "id", "ID" }, { "ids", "IDs" }, { "fps", "FPS" },
+    { "cfg", "CFG" }, { "api", "API" }, { "hd", "HD" }, { "lora", "LoRA" }, { "tts", "TTS" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (upper); i++)
+    if (g_str_equal (word, upper[i][0]))
+      return upper[i][1];
+  return NULL;
+}
+
+/**
+ * kt_input_label:
+ * @key: a parameter's name in the API: aspect_ratio, imageUrls, n_frames
+ *
+ * Returns: (transfer full): the name as a person reads it: "Aspect ratio", "Image URLs",
+ *   "Frames". Names Kie.ai's models share are translated; others are split into words.
+ */
+char *
+kt_input_label (const char *key)
+{
+  static const struct { const char *key; const char *label; } known[] = {
+    { "prompt", N_("Prompt") },
+    { "negative_prompt", N_("Negative prompt") },
+    { "image_urls", N_("Input images") },
+    { "image_url", N_("Input image") },
+    { "input_urls", N_("Input files") },
+    { "aspect_ratio", N_("Aspect ratio") },
+    { "image_size", N_("Image size") },
+    { "output_format", N_("Output format") },
+    { "num_images", N_("Number of images") },
+    { "n_frames", N_("Frames") },
+    { "num_inference_steps", N_("Inference steps") },
+    { "guidance_scale", N_("Guidance scale") },
+    { "seed", N_("Seed") },
+    { "resolution", N_("Resolution") },
+    { "duration", N_("Duration") },
+    { "remove_watermark", N_("Remove watermark") },
+    { "enable_safety_checker", N_("Safety checker") },
+  };
+  g_autoptr(GString) label = g_string_new (NULL);
+  gboolean word_start = TRUE;
+  const char *p;
+
+  g_return_val_if_fail (key != NULL, NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (known); i++)
+    if (g_str_equal (key, known[i].key))
+      return g_strdup (_(known[i].label));
+
+  /* Split at _, -, . and spaces, and where a lower-case letter meets a capital. */
+  for (p = key; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (c == '_' || c == '-' || c == '.' || g_unichar_isspace (c))
+        {
+          word_start = TRUE;
+          continue;
+        }
+      if (label->len > 0 && g_unichar_isupper (c) && !word_start && p > key &&
+          g_unichar_islower (g_utf8_get_char (g_utf8_prev_char (p))))
+        word_start = TRUE;
+      if (word_start && label->len > 0)
+        g_string_append_c (label, ' ');
+      word_start = FALSE;
+      g_string_append_unichar (label, g_unichar_tolower (c));
+    }
+  if (label->len == 0)
+    return g_strdup (key);
+
+  /* Capitals where people write them, then a capital first letter. */
+  {
+    g_auto(GStrv) words = g_strsplit (label->str, " ", -1);
+    g_autofree char *joined = NULL;
+
+    for (guint i = 0; words[i] != NULL; i++)
+      {
+        const char *written = word_as_written (words[i]);
+        if (written != NULL)
+          g_set_str (&words[i], written);
+      }
+    joined = g_strjoinv (" ", words);
+    g_string_assign (label, joined);
+  }
+  {
+    gunichar first = g_utf8_get_char (label->str);
+    g_autofree char *rest = g_strdup (g_utf8_next_char (label->str));
+    g_string_truncate (label, 0);
+    g_string_append_unichar (label, g_unichar_totitle (first));
+    g_string_append (label, rest);
+  }
+  return g_string_free (g_steal_pointer (&label), FALSE);
 }
 
 /* A parameter's value as a person reads it: 0.6, not 0.59999999999999998. */
@@ -36,6 +137,8 @@ value_text (JsonNode *node)
     }
   if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
     return g_strdup (json_node_get_string (node));
+  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_BOOLEAN)
+    return g_strdup (json_node_get_boolean (node) ? _("Yes") : _("No"));
   return json_to_string (node, FALSE);
 }
 
@@ -62,6 +165,7 @@ input_from_member (const char *key,
   g_autoptr(GStrvBuilder) images = g_strv_builder_new ();
 
   input->key = g_strdup (key);
+  input->label = kt_input_label (key);
   if (JSON_NODE_HOLDS_ARRAY (node))
     {
       JsonArray *array = json_node_get_array (node);

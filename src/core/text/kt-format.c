@@ -144,6 +144,75 @@ kt_format_percent (int percent)
   return g_strdup_printf (_("%d%%"), percent);
 }
 
+/* "3.5 credits", "1 credit", "0 credits". */
+static char *
+format_credits (double credits)
+{
+  if (credits == 1)
+    return g_strdup (_("1 credit"));
+  /* TRANSLATORS: Kie.ai credits a task used, e.g. "3.5 credits" */
+  return g_strdup_printf (_("%g credits"), credits);
+}
+
+/**
+ * kt_format_task_summary:
+ * @state: what the app knows of the task
+ * @added_ms: when the task was added here
+ * @created_ms: when Kie.ai created it, or 0
+ * @finished_ms: when it finished, or 0
+ * @took_ms: how long it ran, or -1
+ * @credits: the credits it used, or a negative number when unknown
+ * @now_ms: now
+ *
+ * The one line that says where a task stands: "Finished 2 min ago, took 4 s, 3.5 credits",
+ * "Failed yesterday, after 1 min 05 s", "Started 5 min ago", "Added just now".
+ */
+char *
+kt_format_task_summary (KtState state,
+                        gint64  added_ms,
+                        gint64  created_ms,
+                        gint64  finished_ms,
+                        gint64  took_ms,
+                        double  credits,
+                        gint64  now_ms)
+{
+  g_autoptr(GString) line = g_string_new (NULL);
+  gboolean finished = state == KT_STATE_SUCCESS || state == KT_STATE_FAIL;
+  gint64 when = finished && finished_ms > 0 ? finished_ms : created_ms > 0 ? created_ms : added_ms;
+  g_autofree char *ago = kt_format_relative_time (when, now_ms);
+
+  if (state == KT_STATE_SUCCESS)
+    /* TRANSLATORS: e.g. "Finished 2 min ago", "Finished yesterday" */
+    g_string_append_printf (line, _("Finished %s"), ago);
+  else if (state == KT_STATE_FAIL)
+    /* TRANSLATORS: e.g. "Failed 2 min ago" */
+    g_string_append_printf (line, _("Failed %s"), ago);
+  else if (state == KT_STATE_NEW || state == KT_STATE_NOT_FOUND || created_ms <= 0)
+    /* TRANSLATORS: when the task was added to this app, e.g. "Added 2 min ago" */
+    g_string_append_printf (line, _("Added %s"), ago);
+  else
+    /* TRANSLATORS: when Kie.ai started the task, e.g. "Started 2 min ago" */
+    g_string_append_printf (line, _("Started %s"), ago);
+
+  if (finished && took_ms >= 0)
+    {
+      g_autofree char *took = kt_format_duration (took_ms);
+      if (state == KT_STATE_SUCCESS)
+        /* TRANSLATORS: follows "Finished 2 min ago", e.g. ", took 4 s" */
+        g_string_append_printf (line, _(", took %s"), took);
+      else
+        /* TRANSLATORS: follows "Failed 2 min ago", e.g. ", after 4 s" */
+        g_string_append_printf (line, _(", after %s"), took);
+    }
+  if (finished && credits >= 0)
+    {
+      g_autofree char *used = format_credits (credits);
+      /* TRANSLATORS: the credits a task used, after the rest of its summary */
+      g_string_append_printf (line, _(", %s"), used);
+    }
+  return g_string_free (g_steal_pointer (&line), FALSE);
+}
+
 /* The first and last characters of a long ID, enough to tell tasks apart at a glance. */
 char *
 kt_format_short_id (const char *id)

@@ -3,6 +3,8 @@
 
 #include <glib.h>
 
+#include "kt-state.h"
+
 G_BEGIN_DECLS
 
 typedef enum
@@ -33,6 +35,13 @@ char       *kt_format_task_title     (const char *model,
                                       const char *id,
                                       gboolean    answered,
                                       gboolean    not_found);
+char       *kt_format_task_summary   (KtState     state,
+                                      gint64      added_ms,
+                                      gint64      created_ms,
+                                      gint64      finished_ms,
+                                      gint64      took_ms,
+                                      double      credits,
+                                      gint64      now_ms);
 const char *kt_explain_failure       (const char *fail_code,
                                       const char *fail_msg);
 char       *kt_format_terminal_text  (const char *text);
