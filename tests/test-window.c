@@ -1220,6 +1220,137 @@ test_selection_follows_filter (void)
 }
 
 static gboolean
+in_selection_mode (void)
+{
+  gboolean mode;
+
+  g_object_get (window, "selection-mode", &mode, NULL);
+  return mode;
+}
+
+/* The check boxes the rows show, and how many of them are ticked. */
+static guint
+count_checks (guint *ticked)
+{
+  g_autoptr(GPtrArray) rows = find_widgets (GTK_WIDGET (window), KT_TYPE_TASK_ROW);
+  guint shown = 0;
+
+  *ticked = 0;
+  for (guint i = 0; i < rows->len; i++)
+    {
+      g_autoptr(GPtrArray) checks = find_widgets (g_ptr_array_index (rows, i), GTK_TYPE_CHECK_BUTTON);
+
+      shown += checks->len;
+      for (guint j = 0; j < checks->len; j++)
+        *ticked += gtk_check_button_get_active (g_ptr_array_index (checks, j));
+    }
+  return shown;
+}
+
+static GtkWidget *
+mapped_button_labelled (const char *label)
+{
+  g_autoptr(GPtrArray) buttons = find_widgets (GTK_WIDGET (window), GTK_TYPE_BUTTON);
+
+  for (guint i = 0; i < buttons->len; i++)
+    if (g_strcmp0 (gtk_button_get_label (g_ptr_array_index (buttons, i)), label) == 0)
+      return g_ptr_array_index (buttons, i);
+  return NULL;
+}
+
+/*
+ * Selection mode: the Select button gives every row a check box and a bar with Select All and
+ * Remove; a click ticks a row instead of opening it; leaving it drops a multiple selection.
+ * The main menu holds the application's items alone.
+ */
+static void
+test_selection_mode (void)
+{
+  GListModel *visible = kt_window_get_visible_tasks (window);
+  GtkListView *list = g_ptr_array_index (find_widgets (GTK_WIDGET (window), GTK_TYPE_LIST_VIEW), 0);
+  g_autoptr(GPtrArray) menus = find_widgets (GTK_WIDGET (window), GTK_TYPE_MENU_BUTTON);
+  const char *app_items[] = { "_Preferences", "_Keyboard Shortcuts", "_About Kie Tasks" };
+  g_autoptr(GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
+  guint n, ticked;
+
+  add_tasks (IMAGE_ID " " SLOW_ID);
+  n = g_list_model_get_n_items (visible);
+  g_assert_cmpuint (n, >=, 4);
+
+  /* The main menu: Preferences, Keyboard Shortcuts, About; nothing about the list. */
+  for (guint i = 0; i < menus->len; i++)
+    if (g_strcmp0 (gtk_widget_get_tooltip_text (g_ptr_array_index (menus, i)), "Main Menu") == 0)
+      {
+        GMenuModel *menu = gtk_menu_button_get_menu_model (g_ptr_array_index (menus, i));
+        for (int s = 0; s < g_menu_model_get_n_items (menu); s++)
+          {
+            g_autoptr(GMenuModel) section = g_menu_model_get_item_link (menu, s, G_MENU_LINK_SECTION);
+            for (int j = 0; section != NULL && j < g_menu_model_get_n_items (section); j++)
+              {
+                char *label = NULL;
+                g_menu_model_get_item_attribute (section, j, G_MENU_ATTRIBUTE_LABEL, "s", &label);
+                g_ptr_array_add (labels, label);
+              }
+          }
+      }
+  g_assert_cmpuint (labels->len, ==, G_N_ELEMENTS (app_items));
+  for (guint i = 0; i < G_N_ELEMENTS (app_items); i++)
+    g_assert_cmpstr (g_ptr_array_index (labels, i), ==, app_items[i]);
+
+  /* Out of selection mode: no check boxes, no bar; a click opens the task. */
+  g_assert_false (in_selection_mode ());
+  g_assert_cmpuint (count_checks (&ticked), ==, 0);
+  g_assert_null (mapped_button_labelled ("_Remove"));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.selection-mode", NULL));
+  kt_test_spin (400);   /* the bar slides in */
+  g_assert_true (in_selection_mode ());
+  g_assert_cmpuint (count_checks (&ticked), ==, n);
+  g_assert_cmpuint (ticked, ==, 0);
+  g_assert_true (has_label_exactly (GTK_WIDGET (window), "Click tasks to select them"));
+  g_assert_nonnull (mapped_button_labelled ("Select _All"));
+  g_assert_false (gtk_widget_is_sensitive (mapped_button_labelled ("_Remove")));   /* nothing to remove yet */
+
+  /* Clicks tick rows, a second click unticks. */
+  g_signal_emit_by_name (list, "activate", 0);
+  g_signal_emit_by_name (list, "activate", 1);
+  g_signal_emit_by_name (list, "activate", 2);
+  g_signal_emit_by_name (list, "activate", 2);
+  kt_test_spin (100);
+  count_checks (&ticked);
+  g_assert_cmpuint (ticked, ==, 2);
+  g_assert_true (gtk_selection_model_is_selected (gtk_list_view_get_model (list), 0));
+  g_assert_true (gtk_selection_model_is_selected (gtk_list_view_get_model (list), 1));
+  g_assert_false (gtk_selection_model_is_selected (gtk_list_view_get_model (list), 2));
+  g_assert_true (has_label_exactly (GTK_WIDGET (window), "2 Selected"));
+  g_assert_cmpstr (kt_window_get_content_state (window), ==, "multi");
+  screenshot ("selection-mode.png");
+
+  /* The bar's Remove removes what is ticked, with Undo. */
+  g_signal_emit_by_name (mapped_button_labelled ("_Remove"), "clicked");
+  kt_test_spin (100);
+  g_assert_cmpuint (g_list_model_get_n_items (visible), ==, n - 2);
+  g_assert_nonnull (kt_window_get_removal_toast (window));
+
+  /* Select All ticks every row; leaving selection mode drops the selection and the boxes. */
+  g_signal_emit_by_name (mapped_button_labelled ("Select _All"), "clicked");
+  kt_test_spin (100);
+  count_checks (&ticked);
+  g_assert_cmpuint (ticked, ==, n - 2);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.selection-mode", NULL));
+  kt_test_spin (400);
+  g_assert_false (in_selection_mode ());
+  g_assert_cmpuint (count_checks (&ticked), ==, 0);
+  g_assert_cmpstr (kt_window_get_content_state (window), ==, "none");
+
+  /* Ctrl-clicking a second task is selection mode too. */
+  gtk_selection_model_select_item (gtk_list_view_get_model (list), 0, TRUE);
+  gtk_selection_model_select_item (gtk_list_view_get_model (list), 1, FALSE);
+  kt_test_spin (100);
+  g_assert_true (in_selection_mode ());
+}
+
+static gboolean
 window_narrow (gpointer data)
 {
   gboolean narrow;
@@ -2064,6 +2195,7 @@ main (int   argc,
   ADD ("/window/corrupt-result", test_corrupt_result);
   ADD ("/window/search", test_search);
   ADD ("/window/selection-follows-filter", test_selection_follows_filter);
+  ADD ("/window/selection-mode", test_selection_mode);
   ADD ("/window/empty-window", test_empty_window);
   ADD ("/window/narrow-rows", test_narrow_rows);
   ADD ("/window/add-dialog", test_add_dialog);

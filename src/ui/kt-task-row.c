@@ -12,7 +12,7 @@
 
 /*
  * One task in the list: a thumbnail (or the media type's icon), the model, the prompt's first
- * line, a short ID with a live time, and the state badge. The row follows its task's
+ * line, a short ID with a live time, and the state badge; in selection mode, a check box first. The row follows its task's
  * notifications, so an answer redraws only the rows it changed, and its result keeper's, so a
  * kept image becomes its thumbnail.
  */
@@ -25,6 +25,8 @@ struct _KtTaskRow
   GCancellable *thumbnail_cancellable;
   char         *thumbnail_path;
   gboolean      compact;
+  gboolean      selection_mode;
+  gboolean      selected;
 
   GtkImage     *thumbnail;
   GtkLabel     *title;
@@ -38,6 +40,8 @@ enum {
   PROP_TASK,
   PROP_KEEPER,
   PROP_COMPACT,
+  PROP_SELECTION_MODE,
+  PROP_SELECTED,
   N_PROPS
 };
 
@@ -248,6 +252,8 @@ kt_task_row_get_property (GObject    *object,
     case PROP_TASK: g_value_set_object (value, KT_TASK_ROW (object)->task); break;
     case PROP_KEEPER: g_value_set_object (value, KT_TASK_ROW (object)->keeper); break;
     case PROP_COMPACT: g_value_set_boolean (value, KT_TASK_ROW (object)->compact); break;
+    case PROP_SELECTION_MODE: g_value_set_boolean (value, KT_TASK_ROW (object)->selection_mode); break;
+    case PROP_SELECTED: g_value_set_boolean (value, KT_TASK_ROW (object)->selected); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -265,6 +271,8 @@ kt_task_row_set_property (GObject      *object,
       KT_TASK_ROW (object)->compact = g_value_get_boolean (value);
       kt_state_badge_set_compact (KT_TASK_ROW (object)->badge, KT_TASK_ROW (object)->compact);
       break;
+    case PROP_SELECTION_MODE: KT_TASK_ROW (object)->selection_mode = g_value_get_boolean (value); break;
+    case PROP_SELECTED: KT_TASK_ROW (object)->selected = g_value_get_boolean (value); break;
     case PROP_KEEPER:
       {
         KtTaskRow *self = KT_TASK_ROW (object);
@@ -299,6 +307,11 @@ kt_task_row_class_init (KtTaskRowClass *klass)
   /* Narrow: the badge shows its icon alone. */
   properties[PROP_COMPACT] =
     g_param_spec_boolean ("compact", NULL, NULL, FALSE, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  /* In selection mode the row shows whether it is selected. */
+  properties[PROP_SELECTION_MODE] =
+    g_param_spec_boolean ("selection-mode", NULL, NULL, FALSE, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SELECTED] =
+    g_param_spec_boolean ("selected", NULL, NULL, FALSE, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (KT_TYPE_STATE_BADGE);

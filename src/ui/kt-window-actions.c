@@ -12,7 +12,7 @@
 
 /*
  * What the window's actions do: add tasks (paste, drop, the Add dialog, the command line),
- * remove them, refresh, search, select all. Adding and removing go to the task list only;
+ * remove them, refresh, search, select all, selection mode. Adding and removing go to the task list only;
  * the ledger follows the list, so Undo is putting the same tasks back.
  */
 
@@ -195,12 +195,28 @@ refresh_action (GtkWidget  *widget,
   adw_toast_overlay_add_toast (self->toast_overlay, kt_toast_new (_("Checking every unfinished task now")));
 }
 
+/* Select All: every task the list shows, in selection mode. */
 static void
 select_all_action (GtkWidget  *widget,
                    const char *action,
                    GVariant   *param)
 {
+  kt_window_set_selection_mode (KT_WINDOW (widget), TRUE);
   gtk_selection_model_select_all (GTK_SELECTION_MODEL (KT_WINDOW (widget)->selection));
+}
+
+/* Escape leaves selection mode; otherwise it goes on to whoever else wants it (the search). */
+static gboolean
+leave_selection_mode (GtkWidget *widget,
+                      GVariant  *args,
+                      gpointer   user_data)
+{
+  KtWindow *self = KT_WINDOW (widget);
+
+  if (!self->selection_mode)
+    return FALSE;
+  kt_window_set_selection_mode (self, FALSE);
+  return TRUE;
 }
 
 static void
@@ -223,9 +239,11 @@ kt_window_class_add_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.search", NULL, search_action);
   gtk_widget_class_install_action (widget_class, "win.remove", NULL, remove_action);
   gtk_widget_class_install_action (widget_class, "win.select-all", NULL, select_all_action);
+  gtk_widget_class_install_property_action (widget_class, "win.selection-mode", "selection-mode");
 
   /* Bubble phase: an entry with the focus pastes into itself first. */
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_v, GDK_CONTROL_MASK, "win.paste", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Delete, 0, "win.remove", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_a, GDK_CONTROL_MASK, "win.select-all", NULL);
+  gtk_widget_class_add_binding (widget_class, GDK_KEY_Escape, 0, leave_selection_mode, NULL);
 }

@@ -32,6 +32,7 @@ struct _KtWindow
 
   guint                   counts_idle;
   gboolean                narrow;          /* the narrow breakpoint applies */
+  gboolean                selection_mode;  /* rows have check boxes; a click toggles one */
   GPtrArray              *removed;         /* KtTask: the last removal, for Undo */
   AdwToast               *removal_toast;
 
@@ -48,6 +49,8 @@ struct _KtWindow
   GtkListView            *list_view;
   GtkSearchBar           *search_bar;
   GtkToggleButton        *search_button;
+  GtkWidget              *select_button;
+  GtkLabel               *selected_label;
   AdwToggleGroup         *filter_group;
   GtkSearchEntry         *search_entry;
   AdwBanner              *banner;
@@ -61,6 +64,8 @@ struct _KtWindow
 };
 
 void       kt_window_class_add_actions (GtkWidgetClass *widget_class);
+void       kt_window_set_selection_mode (KtWindow      *self,
+                                         gboolean       selection_mode);
 GPtrArray *kt_window_get_selected      (KtWindow       *self);
 
 G_END_DECLS

@@ -32,6 +32,7 @@ enum {
   PROP_KEY_CHECKED,
   PROP_SETUP_ERROR,
   PROP_NARROW,
+  PROP_SELECTION_MODE,
   N_PROPS
 };
 
@@ -63,6 +64,10 @@ setup_row_cb (KtWindow                 *self,
   GtkWidget *row = g_object_new (KT_TYPE_TASK_ROW, "keeper", self->keeper, NULL);
 
   g_object_bind_property (self, "narrow", row, "compact", G_BINDING_SYNC_CREATE);
+  g_object_bind_property (self, "selection-mode", row, "selection-mode", G_BINDING_SYNC_CREATE);
+  g_object_bind_property (item, "selected", row, "selected", G_BINDING_SYNC_CREATE);
+  /* In selection mode a click toggles the row (activate_cb ()), the list does not select it. */
+  g_object_bind_property (self, "selection-mode", item, "selectable", G_BINDING_SYNC_CREATE | G_BINDING_INVERT_BOOLEAN);
   gtk_list_item_set_child (item, row);
 }
 
@@ -111,7 +116,10 @@ update_layout (KtWindow *self)
   adw_navigation_split_view_set_collapsed (self->split_view, empty || self->narrow);
   gtk_widget_set_visible (GTK_WIDGET (self->filter_group), !empty);
   gtk_widget_set_visible (GTK_WIDGET (self->search_button), !empty);
+  gtk_widget_set_visible (self->select_button, !empty);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.search", !empty);
+  if (empty)
+    kt_window_set_selection_mode (self, FALSE);
 }
 
 static void queue_counts (KtWindow *self);
@@ -327,6 +335,46 @@ selection_changed_cb (KtWindow *self)
   adw_navigation_page_set_title (self->content_page,
                                  task && kt_task_get_model (task) ? kt_task_get_model (task) : _("Task"));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.remove", tasks->len > 0);
+
+  /* Several tasks selected (Ctrl-click, Ctrl+A) is selection mode, check boxes and all. */
+  if (tasks->len > 1)
+    kt_window_set_selection_mode (self, TRUE);
+  if (tasks->len == 0)
+    gtk_label_set_label (self->selected_label, _("Click tasks to select them"));
+  else
+    {
+      g_autofree char *selected = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u Selected", "%u Selected",
+                                                                tasks->len), tasks->len);
+      gtk_label_set_label (self->selected_label, selected);
+    }
+}
+
+/**
+ * kt_window_set_selection_mode:
+ *
+ * Selection mode shows a check box on every row, a click toggles a row instead of opening it,
+ * and a bar below the list offers Select All and Remove. Leaving it with several tasks
+ * selected selects none.
+ */
+void
+kt_window_set_selection_mode (KtWindow *self,
+                              gboolean  selection_mode)
+{
+  g_return_if_fail (KT_IS_WINDOW (self));
+
+  selection_mode = !!selection_mode;
+  if (self->selection_mode == selection_mode)
+    return;
+  self->selection_mode = selection_mode;
+  gtk_list_view_set_single_click_activate (self->list_view, selection_mode);
+  if (!selection_mode)
+    {
+      g_autoptr(GtkBitset) bits = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->selection));
+      if (gtk_bitset_get_size (bits) > 1)
+        gtk_selection_model_unselect_all (GTK_SELECTION_MODEL (self->selection));
+    }
+  selection_changed_cb (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SELECTION_MODE]);
 }
 
 /* The selection has already lost what the filter hides (the list model dropped it); the page
@@ -343,7 +391,17 @@ activate_cb (KtWindow    *self,
              guint        position,
              GtkListView *view)
 {
-  gtk_selection_model_select_item (GTK_SELECTION_MODEL (self->selection), position, TRUE);
+  GtkSelectionModel *selection = GTK_SELECTION_MODEL (self->selection);
+
+  if (self->selection_mode)
+    {
+      if (gtk_selection_model_is_selected (selection, position))
+        gtk_selection_model_unselect_item (selection, position);
+      else
+        gtk_selection_model_select_item (selection, position, FALSE);
+      return;
+    }
+  gtk_selection_model_select_item (selection, position, TRUE);
   adw_navigation_split_view_set_show_content (self->split_view, TRUE);
 }
 
@@ -466,6 +524,7 @@ kt_window_get_property (GObject    *object,
     case PROP_SETTINGS: g_value_set_object (value, self->settings); break;
     case PROP_KEY_CHECKED: g_value_set_boolean (value, self->key_checked); break;
     case PROP_NARROW: g_value_set_boolean (value, self->narrow); break;
+    case PROP_SELECTION_MODE: g_value_set_boolean (value, self->selection_mode); break;
     case PROP_SETUP_ERROR: g_value_set_string (value, self->setup_error); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -493,6 +552,7 @@ kt_window_set_property (GObject      *object,
       if (self->scheduler != NULL)
         update_banner (self);
       break;
+    case PROP_SELECTION_MODE: kt_window_set_selection_mode (self, g_value_get_boolean (value)); break;
     case PROP_SETUP_ERROR:
       g_set_str (&self->setup_error, g_value_get_string (value));
       if (self->scheduler != NULL)
@@ -528,6 +588,8 @@ kt_window_class_init (KtWindowClass *klass)
   /* Below the breakpoint: the split view collapses, rows' badges and the toggles get compact. */
   properties[PROP_NARROW] = g_param_spec_boolean ("narrow", NULL, NULL, FALSE,
                                                   G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SELECTION_MODE] = g_param_spec_boolean ("selection-mode", NULL, NULL, FALSE,
+                                                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (KT_TYPE_TASK_FILTER);
@@ -539,6 +601,8 @@ kt_window_class_init (KtWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KtWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, KtWindow, split_view);
   gtk_widget_class_bind_template_child (widget_class, KtWindow, search_button);
+  gtk_widget_class_bind_template_child (widget_class, KtWindow, select_button);
+  gtk_widget_class_bind_template_child (widget_class, KtWindow, selected_label);
   gtk_widget_class_bind_template_child (widget_class, KtWindow, filter_group);
   gtk_widget_class_bind_template_child (widget_class, KtWindow, content_page);
   gtk_widget_class_bind_template_child (widget_class, KtWindow, list_stack);
