@@ -1350,6 +1350,83 @@ test_selection_mode (void)
   g_assert_true (in_selection_mode ());
 }
 
+/* Whether any filter toggle's word is cut short ("Succee…"). */
+static gboolean
+toggles_cut (void)
+{
+  g_autoptr(GPtrArray) groups = find_widgets (GTK_WIDGET (window), ADW_TYPE_TOGGLE_GROUP);
+  g_autoptr(GPtrArray) labels = find_widgets (g_ptr_array_index (groups, 0), GTK_TYPE_LABEL);
+
+  for (guint i = 0; i < labels->len; i++)
+    if (pango_layout_is_ellipsized (gtk_label_get_layout (g_ptr_array_index (labels, i))))
+      return TRUE;
+  return FALSE;
+}
+
+/* A long history: @n_success and @n_failed finished tasks, as answers left them. */
+static void
+add_finished_tasks (guint n_success,
+                    guint n_failed)
+{
+  KtTaskList *tasks = kt_application_get_tasks (app);
+  gint64 now = g_get_real_time () / 1000;
+
+  for (guint i = 0; i < n_success + n_failed; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("9%031u", i);
+      g_autofree char *answer = g_strdup_printf ("{\"code\":200,\"msg\":\"success\",\"data\":{\"taskId\":\"%s\","
+                                                 "\"model\":\"flux/kontext\",\"state\":\"%s\"}}",
+                                                 id, i < n_success ? "success" : "fail");
+      const char *ids[] = { id, NULL };
+      g_autoptr(GError) error = NULL;
+      g_autoptr(KtRecord) record = kt_record_parse (answer, strlen (answer), 200, &error);
+
+      g_assert_no_error (error);
+      g_ptr_array_unref (kt_task_list_add_ids (tasks, ids, now));
+      kt_task_list_apply_record (tasks, record, now);
+    }
+}
+
+/*
+ * The filters read in full at every width from a phone's to a wide screen's, with text at its
+ * size and 1.5 times larger, with a long history's three-digit counts: they carry their counts
+ * where there is room and drop them where there is not. The counts are there on a wide window.
+ */
+static void
+test_toggles_fit (void)
+{
+  const int widths[] = { 360, 700, 900, 1000, 1100, 1400, 1600 };
+  const int dpis[] = { 96 * 1024, 96 * 1024 * 3 / 2 };
+  GtkSettings *settings = gtk_settings_get_default ();
+  int dpi_before;
+
+  add_tasks (IMAGE_ID " " SLOW_ID);
+  wait_for_state (IMAGE_ID, KT_STATE_SUCCESS);
+  add_finished_tasks (120, 15);
+  g_object_get (settings, "gtk-xft-dpi", &dpi_before, NULL);
+  for (guint d = 0; d < G_N_ELEMENTS (dpis); d++)
+    {
+      g_object_set (settings, "gtk-xft-dpi", dpis[d], NULL);
+      for (guint w = 0; w < G_N_ELEMENTS (widths); w++)
+        {
+          gtk_window_set_default_size (GTK_WINDOW (window), widths[w], 800);
+          kt_test_spin (500);
+          if (toggles_cut ())
+            g_error ("a filter toggle is cut short at %d px with text at %d%%: \"%s\", \"%s\"",
+                     widths[w], dpis[d] * 100 / (96 * 1024), toggle_label ("all"), toggle_label ("succeeded"));
+          if (d == 0 && widths[w] == 1400)
+            {
+              g_assert_cmpstr (toggle_label ("all"), ==, "All 140");
+              g_assert_cmpstr (toggle_label ("succeeded"), ==, "Succeeded 123");
+              screenshot ("list-1400.png");
+            }
+          if (d == 1 && widths[w] == 1100)
+            screenshot ("list-1100-large-text.png");
+        }
+    }
+  g_object_set (settings, "gtk-xft-dpi", dpi_before, NULL);
+}
+
 static gboolean
 window_narrow (gpointer data)
 {
@@ -1373,8 +1450,15 @@ test_narrow_rows (void)
   gtk_window_set_default_size (GTK_WINDOW (window), 360, 700);
   kt_test_wait_until (window_narrow, GINT_TO_POINTER (TRUE), 5000);
   kt_test_spin (300);
-  g_assert_cmpstr (toggle_label ("all"), ==, "All");
-  g_assert_cmpstr (toggle_label ("succeeded"), ==, "Succeeded");
+  /* A phone's width: the filters are icons, their words and counts in tooltips. */
+  {
+    g_autoptr(GPtrArray) groups = find_widgets (GTK_WIDGET (window), ADW_TYPE_TOGGLE_GROUP);
+    AdwToggle *succeeded = adw_toggle_group_get_toggle_by_name (g_ptr_array_index (groups, 0), "succeeded");
+
+    g_assert_null (adw_toggle_get_label (succeeded));
+    g_assert_cmpstr (adw_toggle_get_icon_name (succeeded), ==, "object-select-symbolic");
+    g_assert_cmpstr (adw_toggle_get_tooltip (succeeded), ==, "Succeeded 2");
+  }
   badges = find_widgets (GTK_WIDGET (row_for (DONE_ID)), KT_TYPE_STATE_BADGE);
   badge = g_ptr_array_index (badges, 0);
   labels = find_widgets (GTK_WIDGET (badge), GTK_TYPE_LABEL);
@@ -1393,7 +1477,7 @@ test_narrow_rows (void)
   gtk_widget_activate_action (GTK_WIDGET (window), "navigation.pop", NULL);
   kt_test_spin (500);
 
-  gtk_window_set_default_size (GTK_WINDOW (window), 1000, 700);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1200, 700);
   kt_test_wait_until (window_narrow, GINT_TO_POINTER (FALSE), 5000);
   kt_test_spin (300);
   g_assert_cmpstr (toggle_label ("succeeded"), ==, "Succeeded 3");
@@ -2108,7 +2192,7 @@ run_body (gpointer data)
 
   window = KT_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
   g_assert_nonnull (window);
-  gtk_window_set_default_size (GTK_WINDOW (window), 1000, 700);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1100, 700);
   kt_test_spin (500);
 
   test ();
@@ -2196,6 +2280,7 @@ main (int   argc,
   ADD ("/window/search", test_search);
   ADD ("/window/selection-follows-filter", test_selection_follows_filter);
   ADD ("/window/selection-mode", test_selection_mode);
+  ADD ("/window/toggles-fit", test_toggles_fit);
   ADD ("/window/empty-window", test_empty_window);
   ADD ("/window/narrow-rows", test_narrow_rows);
   ADD ("/window/add-dialog", test_add_dialog);

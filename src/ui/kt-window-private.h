@@ -32,6 +32,8 @@ struct _KtWindow
 
   guint                   counts_idle;
   gboolean                narrow;          /* the narrow breakpoint applies */
+  gboolean                crowded;         /* too narrow for the filters' counts */
+  gboolean                phone;           /* too narrow for the filters' words */
   gboolean                selection_mode;  /* rows have check boxes; a click toggles one */
   GPtrArray              *removed;         /* KtTask: the last removal, for Undo */
   AdwToast               *removal_toast;

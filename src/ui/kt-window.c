@@ -89,14 +89,22 @@ unbind_row_cb (KtWindow                 *self,
 
 /* ---- counts, empty states, banner ------------------------------------------------------ */
 
+/* "Succeeded 3" where there is room, "Succeeded" where there is less, its icon on a phone
+ * (the word then in the tooltip, which screen readers read as its name). */
 static void
 set_toggle_label (KtWindow   *self,
                   AdwToggle  *toggle,
                   const char *name,
+                  const char *icon,
                   guint       count)
 {
-  g_autofree char *label = count > 0 && !self->narrow ? g_strdup_printf ("%s %u", name, count) : g_strdup (name);
-  adw_toggle_set_label (toggle, label);
+  g_autofree char *label = count > 0 && !self->narrow && !self->crowded ? g_strdup_printf ("%s %u", name, count)
+                                                                        : g_strdup (name);
+  g_autofree char *tooltip = count > 0 ? g_strdup_printf ("%s %u", name, count) : g_strdup (name);
+
+  adw_toggle_set_label (toggle, self->phone ? NULL : label);
+  adw_toggle_set_icon_name (toggle, self->phone ? icon : NULL);
+  adw_toggle_set_tooltip (toggle, self->phone ? tooltip : "");
 }
 
 /*
@@ -146,6 +154,34 @@ wide_cb (KtWindow *self)
   set_narrow (self, FALSE);
 }
 
+static void
+phone_cb (KtWindow *self)
+{
+  self->phone = TRUE;
+  set_narrow (self, TRUE);
+}
+
+static void
+not_phone_cb (KtWindow *self)
+{
+  self->phone = FALSE;
+  set_narrow (self, FALSE);
+}
+
+static void
+counts_crowded_cb (KtWindow *self)
+{
+  self->crowded = TRUE;
+  queue_counts (self);
+}
+
+static void
+counts_fit_cb (KtWindow *self)
+{
+  self->crowded = FALSE;
+  queue_counts (self);
+}
+
 static gboolean
 update_counts_cb (gpointer data)
 {
@@ -170,10 +206,10 @@ update_counts_cb (gpointer data)
       failed += kt_task_filter_group_contains ("failed", state);
     }
 
-  set_toggle_label (self, self->filter_all, _("All"), all);
-  set_toggle_label (self, self->filter_active, _("Active"), active);
-  set_toggle_label (self, self->filter_succeeded, _("Succeeded"), succeeded);
-  set_toggle_label (self, self->filter_failed, _("Failed"), failed);
+  set_toggle_label (self, self->filter_all, _("All"), "view-list-symbolic", all);
+  set_toggle_label (self, self->filter_active, _("Active"), "kt-state-generating-symbolic", active);
+  set_toggle_label (self, self->filter_succeeded, _("Succeeded"), "object-select-symbolic", succeeded);
+  set_toggle_label (self, self->filter_failed, _("Failed"), "dialog-error-symbolic", failed);
 
   update_layout (self);
   g_object_get (self->filter, "search", &search, NULL);
@@ -629,6 +665,10 @@ kt_window_class_init (KtWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, filter_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, narrow_cb);
   gtk_widget_class_bind_template_callback (widget_class, wide_cb);
+  gtk_widget_class_bind_template_callback (widget_class, counts_crowded_cb);
+  gtk_widget_class_bind_template_callback (widget_class, phone_cb);
+  gtk_widget_class_bind_template_callback (widget_class, not_phone_cb);
+  gtk_widget_class_bind_template_callback (widget_class, counts_fit_cb);
   gtk_widget_class_bind_template_callback (widget_class, activate_cb);
 
   kt_window_class_add_actions (widget_class);
