@@ -1473,6 +1473,16 @@ test_narrow_rows (void)
   kt_window_select_task (window, IMAGE_ID);
   kt_test_spin (1000);
   g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (window)), <=, 360);
+  {
+    int min;
+
+    g_autoptr(GPtrArray) cards = find_widgets (GTK_WIDGET (page ()), KT_TYPE_RESULT_CARD);
+
+    /* The result needs no more than the page has (else it is drawn past the window's edge). */
+    g_assert_cmpuint (cards->len, ==, 1);
+    gtk_widget_measure (g_ptr_array_index (cards, 0), GTK_ORIENTATION_HORIZONTAL, -1, &min, NULL, NULL, NULL);
+    g_assert_cmpint (min, <=, gtk_widget_get_width (GTK_WIDGET (page ())) - 24);
+  }
   screenshot ("narrow-page.png");
   gtk_widget_activate_action (GTK_WIDGET (window), "navigation.pop", NULL);
   kt_test_spin (500);
