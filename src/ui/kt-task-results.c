@@ -97,8 +97,6 @@ add_text (KtTaskResults *self,
   gtk_widget_add_css_class (label, "result-text");
   gtk_actionable_set_action_name (GTK_ACTIONABLE (copy), "results.copy-text");
   gtk_actionable_set_action_name (GTK_ACTIONABLE (save), "results.save-text");
-  gtk_widget_add_css_class (copy, "flat");
-  gtk_widget_add_css_class (save, "flat");
   gtk_widget_set_halign (buttons, GTK_ALIGN_END);
   gtk_widget_add_css_class (buttons, "result-text-actions");
   gtk_box_append (GTK_BOX (buttons), copy);

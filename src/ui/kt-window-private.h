@@ -13,6 +13,16 @@
 
 G_BEGIN_DECLS
 
+/* The window's widths, as its breakpoints tell them. */
+typedef enum
+{
+  KT_WIDTH_WIDE,     /* the filters show their counts */
+  KT_WIDTH_MIDDLE,   /* they do not */
+  KT_WIDTH_NARROW,   /* the split view collapses, badges are icons */
+  KT_WIDTH_PHONE,    /* the list's header has no title */
+  KT_WIDTH_TINY,     /* the filters are icons */
+} KtWidth;
+
 /* Shared by kt-window.c (the window) and kt-window-actions.c (what its actions do). */
 struct _KtWindow
 {
@@ -31,9 +41,7 @@ struct _KtWindow
   char                   *setup_error;
 
   guint                   counts_idle;
-  gboolean                narrow;          /* the narrow breakpoint applies */
-  gboolean                crowded;         /* too narrow for the filters' counts */
-  gboolean                phone;           /* too narrow for the filters' words */
+  KtWidth                 width;           /* which breakpoint applies */
   gboolean                selection_mode;  /* rows have check boxes; a click toggles one */
   GPtrArray              *removed;         /* KtTask: the last removal, for Undo */
   AdwToast               *removal_toast;

@@ -89,8 +89,8 @@ unbind_row_cb (KtWindow                 *self,
 
 /* ---- counts, empty states, banner ------------------------------------------------------ */
 
-/* "Succeeded 3" where there is room, "Succeeded" where there is less, its icon on a phone
- * (the word then in the tooltip, which screen readers read as its name). */
+/* "Succeeded 3" where there is room, "Succeeded" where there is less, its icon on a phone with
+ * large text (the word then in the tooltip, which screen readers read as its name). */
 static void
 set_toggle_label (KtWindow   *self,
                   AdwToggle  *toggle,
@@ -98,13 +98,14 @@ set_toggle_label (KtWindow   *self,
                   const char *icon,
                   guint       count)
 {
-  g_autofree char *label = count > 0 && !self->narrow && !self->crowded ? g_strdup_printf ("%s %u", name, count)
-                                                                        : g_strdup (name);
+  gboolean icons = self->width == KT_WIDTH_TINY;
+  g_autofree char *label = count > 0 && self->width == KT_WIDTH_WIDE ? g_strdup_printf ("%s %u", name, count)
+                                                                     : g_strdup (name);
   g_autofree char *tooltip = count > 0 ? g_strdup_printf ("%s %u", name, count) : g_strdup (name);
 
-  adw_toggle_set_label (toggle, self->phone ? NULL : label);
-  adw_toggle_set_icon_name (toggle, self->phone ? icon : NULL);
-  adw_toggle_set_tooltip (toggle, self->phone ? tooltip : "");
+  adw_toggle_set_label (toggle, icons ? NULL : label);
+  adw_toggle_set_icon_name (toggle, icons ? icon : NULL);
+  adw_toggle_set_tooltip (toggle, icons ? tooltip : "");
 }
 
 /*
@@ -121,7 +122,7 @@ update_layout (KtWindow *self)
       adw_navigation_split_view_set_show_content (self->split_view, FALSE);
       gtk_toggle_button_set_active (self->search_button, FALSE);
     }
-  adw_navigation_split_view_set_collapsed (self->split_view, empty || self->narrow);
+  adw_navigation_split_view_set_collapsed (self->split_view, empty || self->width >= KT_WIDTH_NARROW);
   gtk_widget_set_visible (GTK_WIDGET (self->filter_group), !empty);
   gtk_widget_set_visible (GTK_WIDGET (self->search_button), !empty);
   gtk_widget_set_visible (self->select_button, !empty);
@@ -133,53 +134,46 @@ update_layout (KtWindow *self)
 static void queue_counts (KtWindow *self);
 
 static void
-set_narrow (KtWindow *self,
-            gboolean  narrow)
+set_width (KtWindow *self,
+           KtWidth   width)
 {
-  self->narrow = narrow;
-  update_layout (self);
-  queue_counts (self);   /* the toggles drop their counts when narrow */
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NARROW]);
-}
+  gboolean was_narrow = self->width >= KT_WIDTH_NARROW;
 
-static void
-narrow_cb (KtWindow *self)
-{
-  set_narrow (self, TRUE);
+  self->width = width;
+  update_layout (self);
+  queue_counts (self);   /* the toggles' labels follow the width */
+  if (was_narrow != (width >= KT_WIDTH_NARROW))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NARROW]);
 }
 
 static void
 wide_cb (KtWindow *self)
 {
-  set_narrow (self, FALSE);
+  set_width (self, KT_WIDTH_WIDE);
+}
+
+static void
+middle_cb (KtWindow *self)
+{
+  set_width (self, KT_WIDTH_MIDDLE);
+}
+
+static void
+narrow_cb (KtWindow *self)
+{
+  set_width (self, KT_WIDTH_NARROW);
 }
 
 static void
 phone_cb (KtWindow *self)
 {
-  self->phone = TRUE;
-  set_narrow (self, TRUE);
+  set_width (self, KT_WIDTH_PHONE);
 }
 
 static void
-not_phone_cb (KtWindow *self)
+tiny_cb (KtWindow *self)
 {
-  self->phone = FALSE;
-  set_narrow (self, FALSE);
-}
-
-static void
-counts_crowded_cb (KtWindow *self)
-{
-  self->crowded = TRUE;
-  queue_counts (self);
-}
-
-static void
-counts_fit_cb (KtWindow *self)
-{
-  self->crowded = FALSE;
-  queue_counts (self);
+  set_width (self, KT_WIDTH_TINY);
 }
 
 static gboolean
@@ -559,7 +553,7 @@ kt_window_get_property (GObject    *object,
     case PROP_INPUTS: g_value_set_object (value, self->inputs); break;
     case PROP_SETTINGS: g_value_set_object (value, self->settings); break;
     case PROP_KEY_CHECKED: g_value_set_boolean (value, self->key_checked); break;
-    case PROP_NARROW: g_value_set_boolean (value, self->narrow); break;
+    case PROP_NARROW: g_value_set_boolean (value, self->width >= KT_WIDTH_NARROW); break;
     case PROP_SELECTION_MODE: g_value_set_boolean (value, self->selection_mode); break;
     case PROP_SETUP_ERROR: g_value_set_string (value, self->setup_error); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -663,12 +657,11 @@ kt_window_class_init (KtWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, selection_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, filter_changed_cb);
-  gtk_widget_class_bind_template_callback (widget_class, narrow_cb);
   gtk_widget_class_bind_template_callback (widget_class, wide_cb);
-  gtk_widget_class_bind_template_callback (widget_class, counts_crowded_cb);
+  gtk_widget_class_bind_template_callback (widget_class, middle_cb);
+  gtk_widget_class_bind_template_callback (widget_class, narrow_cb);
   gtk_widget_class_bind_template_callback (widget_class, phone_cb);
-  gtk_widget_class_bind_template_callback (widget_class, not_phone_cb);
-  gtk_widget_class_bind_template_callback (widget_class, counts_fit_cb);
+  gtk_widget_class_bind_template_callback (widget_class, tiny_cb);
   gtk_widget_class_bind_template_callback (widget_class, activate_cb);
 
   kt_window_class_add_actions (widget_class);
