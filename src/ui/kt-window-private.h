@@ -60,6 +60,10 @@ struct _KtWindow
   GtkSearchBar           *search_bar;
   GtkToggleButton        *search_button;
   GtkWidget              *select_button;
+  AdwBreakpoint          *middle_breakpoint;
+  AdwBreakpoint          *narrow_breakpoint;
+  AdwBreakpoint          *phone_breakpoint;
+  AdwBreakpoint          *tiny_breakpoint;
   GtkLabel               *selected_label;
   AdwToggleGroup         *filter_group;
   GtkSearchEntry         *search_entry;

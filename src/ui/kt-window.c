@@ -146,34 +146,17 @@ set_width (KtWindow *self,
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NARROW]);
 }
 
+/* The breakpoint that applies (the last that matches) tells the width. */
 static void
-wide_cb (KtWindow *self)
+breakpoint_cb (KtWindow *self)
 {
-  set_width (self, KT_WIDTH_WIDE);
-}
+  AdwBreakpoint *current = adw_application_window_get_current_breakpoint (ADW_APPLICATION_WINDOW (self));
+  AdwBreakpoint *breakpoints[] = { NULL, self->middle_breakpoint, self->narrow_breakpoint,
+                                   self->phone_breakpoint, self->tiny_breakpoint };
 
-static void
-middle_cb (KtWindow *self)
-{
-  set_width (self, KT_WIDTH_MIDDLE);
-}
-
-static void
-narrow_cb (KtWindow *self)
-{
-  set_width (self, KT_WIDTH_NARROW);
-}
-
-static void
-phone_cb (KtWindow *self)
-{
-  set_width (self, KT_WIDTH_PHONE);
-}
-
-static void
-tiny_cb (KtWindow *self)
-{
-  set_width (self, KT_WIDTH_TINY);
+  for (KtWidth width = KT_WIDTH_WIDE; width <= KT_WIDTH_TINY; width++)
+    if (breakpoints[width] == current)
+      set_width (self, width);
 }
 
 static gboolean
@@ -632,6 +615,10 @@ kt_window_class_init (KtWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KtWindow, split_view);
   gtk_widget_class_bind_template_child (widget_class, KtWindow, search_button);
   gtk_widget_class_bind_template_child (widget_class, KtWindow, select_button);
+  gtk_widget_class_bind_template_child (widget_class, KtWindow, middle_breakpoint);
+  gtk_widget_class_bind_template_child (widget_class, KtWindow, narrow_breakpoint);
+  gtk_widget_class_bind_template_child (widget_class, KtWindow, phone_breakpoint);
+  gtk_widget_class_bind_template_child (widget_class, KtWindow, tiny_breakpoint);
   gtk_widget_class_bind_template_child (widget_class, KtWindow, selected_label);
   gtk_widget_class_bind_template_child (widget_class, KtWindow, filter_group);
   gtk_widget_class_bind_template_child (widget_class, KtWindow, content_page);
@@ -657,11 +644,6 @@ kt_window_class_init (KtWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, selection_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, filter_changed_cb);
-  gtk_widget_class_bind_template_callback (widget_class, wide_cb);
-  gtk_widget_class_bind_template_callback (widget_class, middle_cb);
-  gtk_widget_class_bind_template_callback (widget_class, narrow_cb);
-  gtk_widget_class_bind_template_callback (widget_class, phone_cb);
-  gtk_widget_class_bind_template_callback (widget_class, tiny_cb);
   gtk_widget_class_bind_template_callback (widget_class, activate_cb);
 
   kt_window_class_add_actions (widget_class);
@@ -673,6 +655,7 @@ kt_window_init (KtWindow *self)
   GtkDropTarget *drop;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  g_signal_connect (self, "notify::current-breakpoint", G_CALLBACK (breakpoint_cb), NULL);
 
   /* A drop target takes a GType, which a template cannot name. */
   drop = gtk_drop_target_new (G_TYPE_STRING, GDK_ACTION_COPY);
