@@ -24,13 +24,13 @@
 
 typedef enum
 {
-  SECTION_HEADER  = 1 << 0,
-  SECTION_FAILURE = 1 << 1,
-  SECTION_RESULTS = 1 << 2,
+  SECTION_HEADER   = 1 << 0,
+  SECTION_FAILURE  = 1 << 1,
+  SECTION_RESULTS  = 1 << 2,
   SECTION_TIMELINE = 1 << 3,
-  SECTION_INPUTS  = 1 << 4,
-  SECTION_ANSWER  = 1 << 5,
-  SECTION_ALL     = 0x3f,
+  SECTION_INPUTS   = 1 << 4,
+  SECTION_ANSWER   = 1 << 5,
+  SECTION_ALL      = 0x3f,
 } Section;
 
 struct _KtTaskPage
@@ -164,6 +164,7 @@ show_header (KtTaskPage *self)
 
   kt_state_badge_show_task (self->badge, self->task);
   gtk_label_set_label (self->title, title);
+  adw_action_row_set_subtitle (self->id_row, kt_task_get_id (self->task));
   gtk_label_set_label (self->prompt, prompt ? prompt : "");
   gtk_widget_set_visible (GTK_WIDGET (self->prompt), prompt != NULL);
   show_summary (self);
@@ -231,7 +232,6 @@ show_timeline (KtTaskPage *self)
   Moment moment;
 
   remove_rows_of (self, self->timeline_group);
-  adw_action_row_set_subtitle (self->id_row, kt_task_get_id (self->task));
 
   moment = (Moment) { kt_task_get_added_time (self->task), _("Added to Kie Tasks") };
   g_array_append_val (moments, moment);
