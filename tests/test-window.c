@@ -956,11 +956,28 @@ test_task_page_summary (void)
       g_assert_nonnull (row_titled (GTK_WIDGET (page ()), moments[i]));
       g_assert_cmpuint (count_rows_titled (GTK_WIDGET (page ()), moments[i]), ==, 1);
     }
-  /* The moments are in time order (a clock's minutes cannot show it); the last check is last. */
+  /* The moments are in time order; the last check is last. The first has its date and time,
+   * the others say how much later they came (a task's whole life fits in a minute). */
   g_assert_true (g_ptr_array_index (rows, rows->len - 1) == row_titled (GTK_WIDGET (page ()), "Last checked"));
+  {
+    guint later = 0;
+
+    for (guint i = 0; i < G_N_ELEMENTS (moments); i++)
+      later += g_str_has_suffix (adw_action_row_get_subtitle (ADW_ACTION_ROW (row_titled (GTK_WIDGET (page ()), moments[i]))),
+                                 " later");
+    g_assert_cmpuint (later, ==, G_N_ELEMENTS (moments) - 1);
+  }
   for (guint i = 0; i < G_N_ELEMENTS (dropped); i++)
     g_assert_null (row_titled (GTK_WIDGET (page ()), dropped[i]));
-  screenshot ("task-page-technical.png");
+  {
+    g_autoptr(GPtrArray) scrollers = find_widgets (GTK_WIDGET (page ()), GTK_TYPE_SCROLLED_WINDOW);
+    GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (g_ptr_array_index (scrollers, 0));
+
+    kt_test_spin (200);
+    gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment));
+    kt_test_spin (200);
+    screenshot ("task-page-technical.png");
+  }
 }
 
 /* Every input parameter is a row; the input image is fetched (without the key) and shown. */

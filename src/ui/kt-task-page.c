@@ -221,7 +221,7 @@ moment_compare (gconstpointer a,
 }
 
 /* Every moment known of the task once, in order: added, created, each state first seen
- * (the end only when Kie.ai gave no time for it), finished, last checked. */
+ * (the end only when Kie.ai gave no time for it), finished; last checked last. */
 static void
 show_timeline (KtTaskPage *self)
 {
@@ -229,6 +229,7 @@ show_timeline (KtTaskPage *self)
   g_autoptr(GArray) history = NULL;
   KtState state = kt_task_get_state (self->task);
   gint64 completed = kt_task_get_complete_time (self->task);
+  gint64 first = 0;
   Moment moment;
 
   remove_rows_of (self, self->timeline_group);
@@ -254,10 +255,26 @@ show_timeline (KtTaskPage *self)
   moment = (Moment) { kt_task_get_last_checked (self->task), _("Last checked") };
   g_array_append_val (moments, moment);
 
+  /* The first moment as a date and time, the others as how much later they came: a task's
+   * life is often shorter than a minute. */
   for (guint i = 0; i < moments->len; i++)
     {
       Moment *m = &g_array_index (moments, Moment, i);
-      g_autofree char *when = format_time (m->at);
+      g_autofree char *when = NULL;
+
+      if (m->at <= 0)
+        continue;
+      if (first <= 0)
+        {
+          first = m->at;
+          when = format_time (m->at);
+        }
+      else
+        {
+          g_autofree char *gap = kt_format_duration (m->at - first);
+          /* TRANSLATORS: in a task's timeline, how long after the first moment, e.g. "4 s later" */
+          when = g_strdup_printf (_("%s later"), gap);
+        }
       add_row (self, self->timeline_group, m->what, when);
     }
   add_row (self, self->timeline_group, _("Last check failed"), kt_task_get_last_error (self->task));
