@@ -1237,6 +1237,15 @@ test_selection_follows_filter (void)
 }
 
 static gboolean
+window_width_is (gpointer data)
+{
+  int width = gtk_widget_get_width (GTK_WIDGET (window));
+
+  /* The default size counts the frame the window draws around itself. */
+  return width <= GPOINTER_TO_INT (data) && width >= GPOINTER_TO_INT (data) - 12;
+}
+
+static gboolean
 in_selection_mode (void)
 {
   gboolean mode;
@@ -1341,7 +1350,19 @@ test_selection_mode (void)
   g_assert_false (gtk_selection_model_is_selected (gtk_list_view_get_model (list), 2));
   g_assert_true (has_label_exactly (GTK_WIDGET (window), "2 Selected"));
   g_assert_cmpstr (kt_window_get_content_state (window), ==, "multi");
+  dismiss_toasts ();
   screenshot ("selection-mode.png");
+
+  /* On a phone the bar is where Remove is (the page with its button is not shown). */
+  gtk_window_set_default_size (GTK_WINDOW (window), 360, 700);
+  kt_test_wait_until (window_width_is, GINT_TO_POINTER (360), 10000);
+  kt_test_spin (400);
+  g_assert_nonnull (mapped_button_labelled ("_Remove"));
+  g_assert_true (has_label_exactly (GTK_WIDGET (window), "2 Selected"));
+  screenshot ("selection-mode-narrow.png");
+  gtk_window_set_default_size (GTK_WINDOW (window), 1100, 700);
+  kt_test_wait_until (window_width_is, GINT_TO_POINTER (1100), 10000);
+  kt_test_spin (200);
 
   /* The bar's Remove removes what is ticked, with Undo. */
   g_signal_emit_by_name (mapped_button_labelled ("_Remove"), "clicked");
@@ -1365,15 +1386,6 @@ test_selection_mode (void)
   gtk_selection_model_select_item (gtk_list_view_get_model (list), 1, FALSE);
   kt_test_spin (100);
   g_assert_true (in_selection_mode ());
-}
-
-static gboolean
-window_width_is (gpointer data)
-{
-  int width = gtk_widget_get_width (GTK_WIDGET (window));
-
-  /* The default size counts the frame the window draws around itself. */
-  return width <= GPOINTER_TO_INT (data) && width >= GPOINTER_TO_INT (data) - 12;
 }
 
 /* Whether any filter toggle's word is cut short ("Succee…"). */
