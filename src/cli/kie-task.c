@@ -140,6 +140,7 @@ json_line (KtTask    *task,
   static const char * const url_keys[KT_N_RESULT_ROLES] = {
     [KT_RESULT_MAIN] = "resultUrls", [KT_RESULT_WATERMARKED] = "watermarkUrls",
     [KT_RESULT_FIRST_FRAME] = "firstFrameUrls", [KT_RESULT_LAST_FRAME] = "lastFrameUrls",
+    [KT_RESULT_FULL] = "fullResultUrls", [KT_RESULT_ORIGINAL] = "originalUrls", [KT_RESULT_COVER] = "coverUrls",
   };
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(JsonNode) root = NULL;

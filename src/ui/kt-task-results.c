@@ -51,6 +51,9 @@ role_caption (KtResultRole role)
     case KT_RESULT_WATERMARKED: return _("With watermark");
     case KT_RESULT_FIRST_FRAME: return _("First frame");
     case KT_RESULT_LAST_FRAME: return _("Last frame");
+    case KT_RESULT_FULL: return _("Whole video");
+    case KT_RESULT_ORIGINAL: return _("Original");
+    case KT_RESULT_COVER: return _("Cover");
     case KT_RESULT_MAIN:
     default: return NULL;
     }

@@ -5,12 +5,13 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <glib/gi18n.h>
 
 #include "kt-api-error.h"
-#include "kt-record.h"
+#include "kt-record-private.h"
 
 /* Real answers nest four or five levels; anything far deeper is hostile. */
 #define MAX_JSON_DEPTH 64
@@ -52,6 +53,10 @@ kt_record_clear (gpointer data)
   free_urls (self->watermark_urls);
   free_urls (self->first_frame_urls);
   free_urls (self->last_frame_urls);
+  free_urls (self->full_urls);
+  free_urls (self->original_urls);
+  free_urls (self->cover_urls);
+  g_clear_pointer (&self->result_info, g_ptr_array_unref);
   g_free (self->result_object);
   g_free (self->result_text);
   g_free (self->answer);
@@ -71,13 +76,47 @@ kt_record_unref (KtRecord *record)
   g_atomic_rc_box_release_full (record, kt_record_clear);
 }
 
-static KtRecord *
-record_new_empty (void)
+static void
+result_info_free (KtResultInfo *info)
+{
+  g_free (info->url);
+  g_free (info->title);
+  g_free (info->tags);
+  g_free (info->lyrics);
+  g_free (info->cover_url);
+  g_free (info);
+}
+
+/* What a family says about @url beyond the URL itself: a new entry the decoder fills in. */
+KtResultInfo *
+kt_record_add_result_info (KtRecord   *self,
+                           const char *url)
+{
+  KtResultInfo *info = g_new0 (KtResultInfo, 1);
+
+  info->url = g_strdup (url);
+  info->duration = -1;
+  if (self->result_info == NULL)
+    self->result_info = g_ptr_array_new_with_free_func ((GDestroyNotify) result_info_free);
+  g_ptr_array_add (self->result_info, info);
+  return info;
+}
+
+/* The lists a record holds no URL in: every role's, until a decoder fills one. */
+char **
+kt_record_no_urls (void)
+{
+  return no_urls;
+}
+
+KtRecord *
+kt_record_new_empty (void)
 {
   KtRecord *self = g_atomic_rc_box_new0 (KtRecord);
 
   self->state = KT_STATE_UNKNOWN;
   self->result_urls = self->watermark_urls = self->first_frame_urls = self->last_frame_urls = no_urls;
+  self->full_urls = self->original_urls = self->cover_urls = no_urls;
   self->create_time = self->complete_time = self->update_time = -1;
   self->cost_time = self->credits_consumed = -1;
   self->progress = -1;
@@ -100,7 +139,7 @@ kt_record_new_summary (const char *task_id,
                        gint64      create_time,
                        gint64      complete_time)
 {
-  KtRecord *self = record_new_empty ();
+  KtRecord *self = kt_record_new_empty ();
 
   self->task_id = g_strdup (task_id);
   self->raw_state = g_strdup (raw_state);
@@ -130,6 +169,21 @@ record_copy (const KtRecord *record)
   self->watermark_urls = copy_urls (record->watermark_urls);
   self->first_frame_urls = copy_urls (record->first_frame_urls);
   self->last_frame_urls = copy_urls (record->last_frame_urls);
+  self->full_urls = copy_urls (record->full_urls);
+  self->original_urls = copy_urls (record->original_urls);
+  self->cover_urls = copy_urls (record->cover_urls);
+  self->result_info = NULL;
+  for (guint i = 0; record->result_info != NULL && i < record->result_info->len; i++)
+    {
+      const KtResultInfo *from = g_ptr_array_index (record->result_info, i);
+      KtResultInfo *info = kt_record_add_result_info (self, from->url);
+
+      info->title = g_strdup (from->title);
+      info->tags = g_strdup (from->tags);
+      info->lyrics = g_strdup (from->lyrics);
+      info->cover_url = g_strdup (from->cover_url);
+      info->duration = from->duration;
+    }
   self->result_object = g_strdup (record->result_object);
   self->result_text = g_strdup (record->result_text);
   self->answer = g_strdup (record->answer);
@@ -185,9 +239,31 @@ kt_record_get_result_urls (const KtRecord *record,
     case KT_RESULT_WATERMARKED: return (const char * const *) record->watermark_urls;
     case KT_RESULT_FIRST_FRAME: return (const char * const *) record->first_frame_urls;
     case KT_RESULT_LAST_FRAME: return (const char * const *) record->last_frame_urls;
+    case KT_RESULT_FULL: return (const char * const *) record->full_urls;
+    case KT_RESULT_ORIGINAL: return (const char * const *) record->original_urls;
+    case KT_RESULT_COVER: return (const char * const *) record->cover_urls;
     case KT_N_RESULT_ROLES:
     default: g_return_val_if_reached ((const char * const *) no_urls);
     }
+}
+
+/**
+ * kt_record_get_result_info:
+ *
+ * Returns: (transfer none) (nullable): what the answer said about the result file at @url
+ *   beyond its URL (a title, a length, a cover), or %NULL when it said nothing
+ */
+const KtResultInfo *
+kt_record_get_result_info (const KtRecord *record,
+                           const char     *url)
+{
+  for (guint i = 0; record->result_info != NULL && url != NULL && i < record->result_info->len; i++)
+    {
+      const KtResultInfo *info = g_ptr_array_index (record->result_info, i);
+      if (g_strcmp0 (info->url, url) == 0)
+        return info;
+    }
+  return NULL;
 }
 
 /* Whether this is only what the ledger's tasks table keeps (no results, no inputs). */
@@ -378,9 +454,9 @@ node_to_double (JsonNode *node,
 }
 
 /* A text member that may also come as a number; empty strings and other types count as absent. */
-static char *
-member_text (JsonObject *object,
-             const char *name)
+char *
+kt_member_text (JsonObject *object,
+                const char *name)
 {
   JsonNode *node = json_object_get_member (object, name);
 
@@ -406,9 +482,28 @@ member_text (JsonObject *object,
     }
 }
 
-static gint64
-member_time (JsonObject *object,
-             const char *name)
+/*
+ * A time written out: ISO 8601 ("2024-03-20T10:30:00Z"), or "2025-06-06 10:30:00" with no zone.
+ * Kie.ai's servers and examples give the zoneless form for times they also give in UTC ms
+ * elsewhere, so it is read as UTC.
+ */
+static GDateTime *
+parse_date_text (const char *text)
+{
+  g_autoptr(GTimeZone) utc = g_time_zone_new_utc ();
+  int y, mo, d, h, mi, sec;
+  char tail;
+
+  if (text == NULL || strlen (text) < 10)
+    return NULL;
+  if (sscanf (text, "%4d-%2d-%2d %2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &sec, &tail) == 6)
+    return g_date_time_new (utc, y, mo, d, h, mi, sec);
+  return g_date_time_new_from_iso8601 (text, utc);
+}
+
+gint64
+kt_member_time (JsonObject *object,
+                const char *name)
 {
   JsonNode *node = json_object_get_member (object, name);
   gint64 value = -1;
@@ -418,8 +513,15 @@ member_time (JsonObject *object,
     return -1;
   if (json_node_get_value_type (node) == G_TYPE_STRING)
     {
-      if (!parse_int_text (json_node_get_string (node), &value))
-        return -1;
+      const char *text = json_node_get_string (node);
+
+      if (!parse_int_text (text, &value))
+        {
+          g_autoptr(GDateTime) when = parse_date_text (text);
+          if (when == NULL)
+            return -1;
+          value = g_date_time_to_unix (when) * 1000 + g_date_time_get_microsecond (when) / 1000;
+        }
     }
   else if (json_node_get_value_type (node) == G_TYPE_INT64)
     value = json_node_get_int (node);
@@ -430,9 +532,9 @@ member_time (JsonObject *object,
   return value > 0 && value <= MAX_TIME_MS ? value : -1;
 }
 
-static double
-member_number (JsonObject *object,
-               const char *name)
+double
+kt_member_number (JsonObject *object,
+                  const char *name)
 {
   double value;
 
@@ -466,10 +568,10 @@ member_progress (JsonObject *object)
  * document itself. Returns the parsed node, or NULL with the raw text in @raw_text when the
  * nested text is not valid JSON.
  */
-static JsonNode *
-member_nested_json (JsonObject  *object,
-                    const char  *name,
-                    char       **raw_text)
+JsonNode *
+kt_member_nested_json (JsonObject  *object,
+                       const char  *name,
+                       char       **raw_text)
 {
   JsonNode *node = json_object_get_member (object, name);
 
@@ -499,8 +601,8 @@ member_nested_json (JsonObject  *object,
   return NULL;
 }
 
-static char *
-node_to_pretty_text (JsonNode *node)
+char *
+kt_node_to_pretty_text (JsonNode *node)
 {
   if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
     return g_strdup (json_node_get_string (node));
@@ -508,9 +610,9 @@ node_to_pretty_text (JsonNode *node)
 }
 
 /* A list of URLs given as an array of strings or as one string; never NULL. */
-static char **
-member_url_list (JsonObject *object,
-                 const char *name)
+char **
+kt_member_url_list (JsonObject *object,
+                    const char *name)
 {
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
   JsonNode *node = object ? json_object_get_member (object, name) : NULL;
@@ -548,7 +650,7 @@ read_param (KtRecord   *self,
   g_autofree char *raw = NULL;
   JsonNode *input_member;
 
-  param = member_nested_json (data, "param", &raw);
+  param = kt_member_nested_json (data, "param", &raw);
   if (param == NULL)
     {
       self->param_text = g_steal_pointer (&raw);
@@ -556,7 +658,7 @@ read_param (KtRecord   *self,
     }
 
   /* Keep the text as the server sent it when it came as a string. */
-  self->param_text = member_text (data, "param");
+  self->param_text = kt_member_text (data, "param");
   if (self->param_text == NULL)
     self->param_text = json_to_string (param, FALSE);
   if (!JSON_NODE_HOLDS_OBJECT (param))
@@ -566,20 +668,20 @@ read_param (KtRecord   *self,
   if (input_member != NULL)
     {
       g_autofree char *input_raw = NULL;
-      g_autoptr(JsonNode) input = member_nested_json (json_node_get_object (param), "input", &input_raw);
+      g_autoptr(JsonNode) input = kt_member_nested_json (json_node_get_object (param), "input", &input_raw);
 
       if (input != NULL)
         {
           self->input_text = json_to_string (input, TRUE);
           if (JSON_NODE_HOLDS_OBJECT (input))
-            self->prompt = member_text (json_node_get_object (input), "prompt");
+            self->prompt = kt_member_text (json_node_get_object (input), "prompt");
         }
       else
         self->input_text = g_steal_pointer (&input_raw);
     }
 
   if (self->prompt == NULL)
-    self->prompt = member_text (json_node_get_object (param), "prompt");
+    self->prompt = kt_member_text (json_node_get_object (param), "prompt");
 }
 
 static void
@@ -591,38 +693,39 @@ read_result (KtRecord   *self,
   JsonNode *result_object;
 
   if (data != NULL)
-    result = member_nested_json (data, "resultJson", &self->result_text);
+    result = kt_member_nested_json (data, "resultJson", &self->result_text);
   if (result != NULL && JSON_NODE_HOLDS_OBJECT (result))
     object = json_node_get_object (result);
 
-  self->result_urls = member_url_list (object, "resultUrls");
-  self->watermark_urls = member_url_list (object, "resultWaterMarkUrls");
-  self->first_frame_urls = member_url_list (object, "firstFrameUrl");
-  self->last_frame_urls = member_url_list (object, "lastFrameUrl");
+  self->result_urls = kt_member_url_list (object, "resultUrls");
+  self->watermark_urls = kt_member_url_list (object, "resultWaterMarkUrls");
+  self->first_frame_urls = kt_member_url_list (object, "firstFrameUrl");
+  self->last_frame_urls = kt_member_url_list (object, "lastFrameUrl");
 
   if (object != NULL && (result_object = json_object_get_member (object, "resultObject")) != NULL &&
       !JSON_NODE_HOLDS_NULL (result_object))
-    self->result_object = node_to_pretty_text (result_object);
+    self->result_object = kt_node_to_pretty_text (result_object);
   else if (result != NULL && !JSON_NODE_HOLDS_OBJECT (result))
-    self->result_object = node_to_pretty_text (result);
+    self->result_object = kt_node_to_pretty_text (result);
 }
 
 static KtRecord *
 record_from_data (JsonObject *data)
 {
-  KtRecord *self = g_atomic_rc_box_new0 (KtRecord);
+  KtRecord *self = kt_record_new_empty ();
 
-  self->task_id = member_text (data, "taskId");
-  self->model = member_text (data, "model");
-  self->raw_state = member_text (data, "state");
+  self->family = KT_FAMILY_MARKET;
+  self->task_id = kt_member_text (data, "taskId");
+  self->model = kt_member_text (data, "model");
+  self->raw_state = kt_member_text (data, "state");
   self->state = kt_state_from_api (self->raw_state);
-  self->fail_code = member_text (data, "failCode");
-  self->fail_msg = member_text (data, "failMsg");
-  self->create_time = member_time (data, "createTime");
-  self->complete_time = member_time (data, "completeTime");
-  self->update_time = member_time (data, "updateTime");
-  self->cost_time = member_number (data, "costTime");
-  self->credits_consumed = member_number (data, "creditsConsumed");
+  self->fail_code = kt_member_text (data, "failCode");
+  self->fail_msg = kt_member_text (data, "failMsg");
+  self->create_time = kt_member_time (data, "createTime");
+  self->complete_time = kt_member_time (data, "completeTime");
+  self->update_time = kt_member_time (data, "updateTime");
+  self->cost_time = kt_member_number (data, "costTime");
+  self->credits_consumed = kt_member_number (data, "creditsConsumed");
   self->progress = member_progress (data);
   read_param (self, data);
   read_result (self, data);
@@ -726,9 +829,9 @@ kt_envelope_parse (const char  *body,
   *code_out = code;
   if (message_out != NULL)
     {
-      *message_out = member_text (envelope, "msg");
+      *message_out = kt_member_text (envelope, "msg");
       if (*message_out == NULL)
-        *message_out = member_text (envelope, "message");
+        *message_out = kt_member_text (envelope, "message");
     }
 
   data = json_object_get_member (envelope, "data");
@@ -736,20 +839,25 @@ kt_envelope_parse (const char  *body,
 }
 
 /*
- * Turns the body of a recordInfo answer into a record. @http_status is the HTTP status of the
- * answer; the envelope's code, when there is one, says more and wins. 501 and 408 are failures
- * of the task itself and give a record in state fail, not an error.
+ * Turns the body of a query answer of @family into a record. @http_status is the HTTP status
+ * of the answer; the envelope's code, when there is one, says more and wins. 501 and 408 are
+ * failures of the task itself and give a record in state fail, not an error. A family's
+ * endpoint answers an ID it does not know (or not yet) with 404 or 422, or with 200 and no
+ * record: all of them are %KT_API_ERROR_NOT_FOUND.
  */
 KtRecord *
-kt_record_parse (const char  *body,
-                 gsize        length,
-                 guint        http_status,
-                 GError     **error)
+kt_record_parse_family (KtFamily     family,
+                        const char  *body,
+                        gsize        length,
+                        guint        http_status,
+                        GError     **error)
 {
   g_autoptr(JsonNode) data = NULL;
   g_autofree char *message = NULL;
   KtRecord *self;
   int code = 0;
+
+  g_return_val_if_fail (family > KT_FAMILY_UNKNOWN && family < KT_N_FAMILIES, NULL);
 
   data = kt_envelope_parse (body, length, http_status, &code, &message, error);
   if (data == NULL)
@@ -758,9 +866,11 @@ kt_record_parse (const char  *body,
   if (code == 501 || code == 408)
     {
       if (JSON_NODE_HOLDS_OBJECT (data))
-        self = record_from_data (json_node_get_object (data));
+        self = family == KT_FAMILY_MARKET ? record_from_data (json_node_get_object (data))
+                                          : kt_family_decode (family, json_node_get_object (data));
       else
-        self = record_new_empty ();
+        self = kt_record_new_empty ();
+      self->family = family;
       self->state = KT_STATE_FAIL;
       if (self->fail_code == NULL)
         self->fail_code = g_strdup_printf ("%d", code);
@@ -775,14 +885,44 @@ kt_record_parse (const char  *body,
 
   if (!JSON_NODE_HOLDS_OBJECT (data))
     {
-      g_set_error_literal (error, KT_API_ERROR, KT_API_ERROR_MALFORMED,
-                           _("Kie.ai's answer held no task record"));
+      if (family != KT_FAMILY_MARKET && JSON_NODE_HOLDS_NULL (data))
+        g_set_error_literal (error, KT_API_ERROR, KT_API_ERROR_NOT_FOUND, _("Task not found"));
+      else
+        g_set_error_literal (error, KT_API_ERROR, KT_API_ERROR_MALFORMED,
+                             _("Kie.ai's answer held no task record"));
       return NULL;
     }
 
-  self = record_from_data (json_node_get_object (data));
+  self = family == KT_FAMILY_MARKET ? record_from_data (json_node_get_object (data))
+                                    : kt_family_decode (family, json_node_get_object (data));
   self->answer = g_strndup (body, length);
   return self;
+}
+
+/* A Market answer (recordInfo) as a record: kt_record_parse_family() for %KT_FAMILY_MARKET. */
+KtRecord *
+kt_record_parse (const char  *body,
+                 gsize        length,
+                 guint        http_status,
+                 GError     **error)
+{
+  return kt_record_parse_family (KT_FAMILY_MARKET, body, length, http_status, error);
+}
+
+/* The text member of a text result's object, such as "text" in {"text": "...", "tokens": 9}. */
+static const char *
+object_text (JsonObject *object)
+{
+  static const char * const names[] = { "text", "content", "output", "answer", "message", "result" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      JsonNode *member = json_object_get_member (object, names[i]);
+
+      if (member != NULL && JSON_NODE_HOLDS_VALUE (member) && json_node_get_value_type (member) == G_TYPE_STRING)
+        return json_node_get_string (member);
+    }
+  return NULL;
 }
 
 /**
@@ -790,16 +930,15 @@ kt_record_parse (const char  *body,
  *
  * The text of a text result, as a person reads it: the string a `resultObject` holds (itself,
  * or as its only text member, such as `{"text": "..."}`), with the other members (token
- * counts and the like) left to the raw answer.
+ * counts and the like) left to the raw answer; several such objects (Suno's lyrics) each under
+ * its title.
  *
  * Returns: (transfer full) (nullable): the text, or %NULL when the result is not text
  */
 char *
 kt_record_get_result_text (const KtRecord *record)
 {
-  static const char * const names[] = { "text", "content", "output", "answer", "message", "result" };
   g_autoptr(JsonNode) root = NULL;
-  JsonObject *object;
 
   g_return_val_if_fail (record != NULL, NULL);
 
@@ -810,15 +949,30 @@ kt_record_get_result_text (const KtRecord *record)
     return g_strdup (record->result_object);
   if (JSON_NODE_HOLDS_VALUE (root) && json_node_get_value_type (root) == G_TYPE_STRING)
     return g_strdup (json_node_get_string (root));
-  if (!JSON_NODE_HOLDS_OBJECT (root))
-    return NULL;
-  object = json_node_get_object (root);
-  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+  if (JSON_NODE_HOLDS_OBJECT (root))
+    return g_strdup (object_text (json_node_get_object (root)));
+  if (JSON_NODE_HOLDS_ARRAY (root))
     {
-      JsonNode *member = json_object_get_member (object, names[i]);
+      /* Several texts (Suno's lyrics come two at a time): each under its title. */
+      JsonArray *array = json_node_get_array (root);
+      g_autoptr(GString) joined = g_string_new (NULL);
 
-      if (member != NULL && JSON_NODE_HOLDS_VALUE (member) && json_node_get_value_type (member) == G_TYPE_STRING)
-        return g_strdup (json_node_get_string (member));
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          JsonNode *element = json_array_get_element (array, i);
+          const char *text = JSON_NODE_HOLDS_OBJECT (element) ? object_text (json_node_get_object (element)) : NULL;
+          g_autofree char *title = NULL;
+
+          if (text == NULL)
+            return NULL;   /* not all text: data, shown as it is */
+          title = kt_member_text (json_node_get_object (element), "title");
+          if (joined->len > 0)
+            g_string_append (joined, "\n\n");
+          if (title != NULL)
+            g_string_append_printf (joined, "%s\n\n", title);
+          g_string_append (joined, text);
+        }
+      return joined->len > 0 ? g_string_free (g_steal_pointer (&joined), FALSE) : NULL;
     }
   return NULL;
 }

@@ -4,6 +4,7 @@
 #include <glib-object.h>
 #include <json-glib/json-glib.h>
 
+#include "kt-family.h"
 #include "kt-state.h"
 
 G_BEGIN_DECLS
@@ -14,6 +15,10 @@ G_BEGIN_DECLS
  * @KT_RESULT_WATERMARKED: the same with a watermark (Sora)
  * @KT_RESULT_FIRST_FRAME: a video's first frame
  * @KT_RESULT_LAST_FRAME: a video's last frame
+ * @KT_RESULT_FULL: the whole video after an extension (Veo)
+ * @KT_RESULT_ORIGINAL: the result before Kie.ai's reframing or the separation's source (Veo,
+ *   Flux Kontext, Suno stems)
+ * @KT_RESULT_COVER: a cover image: a track's art, a video's cover frame (Suno, Runway)
  *
  * What a result file of a task is; kt_record_get_result_urls() gives each role's URLs.
  */
@@ -23,8 +28,25 @@ typedef enum
   KT_RESULT_WATERMARKED,
   KT_RESULT_FIRST_FRAME,
   KT_RESULT_LAST_FRAME,
+  KT_RESULT_FULL,
+  KT_RESULT_ORIGINAL,
+  KT_RESULT_COVER,
   KT_N_RESULT_ROLES,
 } KtResultRole;
+
+/*
+ * What a family says about one result file beyond its URL: a Suno track's title, tags,
+ * length, lyrics and cover, a stem's name. Absent strings are NULL, an absent length negative.
+ */
+typedef struct
+{
+  char   *url;
+  char   *title;
+  char   *tags;
+  char   *lyrics;
+  char   *cover_url;
+  double  duration;           /* seconds */
+} KtResultInfo;
 
 #define KT_TYPE_RECORD (kt_record_get_type ())
 
@@ -34,6 +56,7 @@ typedef enum
  */
 typedef struct
 {
+  KtFamily  family;             /* whose answer this is */
   char     *task_id;
   char     *model;
   KtState   state;
@@ -47,6 +70,11 @@ typedef struct
   char    **watermark_urls;     /* never NULL */
   char    **first_frame_urls;   /* never NULL */
   char    **last_frame_urls;    /* never NULL */
+  char    **full_urls;          /* never NULL */
+  char    **original_urls;      /* never NULL */
+  char    **cover_urls;         /* never NULL */
+  GPtrArray *result_info;       /* KtResultInfo, for the URLs that have any; NULL when none */
+  gboolean  files_expired;      /* Kie.ai says the result files are gone (Runway's expireFlag) */
   char     *result_object;      /* resultObject pretty-printed, for text results */
   char     *result_text;        /* resultJson as raw text when it was not valid JSON */
   gint64    create_time;        /* Unix ms, or -1 */
@@ -63,6 +91,13 @@ KtRecord    *kt_record_parse             (const char  *body,
                                           gsize        length,
                                           guint        http_status,
                                           GError     **error);
+KtRecord    *kt_record_parse_family      (KtFamily     family,
+                                          const char  *body,
+                                          gsize        length,
+                                          guint        http_status,
+                                          GError     **error);
+const KtResultInfo *kt_record_get_result_info (const KtRecord *record,
+                                          const char     *url);
 KtRecord    *kt_record_new_summary       (const char  *task_id,
                                           const char  *raw_state,
                                           const char  *model,
