@@ -265,6 +265,96 @@ test_schema_versioned_wal (Fixture       *f,
   sqlite3_close (db);
 }
 
+/* A version 2 ledger: its answers were Market's, so those tasks are Market's; a task Market did
+ * not know may be another family's and is looked for again; nothing else changes. */
+static void
+test_migration_to_families (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autofree char *dir = g_path_get_dirname (f->path);
+  const char *answer = "{\"code\":200,\"msg\":\"success\",\"data\":{\"taskId\":\"done\",\"model\":\"flux/kontext\","
+                       "\"state\":\"success\",\"resultJson\":\"{\\\"resultUrls\\\":[\\\"https://x/a.png\\\"]}\"}}";
+  g_autofree char *sql = NULL;
+  g_autoptr(KtLedger) ledger = NULL;
+  g_autoptr(KtTaskList) tasks = kt_task_list_new ();
+  g_autoptr(KtRecord) record = NULL;
+  g_autoptr(GError) error = NULL;
+  sqlite3 *db = NULL;
+  char *message = NULL;
+
+  g_mkdir_with_parents (dir, 0700);
+  g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
+  sql = sqlite3_mprintf (
+    "CREATE TABLE tasks (id TEXT PRIMARY KEY NOT NULL, added_at INTEGER NOT NULL, state TEXT NOT NULL DEFAULT 'new',"
+    "  raw_state TEXT, model TEXT, prompt TEXT, create_time INTEGER, complete_time INTEGER, last_checked INTEGER,"
+    "  last_error TEXT, removed_at INTEGER);"
+    "CREATE TABLE answers (task_id TEXT PRIMARY KEY NOT NULL REFERENCES tasks (id) ON DELETE CASCADE, body TEXT NOT NULL);"
+    "CREATE TABLE state_changes (task_id TEXT NOT NULL REFERENCES tasks (id) ON DELETE CASCADE, state TEXT NOT NULL, seen_at INTEGER NOT NULL);"
+    "CREATE INDEX state_changes_by_task ON state_changes (task_id, seen_at);"
+    "CREATE TABLE result_files (task_id TEXT NOT NULL REFERENCES tasks (id) ON DELETE CASCADE, url TEXT NOT NULL,"
+    "  path TEXT NOT NULL, saved_at INTEGER NOT NULL, PRIMARY KEY (task_id, url));"
+    "INSERT INTO tasks (id, added_at, state, raw_state, model) VALUES ('done', 1, 'success', 'success', 'flux/kontext');"
+    "INSERT INTO answers VALUES ('done', %Q);"
+    "INSERT INTO tasks (id, added_at, state, last_error) VALUES ('veo-id', 2, 'not-found', 'Task not found');"
+    "INSERT INTO tasks (id, added_at) VALUES ('fresh', 3);"
+    "PRAGMA user_version = 2;", answer);
+  g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, &message), ==, SQLITE_OK);
+  sqlite3_free (sql);
+  sql = NULL;
+  sqlite3_close (db);
+
+  ledger = open_ledger (f);
+  g_assert_true (kt_ledger_load (ledger, tasks, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (kt_task_get_family (kt_task_list_lookup (tasks, "done")), ==, KT_FAMILY_MARKET);
+  g_assert_cmpint (kt_task_get_state (kt_task_list_lookup (tasks, "done")), ==, KT_STATE_SUCCESS);
+  g_assert_cmpint (kt_task_get_family (kt_task_list_lookup (tasks, "veo-id")), ==, KT_FAMILY_UNKNOWN);
+  g_assert_cmpint (kt_task_get_state (kt_task_list_lookup (tasks, "veo-id")), ==, KT_STATE_NEW);
+  g_assert_null (kt_task_get_last_error (kt_task_list_lookup (tasks, "veo-id")));
+  g_assert_cmpint (kt_task_get_family (kt_task_list_lookup (tasks, "fresh")), ==, KT_FAMILY_UNKNOWN);
+  record = kt_ledger_load_record (ledger, "done", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (record->result_urls[0], ==, "https://x/a.png");
+}
+
+/* A task's family is kept with it, and its answer is read again as that family's. */
+static void
+test_family_kept (Fixture       *f,
+                  gconstpointer  data)
+{
+  const char *answer = "{\"code\":200,\"msg\":\"success\",\"data\":{\"taskId\":\"v1\",\"successFlag\":1,"
+                       "\"response\":{\"resultUrls\":[\"https://x/v.mp4\"]}}}";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KtRecord) record = kt_record_parse_family (KT_FAMILY_VEO, answer, strlen (answer), 200, &error);
+  const char *ids[] = { "v1", "hinted", NULL };
+
+  g_assert_no_error (error);
+  {
+    g_autoptr(KtLedger) ledger = open_ledger (f);
+    g_autoptr(KtTaskList) tasks = kt_task_list_new ();
+
+    g_assert_true (kt_ledger_load (ledger, tasks, &error));
+    g_ptr_array_unref (kt_task_list_add_ids (tasks, ids, 1000));
+    kt_task_list_apply_record (tasks, record, 2000);
+    kt_task_set_family (kt_task_list_lookup (tasks, "hinted"), KT_FAMILY_SUNO);
+    g_assert_true (kt_ledger_flush (ledger, &error));
+  }
+  {
+    g_autoptr(KtLedger) ledger = open_ledger (f);
+    g_autoptr(KtTaskList) tasks = kt_task_list_new ();
+    g_autoptr(KtRecord) again = NULL;
+
+    g_assert_true (kt_ledger_load (ledger, tasks, &error));
+    g_assert_cmpint (kt_task_get_family (kt_task_list_lookup (tasks, "v1")), ==, KT_FAMILY_VEO);
+    g_assert_cmpint (kt_task_get_state (kt_task_list_lookup (tasks, "v1")), ==, KT_STATE_SUCCESS);
+    g_assert_cmpint (kt_task_get_family (kt_task_list_lookup (tasks, "hinted")), ==, KT_FAMILY_SUNO);
+    again = kt_ledger_load_record (ledger, "v1", &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (again->family, ==, KT_FAMILY_VEO);
+    g_assert_cmpstr (again->result_urls[0], ==, "https://x/v.mp4");
+  }
+}
+
 /* A ledger from a newer version is refused in words and left as it was. */
 static void
 test_newer_schema_refused (Fixture       *f,
@@ -384,6 +474,8 @@ main (int   argc,
   ADD ("/ledger/undo-keeps-history", test_undo_keeps_history);
   ADD ("/ledger/add-while-locked", test_add_while_locked);
   ADD ("/ledger/schema-wal", test_schema_versioned_wal);
+  ADD ("/ledger/migration-to-families", test_migration_to_families);
+  ADD ("/ledger/family-kept", test_family_kept);
   ADD ("/ledger/newer-schema", test_newer_schema_refused);
   ADD ("/ledger/unopenable", test_unopenable_path);
   ADD ("/ledger/failed-write-kept", test_failed_write_is_kept);

@@ -212,8 +212,8 @@ static void
 test_no_timer_without_active_tasks (Fixture       *f,
                                     gconstpointer  data)
 {
-  g_autoptr(KtRecord) summary = kt_record_new_summary ("done", "success", "m", NULL, 1, 2);
-  g_autoptr(KtTask) done = kt_task_new_restored ("done", 1, KT_STATE_SUCCESS, 3, summary);
+  g_autoptr(KtRecord) summary = kt_record_new_summary ("done", KT_FAMILY_MARKET, KT_STATE_SUCCESS, "success", "m", NULL, 1, 2);
+  g_autoptr(KtTask) done = kt_task_new_restored ("done", 1, KT_STATE_SUCCESS, 3, KT_FAMILY_MARKET, summary);
 
   kt_task_list_add (f->tasks, done);
   start (f, 0.01, 50);
@@ -674,8 +674,8 @@ static void
 test_refresh (Fixture       *f,
               gconstpointer  data)
 {
-  g_autoptr(KtRecord) summary = kt_record_new_summary ("f", "success", "m", NULL, 1, 2);
-  g_autoptr(KtTask) done = kt_task_new_restored ("f", 1, KT_STATE_SUCCESS, 3, summary);
+  g_autoptr(KtRecord) summary = kt_record_new_summary ("f", KT_FAMILY_MARKET, KT_STATE_SUCCESS, "success", "m", NULL, 1, 2);
+  g_autoptr(KtTask) done = kt_task_new_restored ("f", 1, KT_STATE_SUCCESS, 3, KT_FAMILY_MARKET, summary);
 
   kt_test_server_script (f->server, "{\"tasks\":{\"f\":[{\"state\":\"success\"}]}}");
   kt_task_list_add (f->tasks, done);

@@ -114,8 +114,8 @@ test_bare_failure_keeps_what_it_knew (void)
 static void
 test_restored_from_summary (void)
 {
-  g_autoptr(KtRecord) summary = kt_record_new_summary ("abc", "generating", "m", "p", 1000, -1);
-  g_autoptr(KtTask) task = kt_task_new_restored ("abc", 5, KT_STATE_GENERATING, 50, summary);
+  g_autoptr(KtRecord) summary = kt_record_new_summary ("abc", KT_FAMILY_MARKET, KT_STATE_GENERATING, "generating", "m", "p", 1000, -1);
+  g_autoptr(KtTask) task = kt_task_new_restored ("abc", 5, KT_STATE_GENERATING, 50, KT_FAMILY_MARKET, summary);
   g_autoptr(KtRecord) same = record_for ("abc", "generating", -1);
   Notes notes = { g_ptr_array_new_with_free_func (g_free) };
 

@@ -133,6 +133,8 @@ kt_record_new_empty (void)
  */
 KtRecord *
 kt_record_new_summary (const char *task_id,
+                       KtFamily    family,
+                       KtState     state,
                        const char *raw_state,
                        const char *model,
                        const char *prompt,
@@ -142,8 +144,9 @@ kt_record_new_summary (const char *task_id,
   KtRecord *self = kt_record_new_empty ();
 
   self->task_id = g_strdup (task_id);
+  self->family = family;
   self->raw_state = g_strdup (raw_state);
-  self->state = kt_state_from_api (raw_state);
+  self->state = state;
   self->model = g_strdup (model);
   self->prompt = g_strdup (prompt);
   self->create_time = create_time;

@@ -99,6 +99,8 @@ KtRecord    *kt_record_parse_family      (KtFamily     family,
 const KtResultInfo *kt_record_get_result_info (const KtRecord *record,
                                           const char     *url);
 KtRecord    *kt_record_new_summary       (const char  *task_id,
+                                          KtFamily     family,
+                                          KtState      state,
                                           const char  *raw_state,
                                           const char  *model,
                                           const char  *prompt,

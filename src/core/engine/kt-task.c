@@ -19,6 +19,7 @@ struct _KtTask
   char        *id;
   gint64       added_time;
   KtState      state;
+  KtFamily     family;       /* whose endpoint answers for it; unknown until found or told */
   gint64       last_checked;
   char        *last_error;
   int          error_kind;
@@ -30,6 +31,7 @@ enum {
   PROP_ID,
   PROP_ADDED_TIME,
   PROP_STATE,
+  PROP_FAMILY,
   PROP_RAW_STATE,
   PROP_MODEL,
   PROP_PROMPT,
@@ -125,6 +127,7 @@ kt_task_get_property (GObject    *object,
     case PROP_ID: g_value_set_string (value, self->id); break;
     case PROP_ADDED_TIME: g_value_set_int64 (value, self->added_time); break;
     case PROP_STATE: g_value_set_enum (value, self->state); break;
+    case PROP_FAMILY: g_value_set_enum (value, self->family); break;
     case PROP_RAW_STATE: g_value_set_string (value, kt_task_get_raw_state (self)); break;
     case PROP_MODEL: g_value_set_string (value, kt_task_get_model (self)); break;
     case PROP_PROMPT: g_value_set_string (value, kt_task_get_prompt (self)); break;
@@ -182,6 +185,8 @@ kt_task_class_init (KtTaskClass *klass)
                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   properties[PROP_STATE] =
     g_param_spec_enum ("state", NULL, NULL, KT_TYPE_STATE, KT_STATE_NEW, ro);
+  properties[PROP_FAMILY] =
+    g_param_spec_enum ("family", NULL, NULL, KT_TYPE_FAMILY, KT_FAMILY_UNKNOWN, ro);
   properties[PROP_RAW_STATE] = g_param_spec_string ("raw-state", NULL, NULL, NULL, ro);
   properties[PROP_MODEL] = g_param_spec_string ("model", NULL, NULL, NULL, ro);
   properties[PROP_PROMPT] = g_param_spec_string ("prompt", NULL, NULL, NULL, ro);
@@ -236,6 +241,7 @@ kt_task_new_restored (const char *id,
                       gint64      added_time,
                       KtState     state,
                       gint64      last_checked,
+                      KtFamily    family,
                       KtRecord   *summary)
 {
   KtTask *self = kt_task_new (id, added_time);
@@ -243,6 +249,7 @@ kt_task_new_restored (const char *id,
   if (self == NULL)
     return NULL;
   self->state = state;
+  self->family = family;
   self->last_checked = last_checked;
   self->record = summary ? kt_record_ref (summary) : NULL;
   return self;
@@ -253,6 +260,20 @@ kt_task_new_restored (const char *id,
 const char *kt_task_get_id (KtTask *self) { return self->id; }
 gint64 kt_task_get_added_time (KtTask *self) { return self->added_time; }
 KtState kt_task_get_state (KtTask *self) { return self->state; }
+KtFamily kt_task_get_family (KtTask *self) { return self->family; }
+
+/* Which family's endpoint answers for the task: a hint, or where probing found it. */
+void
+kt_task_set_family (KtTask   *self,
+                    KtFamily  family)
+{
+  g_return_if_fail (KT_IS_TASK (self));
+
+  if (self->family == family)
+    return;
+  self->family = family;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FAMILY]);
+}
 const char *kt_task_get_raw_state (KtTask *self) { return FROM_RECORD (raw_state, NULL); }
 const char *kt_task_get_model (KtTask *self) { return FROM_RECORD (model, NULL); }
 const char *kt_task_get_prompt (KtTask *self) { return FROM_RECORD (prompt, NULL); }
@@ -356,6 +377,8 @@ kt_task_apply_record (KtTask   *self,
 
   set_int64 (self, &self->last_checked, checked_time, PROP_LAST_CHECKED);
   clear_error (self);
+  if (record->family != KT_FAMILY_UNKNOWN)
+    kt_task_set_family (self, record->family);
   set_state (self, record->state);
 
   g_object_thaw_notify (G_OBJECT (self));

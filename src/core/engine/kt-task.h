@@ -17,10 +17,14 @@ KtTask      *kt_task_new_restored      (const char     *id,
                                         gint64          added_time,
                                         KtState         state,
                                         gint64          last_checked,
+                                        KtFamily        family,
                                         KtRecord       *summary);
 const char  *kt_task_get_id            (KtTask         *self);
 gint64       kt_task_get_added_time    (KtTask         *self);
 KtState      kt_task_get_state         (KtTask         *self);
+KtFamily     kt_task_get_family        (KtTask         *self);
+void         kt_task_set_family        (KtTask         *self,
+                                        KtFamily        family);
 const char  *kt_task_get_raw_state     (KtTask         *self);
 const char  *kt_task_get_model         (KtTask         *self);
 const char  *kt_task_get_prompt        (KtTask         *self);

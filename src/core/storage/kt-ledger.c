@@ -88,6 +88,13 @@ static const char * const migrations[] = {
 
   /* 2: a removed task is marked, and purged at the next start, so that Undo keeps it whole. */
   "ALTER TABLE tasks ADD COLUMN removed_at INTEGER;",
+
+  /* 3: the task's family (kt_family_to_string ()); NULL until it is known. Every answer kept
+   * so far came from Market's endpoint. Tasks Market did not know may be another family's:
+   * they are looked for again. */
+  "ALTER TABLE tasks ADD COLUMN family TEXT;"
+  "UPDATE tasks SET family = 'market' WHERE state NOT IN ('new', 'not-found');"
+  "UPDATE tasks SET state = 'new', last_error = NULL WHERE state = 'not-found';",
 };
 
 static void
@@ -245,7 +252,7 @@ task_notify_cb (KtTask     *task,
   /* Only what the ledger keeps; last-checked alone is not worth a write. */
   if (!g_str_equal (name, "state") && !g_str_equal (name, "record") &&
       !g_str_equal (name, "last-error") && !g_str_equal (name, "model") &&
-      !g_str_equal (name, "prompt"))
+      !g_str_equal (name, "prompt") && !g_str_equal (name, "family"))
     return;
 
   g_hash_table_add (self->dirty, g_strdup (kt_task_get_id (task)));
@@ -537,7 +544,7 @@ kt_ledger_load (KtLedger    *self,
 
   /* Rows are appended as tasks are added, so rowid order is the order they were added. */
   stmt = prepare (self, "SELECT id, added_at, state, raw_state, model, prompt, create_time, "
-                        "complete_time, last_checked FROM tasks ORDER BY rowid", error);
+                        "complete_time, last_checked, family FROM tasks ORDER BY rowid", error);
   if (stmt == NULL)
     return FALSE;
 
@@ -548,16 +555,17 @@ kt_ledger_load (KtLedger    *self,
       const char *raw_state = (const char *) sqlite3_column_text (stmt, 3);
       const char *model = (const char *) sqlite3_column_text (stmt, 4);
       const char *prompt = (const char *) sqlite3_column_text (stmt, 5);
+      KtFamily family = kt_family_from_string ((const char *) sqlite3_column_text (stmt, 9));
       g_autoptr(KtRecord) summary = NULL;
 
       if (id == NULL || *id == '\0')
         continue;
       /* A task Kie.ai never answered has nothing to sum up. */
       if (raw_state != NULL || model != NULL || prompt != NULL || column_time (stmt, 6) > 0)
-        summary = kt_record_new_summary (id, raw_state, model, prompt,
+        summary = kt_record_new_summary (id, family, state, raw_state, model, prompt,
                                          column_time (stmt, 6), column_time (stmt, 7));
       g_ptr_array_add (loaded, kt_task_new_restored (id, sqlite3_column_int64 (stmt, 1), state,
-                                                     column_time (stmt, 8), summary));
+                                                     column_time (stmt, 8), family, summary));
     }
   sqlite3_finalize (stmt);
 
@@ -609,7 +617,7 @@ save_task (KtLedger  *self,
 
   stmt = prepare (self, "UPDATE tasks SET state = ?, raw_state = ?, model = ?, prompt = ?, "
                         "create_time = ?, complete_time = ?, last_checked = ?, last_error = ?, "
-                        "removed_at = NULL WHERE id = ?", error);
+                        "family = ?, removed_at = NULL WHERE id = ?", error);
   if (stmt == NULL)
     goto fail;
   bind_text (stmt, 1, kt_state_to_string (state));
@@ -620,7 +628,8 @@ save_task (KtLedger  *self,
   bind_time (stmt, 6, kt_task_get_complete_time (task));
   bind_time (stmt, 7, kt_task_get_last_checked (task));
   bind_text (stmt, 8, kt_task_get_last_error (task));
-  bind_text (stmt, 9, kt_task_get_id (task));
+  bind_text (stmt, 9, kt_task_get_family (task) != KT_FAMILY_UNKNOWN ? kt_family_to_string (kt_task_get_family (task)) : NULL);
+  bind_text (stmt, 10, kt_task_get_id (task));
   rc = sqlite3_step (stmt);
   sqlite3_finalize (stmt);
   if (rc != SQLITE_DONE)
@@ -726,13 +735,18 @@ kt_ledger_load_record (KtLedger    *self,
 
   g_return_val_if_fail (KT_IS_LEDGER (self), NULL);
 
-  if ((stmt = prepare (self, "SELECT body FROM answers WHERE task_id = ?", error)) == NULL)
+  if ((stmt = prepare (self, "SELECT answers.body, tasks.family FROM answers JOIN tasks ON tasks.id = answers.task_id "
+                              "WHERE answers.task_id = ?", error)) == NULL)
     return NULL;
   bind_text (stmt, 1, id);
   if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
     {
       const char *answer = (const char *) sqlite3_column_text (stmt, 0);
-      record = kt_record_parse (answer, (gsize) sqlite3_column_bytes (stmt, 0), 200, error);
+      KtFamily family = kt_family_from_string ((const char *) sqlite3_column_text (stmt, 1));
+
+      /* An answer is only kept once its family is known; Market's before families were. */
+      record = kt_record_parse_family (family != KT_FAMILY_UNKNOWN ? family : KT_FAMILY_MARKET, answer,
+                                       (gsize) sqlite3_column_bytes (stmt, 0), 200, error);
     }
   sqlite3_finalize (stmt);
   return record;

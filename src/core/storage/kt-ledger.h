@@ -23,7 +23,7 @@ typedef struct
   gint64       seen_at;   /* Unix ms */
 } KtStateChange;
 
-#define KT_LEDGER_SCHEMA_VERSION 2
+#define KT_LEDGER_SCHEMA_VERSION 3
 
 #define KT_TYPE_LEDGER (kt_ledger_get_type ())
 
