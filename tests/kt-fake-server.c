@@ -16,7 +16,8 @@
  * It is driven by a JSON script (docs/fake-server.md):
  *
  *   { "apiKey": "k", "credits": 60.62,
- *     "tasks": { "ID": [ STEP, STEP, ... ] },
+ *     "tasks": { "ID": [ STEP, STEP, ... ],
+ *                "ID2": { "family": "veo", "visibleAfterMs": 10000, "steps": [ STEP, ... ] } },
  *     "media": { "cat.png": { "file": "/path" } | { "text": "..." } | { "size": 1000 },
  *                "slow.bin": { "size": 300000, "stallAfter": 1000 } },
  *     "expiredMedia": ["old.png"] }
@@ -27,7 +28,37 @@
  * third level), or a raw answer: {"status": 200, "body": "...", "headers": {...}}, with
  * "delayMs" and "drop": true (close the connection without answering) available on both.
  * "$BASE" in any string becomes the server's own URL.
+ *
+ * A task of another family (Veo, Suno, ...: the names kie-task --json uses) is known only on
+ * that family's query endpoint; its STEP is a raw answer or {"data": {...}}, the family's own
+ * data object, put in the envelope as it is. Every other query endpoint answers such an ID as
+ * Kie.ai answers one it does not know: 422 or 200 with "record is null" and no data. With
+ * "visibleAfterMs", no endpoint knows the task until that long after the script was loaded,
+ * as with a task created a moment ago.
  */
+
+/* The families' query endpoints, as Kie.ai's documentation gives them (not the app's table:
+ * the server plays the API, it does not copy the client). */
+static const struct {
+  const char *family;
+  const char *path;
+  gboolean    says_null_with_200;   /* answers an unknown ID with code 200 and no data */
+} endpoints[] = {
+  { "market", "/api/v1/jobs/recordInfo", FALSE },
+  { "veo", "/api/v1/veo/record-info", FALSE },
+  { "4o-image", "/api/v1/gpt4o-image/record-info", TRUE },
+  { "flux-kontext", "/api/v1/flux/kontext/record-info", FALSE },
+  { "midjourney", "/api/v1/mj/record-info", TRUE },
+  { "runway", "/api/v1/runway/record-detail", FALSE },
+  { "runway-aleph", "/api/v1/aleph/record-info", FALSE },
+  { "suno", "/api/v1/generate/record-info", TRUE },
+  { "suno-lyrics", "/api/v1/lyrics/record-info", FALSE },
+  { "suno-wav", "/api/v1/wav/record-info", FALSE },
+  { "suno-mp4", "/api/v1/mp4/record-info", FALSE },
+  { "suno-vocal-removal", "/api/v1/vocal-removal/record-info", FALSE },
+  { "suno-midi", "/api/v1/midi/record-info", TRUE },
+  { "suno-cover", "/api/v1/suno/cover/record-info", FALSE },
+};
 
 struct _KtFakeServer
 {
@@ -38,6 +69,8 @@ struct _KtFakeServer
   char        *api_key;
   double       credits;
   GHashTable  *scripts;       /* id -> JsonArray of steps */
+  GHashTable  *families;      /* id -> family name, for tasks not Market's */
+  GHashTable  *visible_at;    /* id -> monotonic µs before which no endpoint knows it */
   GHashTable  *positions;     /* id -> GUINT_TO_POINTER (next step) */
   GHashTable  *media;         /* name -> GBytes */
   GHashTable  *expired;       /* name set */
@@ -335,6 +368,26 @@ apply_step (KtFakeServer      *self,
             }
         }
     }
+  else if (json_object_has_member (step, "data"))
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+      g_autoptr(JsonNode) root = NULL;
+      g_autofree char *text = NULL;
+      g_autofree char *body = NULL;
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "code");
+      json_builder_add_int_value (b, 200);
+      json_builder_set_member_name (b, "msg");
+      json_builder_add_string_value (b, "success");
+      json_builder_set_member_name (b, "data");
+      json_builder_add_value (b, json_node_copy (json_object_get_member (step, "data")));
+      json_builder_end_object (b);
+      root = json_builder_get_root (b);
+      text = json_to_string (root, FALSE);
+      body = substitute_base (self, text);
+      respond_json (msg, body);
+    }
   else
     {
       g_autofree char *body = dress_record (self, task_id, step);
@@ -357,10 +410,13 @@ apply_step (KtFakeServer      *self,
 static void
 handle_record (KtFakeServer      *self,
                SoupServerMessage *msg,
+               guint              endpoint,
                const char        *task_id)
 {
   JsonArray *steps;
   guint position;
+  const char *family;
+  gpointer visible_at;
 
   if (task_id == NULL || *task_id == '\0')
     {
@@ -369,9 +425,17 @@ handle_record (KtFakeServer      *self,
     }
 
   steps = g_hash_table_lookup (self->scripts, task_id);
-  if (steps == NULL || json_array_get_length (steps) == 0)
+  family = g_hash_table_lookup (self->families, task_id);
+  if (family == NULL)
+    family = "market";
+  visible_at = g_hash_table_lookup (self->visible_at, task_id);
+  if (steps == NULL || json_array_get_length (steps) == 0 || !g_str_equal (family, endpoints[endpoint].family) ||
+      (visible_at != NULL && g_get_monotonic_time () < *(gint64 *) visible_at))
     {
-      respond_json (msg, "{\"code\":422,\"msg\":\"recordInfo is null\",\"data\":null}");
+      if (endpoints[endpoint].says_null_with_200)
+        respond_json (msg, "{\"code\":200,\"msg\":\"record is null\",\"data\":null}");
+      else
+        respond_json (msg, "{\"code\":422,\"msg\":\"recordInfo is null\",\"data\":null}");
       return;
     }
 
@@ -521,9 +585,14 @@ handler_cb (SoupServer        *server,
       return;
     }
 
-  if (g_str_equal (path, "/api/v1/jobs/recordInfo") && g_str_equal (method, "GET"))
-    handle_record (self, msg, request->task_id);
-  else if (g_str_equal (path, "/api/v1/chat/credit") && g_str_equal (method, "GET"))
+  for (guint i = 0; i < G_N_ELEMENTS (endpoints); i++)
+    if (g_str_equal (path, endpoints[i].path) && g_str_equal (method, "GET"))
+      {
+        handle_record (self, msg, i, request->task_id);
+        return;
+      }
+
+  if (g_str_equal (path, "/api/v1/chat/credit") && g_str_equal (method, "GET"))
     {
       char number[G_ASCII_DTOSTR_BUF_SIZE];
       g_autofree char *body = g_strdup_printf ("{\"code\":200,\"msg\":\"success\",\"data\":%s}",
@@ -582,6 +651,8 @@ kt_fake_server_finalize (GObject *object)
   g_free (self->url);
   g_free (self->api_key);
   g_clear_pointer (&self->scripts, g_hash_table_unref);
+  g_clear_pointer (&self->families, g_hash_table_unref);
+  g_clear_pointer (&self->visible_at, g_hash_table_unref);
   g_clear_pointer (&self->positions, g_hash_table_unref);
   g_clear_pointer (&self->media, g_hash_table_unref);
   g_clear_pointer (&self->expired, g_hash_table_unref);
@@ -604,6 +675,8 @@ kt_fake_server_init (KtFakeServer *self)
 {
   self->credits = 100;
   self->scripts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) json_array_unref);
+  self->families = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->visible_at = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->positions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->media = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_bytes_unref);
   self->expired = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -698,8 +771,28 @@ kt_fake_server_load_script (KtFakeServer  *self,
 
       for (GList *l = ids; l; l = l->next)
         {
-          g_hash_table_replace (self->scripts, g_strdup (l->data),
-                                json_array_ref (json_object_get_array_member (tasks, l->data)));
+          JsonNode *node = json_object_get_member (tasks, l->data);
+          JsonArray *steps;
+
+          g_hash_table_remove (self->families, l->data);
+          g_hash_table_remove (self->visible_at, l->data);
+          if (JSON_NODE_HOLDS_OBJECT (node))
+            {
+              JsonObject *task = json_node_get_object (node);
+
+              steps = json_object_get_array_member (task, "steps");
+              if (get_string (task, "family") != NULL)
+                g_hash_table_replace (self->families, g_strdup (l->data), g_strdup (get_string (task, "family")));
+              if (json_object_has_member (task, "visibleAfterMs"))
+                {
+                  gint64 *at = g_new (gint64, 1);
+                  *at = g_get_monotonic_time () + json_object_get_int_member (task, "visibleAfterMs") * 1000;
+                  g_hash_table_replace (self->visible_at, g_strdup (l->data), at);
+                }
+            }
+          else
+            steps = json_node_get_array (node);
+          g_hash_table_replace (self->scripts, g_strdup (l->data), json_array_ref (steps));
           g_hash_table_remove (self->positions, l->data);
         }
     }

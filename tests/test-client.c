@@ -32,7 +32,7 @@ query (KtClient    *client,
   KtTestAsync wait = { 0 };
   KtRecord *record;
 
-  kt_client_query_record_async (client, id, NULL, kt_test_async_cb, &wait);
+  kt_client_query_record_async (client, KT_FAMILY_MARKET, id, NULL, kt_test_async_cb, &wait);
   wait.result = kt_test_async_wait (&wait, 20000);
   record = kt_client_query_record_finish (client, wait.result, retry_after_ms, error);
   g_object_unref (wait.result);
@@ -520,7 +520,7 @@ test_cancel (void)
   KtTestAsync wait = { 0 };
 
   kt_test_server_script (server, "{\"tasks\":{\"slow\":[{\"state\":\"waiting\",\"delayMs\":3000}]}}");
-  kt_client_query_record_async (client, "slow", cancellable, kt_test_async_cb, &wait);
+  kt_client_query_record_async (client, KT_FAMILY_MARKET, "slow", cancellable, kt_test_async_cb, &wait);
   kt_test_spin (100);
   g_cancellable_cancel (cancellable);
   wait.result = kt_test_async_wait (&wait, 5000);

@@ -35,7 +35,7 @@ test_program (void)
   client = kt_client_new (url, g_getenv ("KT_TEST_CERT"), &error);
   g_assert_no_error (error);
   kt_client_set_api_key (client, "k");
-  kt_client_query_record_async (client, "t", NULL, kt_test_async_cb, &wait);
+  kt_client_query_record_async (client, KT_FAMILY_MARKET, "t", NULL, kt_test_async_cb, &wait);
   wait.result = kt_test_async_wait (&wait, 10000);
   record = kt_client_query_record_finish (client, wait.result, NULL, &error);
   g_assert_no_error (error);

@@ -254,6 +254,106 @@ test_not_found_grace (Fixture       *f,
   g_assert_true (kt_task_is_finished (lost));
 }
 
+/* How often each family's endpoint was asked about @id. */
+static guint
+asked (Fixture    *f,
+       KtFamily    family,
+       const char *id)
+{
+  return kt_fake_server_count_requests (f->server, kt_family_get_query_path (family), id);
+}
+
+/* A Runway task, pasted with no hint: Market, Veo and Suno are asked once each and do not know
+ * it, Runway does (the fourth); from then on only Runway is asked, and the family is kept. */
+static void
+test_probe_finds_family (Fixture       *f,
+                         gconstpointer  data)
+{
+  KtTask *task;
+
+  kt_test_server_script (f->server, "{\"tasks\":{\"r1\":{\"family\":\"runway\",\"steps\":["
+                                    "{\"data\":{\"taskId\":\"r1\",\"state\":\"wait\"}},"
+                                    "{\"data\":{\"taskId\":\"r1\",\"state\":\"generating\"}},"
+                                    "{\"data\":{\"taskId\":\"r1\",\"state\":\"success\",\"videoInfo\":{\"videoUrl\":\"$BASE/media/r.mp4\"}}}]}}}");
+  task = add_task (f, "r1");
+  start (f, 0.01, 50);
+
+  wait_for_state (task, KT_STATE_SUCCESS, 10000);
+  g_assert_cmpint (kt_task_get_family (task), ==, KT_FAMILY_RUNWAY);
+  g_assert_cmpuint (asked (f, KT_FAMILY_MARKET, "r1"), ==, 1);
+  g_assert_cmpuint (asked (f, KT_FAMILY_VEO, "r1"), ==, 1);
+  g_assert_cmpuint (asked (f, KT_FAMILY_SUNO, "r1"), ==, 1);
+  g_assert_cmpuint (asked (f, KT_FAMILY_RUNWAY, "r1"), ==, 3);   /* wait, generating, success */
+  g_assert_cmpuint (kt_fake_server_count_requests (f->server, NULL, "r1"), ==, 6);
+}
+
+/* A Veo task asked about the moment it was made: no endpoint knows it for a while. Each round
+ * asks every family once, Market first, and stops at the first that knows it; the rounds come
+ * at the not-found cadence, and the task is found within the grace. */
+static void
+test_probe_fresh_task (Fixture       *f,
+                       gconstpointer  data)
+{
+  KtTask *task;
+  guint market, veo, suno;
+
+  kt_test_server_script (f->server, "{\"tasks\":{\"fresh\":{\"family\":\"veo\",\"visibleAfterMs\":1500,\"steps\":["
+                                    "{\"data\":{\"taskId\":\"fresh\",\"successFlag\":1,"
+                                    "\"response\":{\"resultUrls\":[\"$BASE/media/v.mp4\"]}}}]}}}");
+  task = add_task (f, "fresh");
+  start (f, 0.05, 100);   /* the 90 s grace becomes 4.5 s; the task shows after 1.5 s */
+
+  wait_for_state (task, KT_STATE_SUCCESS, 10000);
+  g_assert_cmpint (kt_task_get_family (task), ==, KT_FAMILY_VEO);
+  market = asked (f, KT_FAMILY_MARKET, "fresh");
+  veo = asked (f, KT_FAMILY_VEO, "fresh");
+  suno = asked (f, KT_FAMILY_SUNO, "fresh");
+  g_assert_cmpuint (market, >=, 2);              /* more than one round */
+  g_assert_cmpuint (veo, ==, market);            /* Veo right after Market in every round */
+  g_assert_cmpuint (suno, ==, market - 1);       /* the last round stopped at Veo */
+  for (KtFamily family = KT_FAMILY_MARKET; family < KT_N_FAMILIES; family++)
+    if (family != KT_FAMILY_MARKET && family != KT_FAMILY_VEO)
+      g_assert_cmpuint (asked (f, family, "fresh"), ==, market - 1);
+}
+
+/* An ID no endpoint knows: every family is asked the same number of times, once a round, and
+ * after the grace the task is not found; nothing else is asked. */
+static void
+test_probe_foreign_id (Fixture       *f,
+                       gconstpointer  data)
+{
+  KtTask *task = add_task (f, "foreign");
+  guint rounds;
+
+  start (f, 0.02, 200);   /* the 90 s grace becomes 1.8 s */
+  wait_for_state (task, KT_STATE_NOT_FOUND, 10000);
+  g_assert_cmpint (kt_task_get_family (task), ==, KT_FAMILY_UNKNOWN);
+  rounds = asked (f, KT_FAMILY_MARKET, "foreign");
+  g_assert_cmpuint (rounds, >=, 2);
+  for (KtFamily family = KT_FAMILY_MARKET; family < KT_N_FAMILIES; family++)
+    g_assert_cmpuint (asked (f, family, "foreign"), ==, rounds);
+  g_assert_cmpuint (kt_fake_server_get_requests (f->server)->len, ==, rounds * (KT_N_FAMILIES - 1));
+}
+
+/* A task whose family is known (a hint, or found before) asks that endpoint alone. */
+static void
+test_known_family_asks_once (Fixture       *f,
+                             gconstpointer  data)
+{
+  KtTask *task;
+
+  kt_test_server_script (f->server, "{\"tasks\":{\"s1\":{\"family\":\"suno\",\"steps\":["
+                                    "{\"data\":{\"taskId\":\"s1\",\"status\":\"PENDING\"}},"
+                                    "{\"data\":{\"taskId\":\"s1\",\"status\":\"SUCCESS\"}}]}}}");
+  task = add_task (f, "s1");
+  kt_task_set_family (task, KT_FAMILY_SUNO);
+  start (f, 0.01, 50);
+
+  wait_for_state (task, KT_STATE_SUCCESS, 10000);
+  g_assert_cmpuint (asked (f, KT_FAMILY_SUNO, "s1"), ==, 2);
+  g_assert_cmpuint (kt_fake_server_count_requests (f->server, NULL, "s1"), ==, 2);
+}
+
 /* A rejected key halts all polling until the key changes. */
 static void
 test_auth_rejection_halts (Fixture       *f,
@@ -637,7 +737,8 @@ test_single_pass (Fixture       *f,
   g_hash_table_iter_init (&iter, checked);
   while (g_hash_table_iter_next (&iter, NULL, &count))
     g_assert_cmpuint (GPOINTER_TO_UINT (count), ==, 1);
-  g_assert_cmpuint (kt_fake_server_get_requests (f->server)->len, ==, 4);
+  /* Each task once; the ID no one knows once on each family's endpoint. */
+  g_assert_cmpuint (kt_fake_server_get_requests (f->server)->len, ==, 3 + KT_N_FAMILIES - 1);
   g_assert_false (kt_scheduler_has_timer (f->scheduler));
   g_assert_cmpint (kt_scheduler_get_status (f->scheduler), ==, KT_SCHEDULER_IDLE);
 }
@@ -700,6 +801,10 @@ main (int   argc,
   ADD ("/scheduler/follows-script-then-stops", test_follows_script_then_stops);
   ADD ("/scheduler/no-timer-without-active", test_no_timer_without_active_tasks);
   ADD ("/scheduler/not-found-grace", test_not_found_grace);
+  ADD ("/scheduler/probe-finds-family", test_probe_finds_family);
+  ADD ("/scheduler/probe-fresh-task", test_probe_fresh_task);
+  ADD ("/scheduler/probe-foreign-id", test_probe_foreign_id);
+  ADD ("/scheduler/known-family-asks-once", test_known_family_asks_once);
   ADD ("/scheduler/auth-rejection-halts", test_auth_rejection_halts);
   ADD ("/scheduler/retry-after", test_retry_after_pauses_all);
   ADD ("/scheduler/rate-cap", test_rate_cap_and_in_flight);

@@ -57,6 +57,7 @@ typedef struct
   guint        status;
   gint64       retry_after_ms;
   char        *task_id;
+  KtFamily     family;       /* whose endpoint a record call asks */
 } Call;
 
 static void
@@ -486,7 +487,7 @@ finish_call (GTask *task)
     {
     case CALL_RECORD:
       {
-        KtRecord *record = kt_record_parse (body, length, call->status, &error);
+        KtRecord *record = kt_record_parse_family (call->family, body, length, call->status, &error);
 
         if (record == NULL)
           g_task_return_error (task, g_steal_pointer (&error));
@@ -737,8 +738,16 @@ start_call (KtClient            *self,
   send_call (task);
 }
 
+/**
+ * kt_client_query_record_async:
+ * @family: whose endpoint to ask: Market's recordInfo, Veo's record-info, ...
+ *
+ * Asks @family's query endpoint about @task_id. An endpoint that does not know the ID ends
+ * the call with %KT_API_ERROR_NOT_FOUND, whatever way it said so.
+ */
 void
 kt_client_query_record_async (KtClient            *self,
+                              KtFamily             family,
                               const char          *task_id,
                               GCancellable        *cancellable,
                               GAsyncReadyCallback  callback,
@@ -750,12 +759,14 @@ kt_client_query_record_async (KtClient            *self,
 
   g_return_if_fail (KT_IS_CLIENT (self));
   g_return_if_fail (task_id != NULL);
+  g_return_if_fail (family > KT_FAMILY_UNKNOWN && family < KT_N_FAMILIES);
 
   escaped = g_uri_escape_string (task_id, NULL, FALSE);
-  path = g_strconcat ("/api/v1/jobs/recordInfo?taskId=", escaped, NULL);
+  path = g_strconcat (kt_family_get_query_path (family), "?taskId=", escaped, NULL);
 
   call = g_new0 (Call, 1);
   call->kind = CALL_RECORD;
+  call->family = family;
   call->method = g_strdup ("GET");
   call->task_id = g_strdup (task_id);
   start_call (self, call, path, kt_client_query_record_async, cancellable, callback, user_data);

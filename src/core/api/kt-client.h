@@ -31,6 +31,7 @@ void         kt_client_set_timeout              (KtClient            *self,
 SoupSession *kt_client_get_session              (KtClient            *self);
 
 void         kt_client_query_record_async       (KtClient            *self,
+                                                 KtFamily             family,
                                                  const char          *task_id,
                                                  GCancellable        *cancellable,
                                                  GAsyncReadyCallback  callback,

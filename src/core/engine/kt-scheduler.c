@@ -16,6 +16,11 @@
  * kt_cadence_next_delay(); this object adds what is global: one rate cap for the key, a few
  * requests in flight at most, jitter, pauses the server asks for, and the network's state.
  * There is a single timer, armed for the earliest due task, and none when nothing is due.
+ *
+ * A task whose family is not known is looked for on each family's endpoint in turn
+ * (kt_family_probe_order()), one request at a time under the same cap, until one knows it;
+ * then it is that family's for good. A round in which none knows it counts as one "not found",
+ * so the grace for fresh tasks is the same as for a task of a known family.
  */
 
 #define JITTER 0.1
@@ -29,6 +34,8 @@ typedef struct
   gint64   retry_after_ms;
   guint    not_found_count;
   gint64   not_found_since_us;
+  guint    probe;              /* the next family to ask while the task's family is unknown */
+  gboolean probe_on;           /* the round of probing goes on: ask the next family at once */
   gboolean in_flight;
 } Entry;
 
@@ -91,6 +98,7 @@ typedef struct
 {
   GWeakRef     self;
   char        *task_id;
+  KtFamily     family;         /* whose endpoint was asked */
   guint        key_generation;
 } Poll;
 
@@ -283,6 +291,20 @@ on_not_found (KtScheduler *self,
               gint64       now_us,
               gint64       now_ms)
 {
+  entry->probe_on = FALSE;
+  if (kt_task_get_family (entry->task) == KT_FAMILY_UNKNOWN)
+    {
+      guint n;
+
+      kt_family_probe_order (&n);
+      if (++entry->probe < n)
+        {
+          entry->probe_on = TRUE;   /* not this family: the next one, now */
+          return;
+        }
+      entry->probe = 0;             /* no family knows it (yet): one round, one "not found" */
+    }
+
   entry->last_error = KT_API_ERROR_NOT_FOUND;
   entry->not_found_count++;
   if (entry->not_found_since_us == 0)
@@ -365,15 +387,20 @@ after_poll (KtScheduler *self,
             gint64       now_us)
 {
   g_autoptr(KtTask) task = g_object_ref (entry->task);
+  gboolean probing = entry->probe_on;
 
-  if (kt_task_is_finished (task) || self->single_pass)
-    untrack (self, entry);
+  if (probing)
+    entry->due_us = now_us;   /* the next family's endpoint, as soon as the cap allows */
+  else if (kt_task_is_finished (task) || self->single_pass)
+    untrack (self, entry);    /* @entry is gone */
   else
     schedule_next (self, entry, now_us);
 
   if (kt_task_get_state (task) != before)
     g_signal_emit (self, signals[STATE_CHANGED], 0, task, before);
-  g_signal_emit (self, signals[CHECKED], 0, task);
+  /* Looking for the family is one check, however many endpoints it asks. */
+  if (!probing)
+    g_signal_emit (self, signals[CHECKED], 0, task);
 }
 
 /* In a single pass with a rejected key: every task not asked yet is told so, none is asked. */
@@ -438,7 +465,11 @@ poll_cb (GObject      *source,
   before = kt_task_get_state (entry->task);
 
   if (record != NULL)
-    on_answer (self, entry, record, now_ms);
+    {
+      entry->probe = 0;
+      entry->probe_on = FALSE;
+      on_answer (self, entry, record, now_ms);   /* the record names the family it came from */
+    }
   else if (g_error_matches (error, KT_API_ERROR, KT_API_ERROR_NOT_FOUND))
     on_not_found (self, entry, now_us, now_ms);
   else
@@ -461,13 +492,20 @@ dispatch (KtScheduler *self,
 
   g_weak_ref_init (&poll->self, self);
   poll->task_id = g_strdup (kt_task_get_id (entry->task));
+  poll->family = kt_task_get_family (entry->task);
+  if (poll->family == KT_FAMILY_UNKNOWN)
+    {
+      guint n;
+      const KtFamily *order = kt_family_probe_order (&n);
+      poll->family = order[entry->probe % n];
+    }
   poll->key_generation = kt_client_get_key_generation (self->client);
 
   entry->in_flight = TRUE;
   self->in_flight++;
   self->n_requests++;
   kt_rate_limiter_take (&self->limiter, now_us);
-  kt_client_query_record_async (self->client, poll->task_id, self->cancellable, poll_cb, poll);
+  kt_client_query_record_async (self->client, poll->family, poll->task_id, self->cancellable, poll_cb, poll);
 }
 
 static int
