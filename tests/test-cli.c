@@ -22,6 +22,23 @@ typedef struct
   int       status;
 } Run;
 
+/* One task of each family the issue names, shaped as their endpoints answer. */
+#define FAMILY_TASKS \
+  ",\"veo1\":{\"family\":\"veo\",\"steps\":[{\"data\":{\"taskId\":\"veo1\",\"successFlag\":1,\"paramJson\":\"{\\\"prompt\\\":\\\"waves\\\"}\"," \
+  "  \"response\":{\"resultUrls\":[\"$BASE/media/clip.mp4\"]},\"createTime\":\"2025-06-06 10:28:00\"}}]}," \
+  "\"suno1\":{\"family\":\"suno\",\"steps\":[{\"data\":{\"taskId\":\"suno1\",\"status\":\"SUCCESS\",\"response\":{\"sunoData\":[" \
+  "  {\"audioUrl\":\"$BASE/media/a1.mp3\",\"imageUrl\":\"$BASE/media/c1.jpg\",\"title\":\"Night Drive\",\"duration\":198.4}," \
+  "  {\"audioUrl\":\"$BASE/media/a2.mp3\",\"imageUrl\":\"$BASE/media/c2.jpg\",\"title\":\"Night Drive\",\"duration\":201}]}}}]}," \
+  "\"0b6c1f5e-8a2d-4c3b-9e7f-1a2b3c4d5e6f\":{\"family\":\"runway\",\"steps\":[{\"data\":{\"taskId\":\"0b6c1f5e-8a2d-4c3b-9e7f-1a2b3c4d5e6f\"," \
+  "  \"state\":\"success\",\"videoInfo\":{\"videoUrl\":\"$BASE/media/clip.mp4\",\"imageUrl\":\"$BASE/media/c1.jpg\"}}}]}," \
+  "\"mj1\":{\"family\":\"midjourney\",\"steps\":[{\"data\":{\"taskId\":\"mj1\",\"successFlag\":1,\"resultInfoJson\":{\"resultUrls\":[" \
+  "  {\"resultUrl\":\"$BASE/media/m1.png\"},{\"resultUrl\":\"$BASE/media/m2.png\"},{\"resultUrl\":\"$BASE/media/m3.png\"},{\"resultUrl\":\"$BASE/media/m4.png\"}]}}}]}," \
+  "\"stems1\":{\"family\":\"suno-vocal-removal\",\"steps\":[{\"data\":{\"taskId\":\"stems1\",\"successFlag\":\"SUCCESS\"," \
+  "  \"response\":{\"vocalUrl\":\"$BASE/media/v.mp3\",\"drumsUrl\":\"$BASE/media/d.mp3\",\"bassUrl\":null}}}]}"
+#define FAMILY_MEDIA \
+  ",\"clip.mp4\":{\"size\":4096},\"a1.mp3\":{\"size\":300},\"a2.mp3\":{\"size\":301},\"c1.jpg\":{\"size\":50},\"c2.jpg\":{\"size\":51}," \
+  "\"m1.png\":{\"size\":60},\"m2.png\":{\"size\":61},\"m3.png\":{\"size\":62},\"m4.png\":{\"size\":63},\"v.mp3\":{\"size\":70},\"d.mp3\":{\"size\":71}"
+
 static void
 fixture_set_up (Fixture       *f,
                 gconstpointer  data)
@@ -46,9 +63,11 @@ fixture_set_up (Fixture       *f,
     "\"trailing\":[{\"status\":404,\"body\":\"1 {}\"}],"
     "\"trailing-ok\":[{\"body\":\"null {}\"}],"
     "\"nested-trailing\":[{\"body\":\"{\\\"code\\\":200,\\\"data\\\":{\\\"taskId\\\":\\\"n\\\",\\\"state\\\":\\\"success\\\",\\\"resultJson\\\":\\\"0 {}\\\"}}\"}]"
+    FAMILY_TASKS
     "},"
     "\"media\":{\"lighthouse.png\":{\"size\":2048},\"..%5C..%5Cescape.png\":{\"size\":10},\"..\\\\..\\\\escape.png\":{\"size\":10},"
-    "\"%E7%8C%AB\":{\"size\":64},\"猫\":{\"size\":64},\"slow.bin\":{\"size\":300000,\"stallAfter\":65536}},"
+    "\"%E7%8C%AB\":{\"size\":64},\"猫\":{\"size\":64},\"slow.bin\":{\"size\":300000,\"stallAfter\":65536}"
+    FAMILY_MEDIA "},"
     "\"expiredMedia\":[\"old.png\"]}");
   f->dir = kt_test_make_temp_dir ();
 }
@@ -530,6 +549,91 @@ test_credits (Fixture       *f,
   g_assert_cmpstr (run->out, ==, "60.62\n");
 }
 
+/* Pasted with no hint, a task of each family is found, followed and reported with its family;
+ * each endpoint is asked once, in order, until one knows the ID. */
+static void
+test_families (Fixture       *f,
+               gconstpointer  data)
+{
+  const char *runway = "0b6c1f5e-8a2d-4c3b-9e7f-1a2b3c4d5e6f";
+  const char *args[] = { "status", "--json", "veo1", "suno1", runway, "mj1", NULL };
+  const struct { const char *family; guint results; guint asked; } expect[] = {
+    { "veo", 1, 2 }, { "suno", 2, 3 }, { "runway", 1, 4 }, { "midjourney", 4, 7 },
+  };
+  g_autoptr(Run) run = kie_task (f, KEY, NULL, args);
+  g_autoptr(GPtrArray) lines = json_lines (run->out);
+
+  g_assert_cmpint (run->status, ==, 0);
+  g_assert_cmpuint (lines->len, ==, 4);
+  for (guint i = 0; i < lines->len; i++)
+    {
+      JsonObject *object = line (lines, i);
+
+      assert_required_keys (object);
+      g_assert_cmpstr (json_object_get_string_member (object, "state"), ==, "success");
+      g_assert_cmpstr (json_object_get_string_member (object, "family"), ==, expect[i].family);
+      g_assert_cmpuint (json_array_get_length (json_object_get_array_member (object, "resultUrls")), ==, expect[i].results);
+      g_assert_cmpuint (kt_fake_server_count_requests (f->server, NULL, args[i + 2]), ==, expect[i].asked);
+    }
+  /* Veo's zoneless time, read as UTC. */
+  g_assert_cmpint (json_object_get_int_member (line (lines, 0), "createTime"), ==, 1749205680000);
+  /* Runway's cover frame and Suno's art are covers, not results. */
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (line (lines, 1), "coverUrls")), ==, 2);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (line (lines, 2), "coverUrls")), ==, 1);
+}
+
+/* --family skips the looking: one request; a wrong family is a wrong answer (not found), and a
+ * name no family has is a usage error that lists them. */
+static void
+test_family_option (Fixture       *f,
+                    gconstpointer  data)
+{
+  {
+    const char *args[] = { "status", "--json", "--family", "suno", "suno1", NULL };
+    g_autoptr(Run) run = kie_task (f, KEY, NULL, args);
+    g_autoptr(GPtrArray) lines = json_lines (run->out);
+
+    g_assert_cmpint (run->status, ==, 0);
+    g_assert_cmpstr (json_object_get_string_member (line (lines, 0), "state"), ==, "success");
+    g_assert_cmpuint (kt_fake_server_count_requests (f->server, NULL, "suno1"), ==, 1);
+  }
+  {
+    const char *args[] = { "status", "--json", "--family", "veo", "suno1", NULL };
+    g_autoptr(Run) run = kie_task (f, KEY, NULL, args);
+    g_autoptr(GPtrArray) lines = json_lines (run->out);
+
+    g_assert_cmpstr (json_object_get_string_member (line (lines, 0), "state"), ==, "not-found");
+    g_assert_cmpstr (json_object_get_string_member (line (lines, 0), "family"), ==, "veo");
+  }
+  {
+    const char *args[] = { "watch", "--family", "sora", "suno1", NULL };
+    g_autoptr(Run) run = kie_task (f, KEY, NULL, args);
+
+    g_assert_cmpint (run->status, ==, 2);
+    g_assert_nonnull (strstr (run->err, "“sora” is not a task family"));
+    g_assert_nonnull (strstr (run->err, "suno-vocal-removal"));
+  }
+}
+
+/* Saving names tracks and stems by what they are, and keeps every file of every family. */
+static void
+test_save_families (Fixture       *f,
+                    gconstpointer  data)
+{
+  const char *args[] = { "save", "--output", f->dir, "suno1", "stems1", "mj1", NULL };
+  g_autoptr(Run) run = kie_task (f, KEY, NULL, args);
+  const char *files[] = { "Night_Drive.mp3", "Night_Drive (2).mp3", "c1.jpg", "c2.jpg",
+                          "Vocals.mp3", "Drums.mp3", "m1.png", "m4.png" };
+
+  g_assert_cmpint (run->status, ==, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      g_autofree char *path = g_build_filename (f->dir, files[i], NULL);
+      if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
+        g_error ("%s was not saved; kie-task said: %s", files[i], run->out);
+    }
+}
+
 static void
 test_usage (Fixture       *f,
             gconstpointer  data)
@@ -606,6 +710,9 @@ main (int   argc,
   ADD ("/cli/killed-mid-download", test_killed_mid_download);
   ADD ("/cli/credits", test_credits);
   ADD ("/cli/usage", test_usage);
+  ADD ("/cli/families", test_families);
+  ADD ("/cli/family-option", test_family_option);
+  ADD ("/cli/save-families", test_save_families);
   ADD ("/cli/no-key", test_no_key);
   ADD ("/cli/insecure-base-url", test_insecure_base_url);
 #undef ADD

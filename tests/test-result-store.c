@@ -51,7 +51,7 @@ download (Fixture     *f,
   KtTestAsync wait = { 0 };
   GFile *file;
 
-  kt_result_store_download_async (f->store, url, task_id, directory, NULL, kt_test_async_cb, &wait);
+  kt_result_store_download_async (f->store, url, NULL, task_id, directory, NULL, kt_test_async_cb, &wait);
   wait.result = kt_test_async_wait (&wait, 20000);
   file = kt_result_store_download_finish (f->store, wait.result, error);
   g_object_unref (wait.result);
@@ -306,7 +306,7 @@ test_no_name_until_whole (Fixture       *f,
 
   kt_test_server_script (f->server, "{\"media\":{\"slow.bin\":{\"size\":300000,\"stallAfter\":65536}}}");
   url = media_url (f, "slow.bin");
-  kt_result_store_download_async (f->store, url, "t", NULL, cancellable, kt_test_async_cb, &wait);
+  kt_result_store_download_async (f->store, url, NULL, "t", NULL, cancellable, kt_test_async_cb, &wait);
   while (!g_file_test (task_dir, G_FILE_TEST_IS_DIR))
     g_main_context_iteration (NULL, TRUE);
   kt_test_spin (300);   /* 64 KiB arrived and were written; the rest is held back */
@@ -360,12 +360,27 @@ test_safe_names (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autofree char *name = kt_safe_file_name (cases[i].url, cases[i].type, "t");
+      g_autofree char *name = kt_safe_file_name (cases[i].url, cases[i].type, NULL, "t");
       g_assert_cmpstr (name, ==, cases[i].expected);
       g_assert_null (strchr (name, '/'));
       g_assert_null (strchr (name, '\\'));
       g_assert_true (name[0] != '.');
     }
+
+  /* What the file is (a track's title, a stem's name) names it before its URL, cleaned as any
+   * name; a title with nothing usable leaves the URL's name. */
+  {
+    const struct { const char *name, *expected; } named[] = {
+      { "Night Drive", "Night_Drive.mp3" }, { "Vocals", "Vocals.mp3" }, { "../../etc/x", "etc_x.mp3" },
+      { "\xe7\x8c\xab", "a1.mp3" }, { "", "a1.mp3" },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (named); i++)
+      {
+        g_autofree char *name = kt_safe_file_name ("https://x/s/a1.mp3", "audio/mpeg", named[i].name, "t");
+        g_assert_cmpstr (name, ==, named[i].expected);
+      }
+  }
 
   /* The fallback (a task ID) is cleaned like any other name: one component, whatever it is. */
   {
@@ -379,7 +394,7 @@ test_safe_names (void)
 
     for (guint i = 0; i < G_N_ELEMENTS (fallbacks); i++)
       {
-        g_autofree char *name = kt_safe_file_name ("https://x/%E7%8C%AB", NULL, fallbacks[i].stem);
+        g_autofree char *name = kt_safe_file_name ("https://x/%E7%8C%AB", NULL, NULL, fallbacks[i].stem);
         g_assert_cmpstr (name, ==, fallbacks[i].expected);
       }
     g_assert_null (nothing);
@@ -392,7 +407,7 @@ test_safe_names (void)
     for (int i = 0; i < 500; i++)
       g_string_append_c (long_url, 'a');
     g_string_append (long_url, ".png");
-    name = kt_safe_file_name (long_url->str, NULL, "t");
+    name = kt_safe_file_name (long_url->str, NULL, NULL, "t");
     g_assert_cmpuint (strlen (name), <=, 120);
     g_assert_true (g_str_has_suffix (name, ".png"));
     g_string_free (long_url, TRUE);

@@ -30,6 +30,10 @@ static const char *usage_text =
      "  save   [--output DIR] TASK_ID...  Download every result file of finished tasks\n"
      "  credits                           Show the remaining credit balance\n"
      "\n"
+     "status, watch and save take --family NAME (market, veo, 4o-image, flux-kontext,\n"
+     "midjourney, runway, runway-aleph, suno, suno-lyrics, suno-wav, suno-mp4,\n"
+     "suno-vocal-removal, suno-midi, suno-cover) to skip looking for the tasks' family.\n"
+     "\n"
      "The API key comes from KIE_API_KEY, else from the key stored by Kie Tasks in the\n"
      "Secret Service. KIE_API_BASE_URL changes the API address (https, or http on this\n"
      "computer only); KIE_API_CA_FILE names extra certificates to trust.\n"
@@ -151,6 +155,8 @@ json_line (KtTask    *task,
   json_builder_begin_object (b);
   add_string_or_null (b, "taskId", kt_task_get_id (task));
   add_string_or_null (b, "state", task_state_word (task));
+  add_string_or_null (b, "family", kt_task_get_family (task) != KT_FAMILY_UNKNOWN
+                                     ? kt_family_to_string (kt_task_get_family (task)) : NULL);
   add_string_or_null (b, "rawState", kt_task_get_raw_state (task));
   add_string_or_null (b, "model", kt_task_get_model (task));
   add_string_or_null (b, "failCode", kt_task_get_fail_code (task));
@@ -286,6 +292,29 @@ check_ids (const char  *command,
   return TRUE;
 }
 
+/* --family NAME: the tasks' family, given, so none is looked for. */
+#define FAMILY_OPTION \
+  { "family", 0, 0, G_OPTION_ARG_STRING, &family_name, N_("The tasks are of family NAME (see below)"), N_("NAME") }
+
+static gboolean
+check_family (const char  *command,
+              const char  *name,
+              KtFamily    *family)
+{
+  *family = kt_family_from_string (name);
+  if (name == NULL || *family != KT_FAMILY_UNKNOWN)
+    return TRUE;
+  {
+    g_autofree char *shown = kt_format_terminal_text (name);
+    g_autoptr(GString) names = g_string_new (NULL);
+
+    for (KtFamily f = KT_FAMILY_MARKET; f < KT_N_FAMILIES; f++)
+      g_string_append_printf (names, "%s%s", f > KT_FAMILY_MARKET ? ", " : "", kt_family_to_string (f));
+    g_printerr (_("kie-task %s: “%s” is not a task family (one of: %s)\n"), command, shown, names->str);
+  }
+  return FALSE;
+}
+
 /* ---- the key, the client and the engine --------------------------------------------- */
 
 static char *
@@ -361,6 +390,7 @@ static Run *
 run_new (KtClient  *client,
          int        argc,
          char     **argv,
+         KtFamily   family,
          gboolean   single_pass)
 {
   Run *run = g_new0 (Run, 1);
@@ -372,7 +402,13 @@ run_new (KtClient  *client,
   run->order = g_ptr_array_new_with_free_func (g_object_unref);
   g_ptr_array_unref (kt_task_list_add_ids (run->tasks, (const char * const *) argv + 1, g_get_real_time () / 1000));
   for (int i = 1; i < argc; i++)
-    g_ptr_array_add (run->order, g_object_ref (kt_task_list_lookup (run->tasks, argv[i])));
+    {
+      KtTask *task = kt_task_list_lookup (run->tasks, argv[i]);
+
+      if (family != KT_FAMILY_UNKNOWN)
+        kt_task_set_family (task, family);   /* --family: nothing to look for */
+      g_ptr_array_add (run->order, g_object_ref (task));
+    }
 
   run->scheduler = kt_scheduler_new (client, run->tasks, NULL);
   kt_scheduler_set_single_pass (run->scheduler, single_pass);
@@ -429,21 +465,26 @@ command_status (int    argc,
   g_autoptr(Run) run = NULL;
   KtClient *client;
   gboolean json = FALSE;
+  g_autofree char *family_name = NULL;
   gboolean any_error = FALSE;
   int exit_code = 0;
   GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print one JSON object per line and task"), NULL },
+    FAMILY_OPTION,
     { NULL }
   };
+  KtFamily family;
 
   if (!parse_options ("status", _("TASK_ID…"), entries, &argc, &argv))
+    return EXIT_USAGE;
+  if (!check_family ("status", family_name, &family))
     return EXIT_USAGE;
   if (!check_ids ("status", argc, argv))
     return EXIT_USAGE;
   if ((client = make_client (&exit_code)) == NULL)
     return exit_code;
 
-  run = run_new (client, argc, argv, TRUE);
+  run = run_new (client, argc, argv, family, TRUE);
   run_single_pass (run);
 
   if (!json)
@@ -476,16 +517,21 @@ command_save (int    argc,
   g_autofree char *output = NULL;
   KtClient *client;
   gboolean json = FALSE;
+  g_autofree char *family_name = NULL;
   gboolean all_saved = TRUE;
   int exit_code = 0;
   GOptionEntry entries[] = {
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, N_("Save into DIR (default: the current folder)"), N_("DIR") },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print one JSON object per line and task"), NULL },
+    FAMILY_OPTION,
     { NULL }
   };
   g_autofree char *output_dir = NULL;
+  KtFamily family;
 
   if (!parse_options ("save", _("TASK_ID…"), entries, &argc, &argv))
+    return EXIT_USAGE;
+  if (!check_family ("save", family_name, &family))
     return EXIT_USAGE;
   if (!check_ids ("save", argc, argv))
     return EXIT_USAGE;
@@ -498,7 +544,7 @@ command_save (int    argc,
   if ((client = make_client (&exit_code)) == NULL)
     return exit_code;
 
-  run = run_new (client, argc, argv, TRUE);
+  run = run_new (client, argc, argv, family, TRUE);
   run->output_dir = g_steal_pointer (&output_dir);
   store = kt_result_store_new (kt_client_get_session (client), NULL);
   run->keeper = kt_result_keeper_new (store, NULL, NULL);
@@ -669,22 +715,27 @@ command_watch (int    argc,
   g_autoptr(Run) run = NULL;
   KtClient *client;
   gboolean json = FALSE;
+  g_autofree char *family_name = NULL;
   gboolean all_succeeded = TRUE;
   int exit_code = 0;
   guint n;
   GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print one JSON object per line and change"), NULL },
+    FAMILY_OPTION,
     { NULL }
   };
+  KtFamily family;
 
   if (!parse_options ("watch", _("TASK_ID…"), entries, &argc, &argv))
+    return EXIT_USAGE;
+  if (!check_family ("watch", family_name, &family))
     return EXIT_USAGE;
   if (!check_ids ("watch", argc, argv))
     return EXIT_USAGE;
   if ((client = make_client (&exit_code)) == NULL)
     return exit_code;
 
-  run = run_new (client, argc, argv, FALSE);
+  run = run_new (client, argc, argv, family, FALSE);
   run->json = json;
   run->tty = isatty (STDERR_FILENO) && !json;
   run->printed = g_hash_table_new_full (NULL, NULL, NULL, g_free);

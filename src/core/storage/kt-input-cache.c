@@ -99,7 +99,7 @@ kt_input_cache_fetch_async (KtInputCache        *self,
         return;
       }
 
-  kt_result_store_download_async (self->store, url, key, folder, cancellable,
+  kt_result_store_download_async (self->store, url, NULL, key, folder, cancellable,
                                   downloaded_cb, g_steal_pointer (&task));
 }
 

@@ -132,13 +132,16 @@ start_download (KtResultKeeper *self,
                 const char     *directory)
 {
   Keep *keep = g_new0 (Keep, 1);
+  KtRecord *record = kt_task_get_record (task);
+  const KtResultInfo *info = record ? kt_record_get_result_info (record, url) : NULL;
 
   keep->self = g_object_ref (self);
   keep->task = g_object_ref (task);
   keep->url = g_strdup (url);
   keep->directory = g_strdup (directory);
   set_pending (self, url, TRUE);
-  kt_result_store_download_async (self->store, link, kt_task_get_id (task), directory,
+  /* A track or stem is named by what it is ("Night Drive.mp3", "Vocals.mp3"), others by the URL. */
+  kt_result_store_download_async (self->store, link, info ? info->title : NULL, kt_task_get_id (task), directory,
                                   self->cancellable, download_cb, keep);
 }
 

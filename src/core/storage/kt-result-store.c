@@ -55,6 +55,7 @@ typedef struct
   char          *temp_path;    /* its name where O_TMPFILE is missing; NULL while unnamed */
   GFile         *directory;
   char          *url;          /* as given: names the file */
+  char          *name;         /* what the file is (a title), naming it before the URL; nullable */
   char          *task_id;      /* a safe stem */
   char          *content_type;
   guint64        written;
@@ -80,6 +81,7 @@ download_free (Download *download)
   g_clear_object (&download->directory);
   g_clear_pointer (&download->pending, g_bytes_unref);
   g_free (download->url);
+  g_free (download->name);
   g_free (download->task_id);
   g_free (download->content_type);
   g_free (download);
@@ -180,14 +182,15 @@ kt_safe_file_stem (const char *text)
 }
 
 /*
- * A file name that is safe on every common file system: a kt_safe_file_stem() of the URL's
- * last path segment (else of @fallback_stem, else "result") and one '.' before an extension of
- * letters and digits. The extension comes from the content type when the server gave a known
- * one, else from the URL.
+ * A file name that is safe on every common file system: a kt_safe_file_stem() of @name (what
+ * the file is: a track's title, a stem's name), else of the URL's last path segment, else of
+ * @fallback_stem, else "result"; and one '.' before an extension of letters and digits. The
+ * extension comes from the content type when the server gave a known one, else from the URL.
  */
 char *
 kt_safe_file_name (const char *url,
                    const char *content_type,
+                   const char *name,
                    const char *fallback_stem)
 {
   g_autoptr(GUri) uri = NULL;
@@ -220,7 +223,9 @@ kt_safe_file_name (const char *url,
         g_clear_pointer (&url_extension, g_free);
     }
 
-  stem = kt_safe_file_stem (base);
+  stem = kt_safe_file_stem (name);
+  if (stem == NULL)
+    stem = kt_safe_file_stem (base);
   if (stem == NULL)
     stem = kt_safe_file_stem (fallback_stem);
   if (stem == NULL)
@@ -355,7 +360,7 @@ publish_in_thread (GTask        *task,
 {
   Download *download = task_data;
   const char *folder = g_file_peek_path (download->directory);
-  g_autofree char *name = kt_safe_file_name (download->url, download->content_type, download->task_id);
+  g_autofree char *name = kt_safe_file_name (download->url, download->content_type, download->name, download->task_id);
   g_autofree char *stem = g_strdup (name);
   char *dot = strrchr (stem, '.');
   int saved;
@@ -632,6 +637,7 @@ send_request (GTask *task)
 void
 kt_result_store_download_async (KtResultStore       *self,
                                 const char          *url,
+                                const char          *name,
                                 const char          *task_id,
                                 const char          *directory,
                                 GCancellable        *cancellable,
@@ -650,6 +656,7 @@ kt_result_store_download_async (KtResultStore       *self,
   download = g_new0 (Download, 1);
   download->fd = -1;
   download->url = g_strdup (url);
+  download->name = g_strdup (name);
   download->task_id = kt_safe_file_stem (task_id);
   if (download->task_id == NULL)
     download->task_id = g_strdup ("task");

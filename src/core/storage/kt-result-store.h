@@ -33,6 +33,7 @@ void           kt_result_store_set_max_size     (KtResultStore       *self,
                                                  guint64              max_size);
 void           kt_result_store_download_async   (KtResultStore       *self,
                                                  const char          *url,
+                                                 const char          *name,
                                                  const char          *task_id,
                                                  const char          *directory,
                                                  GCancellable        *cancellable,
@@ -60,6 +61,7 @@ GPtrArray     *kt_copy_files_finish             (GAsyncResult        *result,
 char          *kt_safe_file_stem                (const char          *text);
 char          *kt_safe_file_name                (const char          *url,
                                                  const char          *content_type,
+                                                 const char          *name,
                                                  const char          *fallback_stem);
 
 G_END_DECLS
