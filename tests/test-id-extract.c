@@ -120,6 +120,47 @@ test_valid_ids (void)
     g_assert_true (kt_task_id_is_valid (extracted[i]));
 }
 
+/* What pasted text says of each ID's family: its own line first, else the whole text when it
+ * speaks of one family; an ID alone says nothing. */
+static void
+test_family_hints (void)
+{
+  const char *text =
+    "10:01 POST https://api.kie.ai/api/v1/veo/generate -> taskId=3f1c9e0b2a7d4c5e8f6a1b2c3d4e5f60\n"
+    "10:02 GET /api/v1/generate/record-info?taskId=5c79fb7a5f2b4a1b9f1e0b5f8e6d4c3a\n"
+    "10:03 created 0f3c2a9b8e7d6c5b4a3928170f1e2d3c\n";
+  g_auto(GStrv) ids = kt_extract_task_ids (text);
+  g_autofree KtFamily *families = kt_extract_task_families (text, (const char * const *) ids);
+
+  g_assert_cmpuint (g_strv_length (ids), ==, 3);
+  g_assert_cmpint (families[0], ==, KT_FAMILY_VEO);
+  g_assert_cmpint (families[1], ==, KT_FAMILY_SUNO);
+  g_assert_cmpint (families[2], ==, KT_FAMILY_UNKNOWN);   /* two families in the text: no guess */
+
+  {
+    const char *callback = "{\"code\":200,\"msg\":\"All generated successfully.\",\"data\":{\"callbackType\":\"complete\","
+                           "\"task_id\":\"2fac7f5e1e4d4a5c9b8a7f6e5d4c3b2a\",\"data\":[{\"audio_url\":\"https://x/a.mp3\"}]}}";
+    const char *veo = "{\"code\":200,\"data\":{\"taskId\":\"veo_task_abcdef123456\",\"info\":{\"resultUrls\":[\"https://x/v.mp4\"]},\"fallbackFlag\":false}}";
+    const char *runway = "{\"code\":200,\"data\":{\"task_id\":\"ee603959-debb-48d1-98c4-a6d1c717eba6\",\"video_url\":\"https://x/r.mp4\"}}";
+    const char *alone = "3f1c9e0b2a7d4c5e8f6a1b2c3d4e5f60";
+    const struct { const char *text; KtFamily family; } cases[] = {
+      { callback, KT_FAMILY_SUNO }, { veo, KT_FAMILY_VEO }, { runway, KT_FAMILY_RUNWAY }, { alone, KT_FAMILY_UNKNOWN },
+      { "https://api.kie.ai/api/v1/mj/record-info?taskId=mj_task_abcdef123456", KT_FAMILY_MIDJOURNEY },
+      { "GET /api/v1/suno/cover/record-info?taskId=21aee3c3c2a01fa5e030b3799fa4dd56", KT_FAMILY_SUNO_COVER },
+      { "GET /api/v1/jobs/recordInfo?taskId=0f3c2a9b8e7d6c5b4a3928170f1e2d3c", KT_FAMILY_MARKET },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+      {
+        g_auto(GStrv) found = kt_extract_task_ids (cases[i].text);
+        g_autofree KtFamily *hint = kt_extract_task_families (cases[i].text, (const char * const *) found);
+
+        g_assert_cmpuint (g_strv_length (found), >=, 1);
+        g_assert_cmpint (hint[0], ==, cases[i].family);
+      }
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -135,6 +176,7 @@ main (int   argc,
   g_test_add_func ("/id-extract/no-random-words", test_no_random_words);
   g_test_add_func ("/id-extract/invalid-utf8", test_invalid_utf8);
   g_test_add_func ("/id-extract/looks-like", test_looks_like);
+  g_test_add_func ("/id-extract/family-hints", test_family_hints);
 
   return g_test_run ();
 }

@@ -41,6 +41,9 @@
 #define MARKUP_ID "f0000000000000000000000000000001"
 #define UNREACHABLE_ID "f0000000000000000000000000000002"
 #define RESUME_ID "f0000000000000000000000000000009"
+#define VEO_ID "3f1c9e0b2a7d4c5e8f6a1b2c3d4e5f60"
+#define SUNO_ID "5c79fb7a5f2b4a1b9f1e0b5f8e6d4c3a"
+#define MJ_ID "6d1e2f3a4b5c6d7e8f9a0b1c2d3e4f50"
 #define PARTIAL_NAME ".kt-download-0123456789abcdef.part"
 
 static KtTestSession *session;
@@ -135,7 +138,7 @@ page (void)
 static void
 add_tasks (const char *text)
 {
-  kt_window_add_text (window, text);
+  kt_window_add_text (window, text, KT_FAMILY_UNKNOWN);
 }
 
 /* Renders the window to PNG in KT_SCREENSHOT_DIR: the test artifacts. */
@@ -293,6 +296,60 @@ test_command_line_adds_to_running_instance (void)
   g_assert_cmpint (kt_test_run (launcher, (const char *[]) { g_getenv ("KIE_TASKS"), "log: taskId=" CLI_ID, NULL },
                                 &out, &err), ==, 0);
   kt_test_wait_until (task_present, (gpointer) CLI_ID, 5000);
+}
+
+/* What the pasted text says of a family is believed: a Veo log line's task is asked about on
+ * Veo's endpoint alone. The Add dialog's choice and `kie-tasks --family` say it outright. */
+static void
+test_family_hints (void)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                                                       G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(GPtrArray) views = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+  GtkWidget *dialog;
+
+  kt_window_add_text (window, "10:01 POST https://api.kie.ai/api/v1/veo/generate -> taskId=" VEO_ID, KT_FAMILY_UNKNOWN);
+  g_assert_cmpint (kt_task_get_family (task (VEO_ID)), ==, KT_FAMILY_VEO);
+  wait_for_state (VEO_ID, KT_STATE_SUCCESS);
+  g_assert_cmpuint (kt_fake_server_count_requests (server, "/api/v1/jobs/recordInfo", VEO_ID), ==, 0);
+  g_assert_cmpuint (kt_fake_server_count_requests (server, NULL, VEO_ID), ==, 2);
+
+  /* The dialog: a family chosen for an ID alone. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.add", NULL);
+  kt_test_spin (200);
+  views = find_widgets (GTK_WIDGET (window), GTK_TYPE_TEXT_VIEW);
+  dialog = gtk_widget_get_ancestor (g_ptr_array_index (views, 0), ADW_TYPE_DIALOG);
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (g_ptr_array_index (views, 0)), MJ_ID, -1);
+  rows = find_widgets (dialog, ADW_TYPE_COMBO_ROW);
+  g_assert_cmpuint (adw_combo_row_get_selected (g_ptr_array_index (rows, 0)), ==, 0);   /* Automatic */
+  adw_combo_row_set_selected (g_ptr_array_index (rows, 0), KT_FAMILY_MIDJOURNEY);
+  screenshot ("add-dialog-family.png");
+  gtk_widget_activate_default (g_ptr_array_index (views, 0));
+  {
+    g_autoptr(GPtrArray) buttons = find_widgets (dialog, GTK_TYPE_BUTTON);
+    for (guint i = 0; i < buttons->len; i++)
+      if (g_strcmp0 (gtk_button_get_label (g_ptr_array_index (buttons, i)), "_Add") == 0)
+        g_signal_emit_by_name (g_ptr_array_index (buttons, i), "clicked");
+  }
+  kt_test_spin (100);
+  g_assert_cmpint (kt_task_get_family (task (MJ_ID)), ==, KT_FAMILY_MIDJOURNEY);
+  wait_for_state (MJ_ID, KT_STATE_SUCCESS);
+  g_assert_cmpuint (kt_fake_server_count_requests (server, NULL, MJ_ID), ==, 1);
+
+  /* The command line: --family NAME, and a name no family has is refused in words. */
+  g_assert_cmpint (kt_test_run (launcher, (const char *[]) { g_getenv ("KIE_TASKS"), "--family", "suno", SUNO_ID, NULL },
+                                &out, &err), ==, 0);
+  kt_test_wait_until (task_present, (gpointer) SUNO_ID, 5000);
+  g_assert_cmpint (kt_task_get_family (task (SUNO_ID)), ==, KT_FAMILY_SUNO);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (kt_test_run (launcher, (const char *[]) { g_getenv ("KIE_TASKS"), "--family", "sora", "x1", NULL },
+                                &out, &err), ==, 2);
+  g_assert_nonnull (strstr (err, "“sora” is not a task family"));
+  g_assert_null (task ("x1"));
 }
 
 /* Text dropped on the window is read for task IDs like pasted text. */
@@ -500,7 +557,7 @@ label_present (gpointer data)
 static void
 test_server_text_is_not_markup (void)
 {
-  kt_window_add_text (window, MARKUP_ID);
+  kt_window_add_text (window, MARKUP_ID, KT_FAMILY_UNKNOWN);
   wait_for_state (MARKUP_ID, KT_STATE_FAIL);
   kt_window_select_task (window, MARKUP_ID);
   kt_test_wait_until (label_present, "Tom & Jerry", 5000);
@@ -1803,7 +1860,7 @@ test_rate_limit_banner (void)
   kt_test_server_script (server, "{\"tasks\":{\"" LIMITED_ID "\":[{\"status\":429,"
                                  "\"body\":\"{\\\"code\\\":429,\\\"msg\\\":\\\"Rate limit exceeded\\\"}\","
                                  "\"headers\":{\"Retry-After\":\"2\"}},{\"state\":\"success\",\"model\":\"limited/model\"}]}}");
-  kt_window_add_text (window, LIMITED_ID);
+  kt_window_add_text (window, LIMITED_ID, KT_FAMILY_UNKNOWN);
   kt_test_wait_until (banner_shown, NULL, 10000);
   banners = find_widgets (GTK_WIDGET (window), ADW_TYPE_BANNER);
   g_assert_nonnull (strstr (adw_banner_get_title (g_ptr_array_index (banners, 0)), "slow down"));
@@ -1827,7 +1884,7 @@ test_unreachable_banner (void)
   kt_test_server_script (server, "{\"tasks\":{\"" UNREACHABLE_ID "\":[{\"status\":404,\"contentType\":\"text/html\","
                                  "\"body\":\"<html><h1>404</h1>Not Found</html>\",\"headers\":{\"Retry-After\":\"86400\"}},"
                                  "{\"state\":\"success\",\"model\":\"back/online\"}]}}");
-  kt_window_add_text (window, UNREACHABLE_ID);
+  kt_window_add_text (window, UNREACHABLE_ID, KT_FAMILY_UNKNOWN);
   kt_test_wait_until (banner_shown, NULL, 10000);
   banners = find_widgets (GTK_WIDGET (window), ADW_TYPE_BANNER);
   banner = g_ptr_array_index (banners, 0);
@@ -1945,7 +2002,7 @@ test_background_and_notification (void)
                                  "{\"state\":\"generating\",\"model\":\"notify/model\"},"
                                  "{\"state\":\"success\",\"model\":\"notify/model\",\"resultUrls\":[\"$BASE/media/cat.png\"]}]}}");
   g_settings_set_boolean (settings, "run-in-background", TRUE);
-  kt_window_add_text (window, NOTIFY_ID);
+  kt_window_add_text (window, NOTIFY_ID, KT_FAMILY_UNKNOWN);
   wait_for_state (NOTIFY_ID, KT_STATE_WAITING);
 
   g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
@@ -2215,12 +2272,24 @@ server_script (void)
     "\"" TEXT_ID "\":[{\"state\":\"success\",\"model\":\"gpt-4o/chat\",\"resultObject\":{\"text\":\"Hello from the model\"}}],"
     "\"" EXPIRED_ID "\":[{\"state\":\"success\",\"model\":\"flux/kontext\",\"resultUrls\":[\"$BASE/media/old.png\"]}],"
     "\"" DIALOG_ID "\":[{\"state\":\"queuing\",\"model\":\"dialog/model\"}],"
+    "\"" VEO_ID "\":{\"family\":\"veo\",\"steps\":[{\"data\":{\"taskId\":\"" VEO_ID "\",\"successFlag\":0}},"
+    "  {\"data\":{\"taskId\":\"" VEO_ID "\",\"successFlag\":1,\"paramJson\":\"{\\\"prompt\\\":\\\"Waves at night\\\",\\\"model\\\":\\\"veo3_fast\\\"}\","
+    "   \"response\":{\"resultUrls\":[\"$BASE/media/clip.webm\"]}}}]},"
+    "\"" SUNO_ID "\":{\"family\":\"suno\",\"steps\":[{\"data\":{\"taskId\":\"" SUNO_ID "\",\"status\":\"FIRST_SUCCESS\","
+    "   \"param\":\"{\\\"prompt\\\":\\\"A calm piano\\\"}\",\"response\":{\"sunoData\":["
+    "   {\"streamAudioUrl\":\"$BASE/media/tone.wav\",\"imageUrl\":\"$BASE/media/cat.png\",\"title\":\"Night Drive\",\"tags\":\"synthwave\",\"duration\":2}]}}},"
+    "  {\"data\":{\"taskId\":\"" SUNO_ID "\",\"status\":\"SUCCESS\",\"param\":\"{\\\"prompt\\\":\\\"A calm piano\\\"}\",\"response\":{\"sunoData\":["
+    "   {\"audioUrl\":\"$BASE/media/tone.wav\",\"imageUrl\":\"$BASE/media/cat.png\",\"title\":\"Night Drive\",\"tags\":\"synthwave\",\"duration\":2},"
+    "   {\"audioUrl\":\"$BASE/media/tone2.wav\",\"imageUrl\":\"$BASE/media/input.png\",\"title\":\"Night Drive (Reprise)\",\"tags\":\"synthwave\",\"duration\":2}]}}}]},"
+    "\"" MJ_ID "\":{\"family\":\"midjourney\",\"steps\":[{\"data\":{\"taskId\":\"" MJ_ID "\",\"successFlag\":1,"
+    "   \"paramJson\":\"{\\\"prompt\\\":\\\"A fighter jet\\\"}\",\"resultInfoJson\":{\"resultUrls\":["
+    "   {\"resultUrl\":\"$BASE/media/cat.png\"},{\"resultUrl\":\"$BASE/media/input.png\"},{\"resultUrl\":\"$BASE/media/old.png\"},{\"resultUrl\":\"$BASE/media/resume.png\"}]}}}]},"
     "\"" MARKUP_ID "\":[{\"state\":\"fail\",\"model\":\"markup/<i>model</i>\",\"failCode\":\"<b>E42</b>\","
     "  \"failMsg\":\"Tom & Jerry <a href=\\\"https://example.invalid/\\\">click here</a>\"}]"
     "},"
-    "\"media\":{\"cat.png\":{\"file\":\"%s/cat.png\"},\"resume.png\":{\"file\":\"%s/cat.png\"},\"input.png\":{\"file\":\"%s/cat.png\"},\"old.png\":{\"file\":\"%s/cat.png\"},\"clip.webm\":{\"file\":\"%s/clip.webm\"},\"tone.wav\":{\"file\":\"%s/tone.wav\"},"
+    "\"media\":{\"cat.png\":{\"file\":\"%s/cat.png\"},\"resume.png\":{\"file\":\"%s/cat.png\"},\"input.png\":{\"file\":\"%s/cat.png\"},\"old.png\":{\"file\":\"%s/cat.png\"},\"clip.webm\":{\"file\":\"%s/clip.webm\"},\"tone.wav\":{\"file\":\"%s/tone.wav\"},\"tone2.wav\":{\"file\":\"%s/tone.wav\"},"
     "\"broken.png\":{\"text\":\"\\u0089PNG this is not an image\"}},\"expiredMedia\":[\"old.png\"]}",
-    media_dir, media_dir, media_dir, media_dir, media_dir, media_dir);
+    media_dir, media_dir, media_dir, media_dir, media_dir, media_dir, media_dir);
 }
 
 /* A user's session as it starts: a fresh home (the test's own), the key in the keyring, a
@@ -2338,6 +2407,7 @@ main (int   argc,
   ADD ("/window/search", test_search);
   ADD ("/window/selection-follows-filter", test_selection_follows_filter);
   ADD ("/window/selection-mode", test_selection_mode);
+  ADD ("/window/family-hints", test_family_hints);
   ADD ("/window/toggles-fit", test_toggles_fit);
   ADD ("/window/empty-window", test_empty_window);
   ADD ("/window/narrow-rows", test_narrow_rows);

@@ -6,10 +6,11 @@
 #include <glib/gi18n.h>
 
 #include "kt-add-dialog.h"
+#include "kt-family.h"
 #include "kt-id-extract.h"
 
 /* Takes many lines of text (IDs, log lines, answers), says how many task IDs it sees, and
- * hands the text on with ::add. */
+ * hands the text on with ::add, with the family the user chose (automatic by default). */
 struct _KtAddDialog
 {
   AdwDialog    parent_instance;
@@ -18,6 +19,7 @@ struct _KtAddDialog
   GtkLabel    *found_label;
   GtkLabel    *placeholder;
   GtkButton   *add_button;
+  AdwComboRow *family_row;
 };
 
 enum {
@@ -62,8 +64,12 @@ static void
 add_clicked_cb (KtAddDialog *self)
 {
   g_autofree char *text = get_text (self);
+  /* The first choice is "Automatic", then the families in their order. */
+  KtFamily family = (KtFamily) adw_combo_row_get_selected (self->family_row);
 
-  g_signal_emit (self, signals[ADD], 0, text);
+  if (family >= KT_N_FAMILIES)
+    family = KT_FAMILY_UNKNOWN;
+  g_signal_emit (self, signals[ADD], 0, text, (int) family);
   adw_dialog_close (ADW_DIALOG (self));
 }
 
@@ -77,21 +83,29 @@ kt_add_dialog_class_init (KtAddDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KtAddDialog, found_label);
   gtk_widget_class_bind_template_child (widget_class, KtAddDialog, placeholder);
   gtk_widget_class_bind_template_child (widget_class, KtAddDialog, add_button);
+  gtk_widget_class_bind_template_child (widget_class, KtAddDialog, family_row);
   gtk_widget_class_bind_template_callback (widget_class, add_clicked_cb);
 
   /**
    * KtAddDialog::add:
    * @text: the text the user pasted or typed, to take task IDs from
+   * @family: the #KtFamily the user chose, %KT_FAMILY_UNKNOWN for automatic
    */
   signals[ADD] =
     g_signal_new ("add", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                  G_TYPE_NONE, 1, G_TYPE_STRING);
+                  G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_INT);
 }
 
 static void
 kt_add_dialog_init (KtAddDialog *self)
 {
+  g_autoptr(GtkStringList) families = gtk_string_list_new (NULL);
+
   gtk_widget_init_template (GTK_WIDGET (self));
+  gtk_string_list_append (families, _("Automatic"));
+  for (KtFamily family = KT_FAMILY_MARKET; family < KT_N_FAMILIES; family++)
+    gtk_string_list_append (families, kt_family_get_label (family));
+  adw_combo_row_set_model (self->family_row, G_LIST_MODEL (families));
   g_signal_connect_object (gtk_text_view_get_buffer (self->text_view), "changed",
                            G_CALLBACK (text_changed_cb), self, G_CONNECT_SWAPPED);
   text_changed_cb (self);

@@ -92,21 +92,39 @@ kt_application_activate (GApplication *app)
   gtk_window_present (GTK_WINDOW (ensure_window (KT_APPLICATION (app))));
 }
 
-/* kie-tasks ID... adds the IDs to the running instance and shows what happened. */
+/* kie-tasks [--family NAME] ID... adds the IDs to the running instance and shows what happened. */
 static int
 kt_application_command_line (GApplication            *app,
                              GApplicationCommandLine *command_line)
 {
   KtApplication *self = KT_APPLICATION (app);
   g_auto(GStrv) argv = g_application_command_line_get_arguments (command_line, NULL);
-  KtWindow *window = ensure_window (self);
+  KtFamily family = KT_FAMILY_UNKNOWN;
+  char **ids = argv[0] != NULL ? argv + 1 : argv;
+  KtWindow *window;
 
-  if (argv[0] != NULL && argv[1] != NULL && g_str_equal (argv[1], "--show") && argv[2] != NULL)
-    g_action_group_activate_action (G_ACTION_GROUP (self), "show-task", g_variant_new_string (argv[2]));
-  else if (argv[0] != NULL && argv[1] != NULL)
+  if (ids[0] != NULL && (g_str_equal (ids[0], "--family") || g_str_has_prefix (ids[0], "--family=")))
     {
-      g_autofree char *text = g_strjoinv ("\n", argv + 1);
-      kt_window_add_text (window, text);
+      const char *name = ids[0][8] == '=' ? ids[0] + 9 : ids[1];
+
+      family = kt_family_from_string (name);
+      if (family == KT_FAMILY_UNKNOWN)
+        {
+          /* TRANSLATORS: kie-tasks --family with a name that is no family's */
+          g_application_command_line_printerr (command_line, _("kie-tasks: “%s” is not a task family\n"),
+                                               name ? name : "");
+          return 2;
+        }
+      ids += ids[0][8] == '=' ? 1 : 2;
+    }
+
+  window = ensure_window (self);
+  if (ids[0] != NULL && g_str_equal (ids[0], "--show") && ids[1] != NULL)
+    g_action_group_activate_action (G_ACTION_GROUP (self), "show-task", g_variant_new_string (ids[1]));
+  else if (ids[0] != NULL)
+    {
+      g_autofree char *text = g_strjoinv ("\n", ids);
+      kt_window_add_text (window, text, family);
     }
 
   gtk_window_present (GTK_WINDOW (window));

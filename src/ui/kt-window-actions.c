@@ -41,13 +41,19 @@ undo_add_cb (AdwToast *toast,
   kt_task_list_remove_many (addition->tasks, addition->added);
 }
 
-/* Adds the task IDs in @text and says in a toast what was added, what was there already and
- * what held no ID, with Undo. */
+/*
+ * Adds the task IDs in @text and says in a toast what was added, what was there already and
+ * what held no ID, with Undo. Each new task is of @family, or, when that is unknown
+ * (automatic), of the family the text says it is (kt_extract_task_families()), else it is
+ * looked for.
+ */
 void
 kt_window_add_text (KtWindow   *self,
-                    const char *text)
+                    const char *text,
+                    KtFamily    family)
 {
   g_auto(GStrv) ids = NULL;
+  g_autofree KtFamily *hints = NULL;
   g_autoptr(GPtrArray) added = NULL;
   g_autofree char *title = NULL;
   guint duplicates;
@@ -56,7 +62,11 @@ kt_window_add_text (KtWindow   *self,
   g_return_if_fail (KT_IS_WINDOW (self));
 
   ids = kt_extract_task_ids (text ? text : "");
-  added = kt_task_list_add_ids (self->tasks, (const char * const *) ids, g_get_real_time () / 1000);
+  hints = kt_extract_task_families (text ? text : "", (const char * const *) ids);
+  for (guint i = 0; family != KT_FAMILY_UNKNOWN && ids[i] != NULL; i++)
+    hints[i] = family;   /* the user's word over the text's */
+  /* A task already listed keeps what was found for it. */
+  added = kt_task_list_add_ids_of (self->tasks, (const char * const *) ids, hints, g_get_real_time () / 1000);
   duplicates = g_strv_length (ids) - added->len;
 
   if (ids[0] == NULL)
@@ -160,7 +170,7 @@ paste_cb (GObject      *source,
       adw_toast_overlay_add_toast (self->toast_overlay, kt_toast_new (_("The clipboard holds no text")));
       return;
     }
-  kt_window_add_text (self, text);
+  kt_window_add_text (self, text, KT_FAMILY_UNKNOWN);
 }
 
 static void

@@ -456,7 +456,7 @@ drop_cb (KtWindow      *self,
 {
   if (!G_VALUE_HOLDS_STRING (value))
     return FALSE;
-  kt_window_add_text (self, g_value_get_string (value));
+  kt_window_add_text (self, g_value_get_string (value), KT_FAMILY_UNKNOWN);
   return TRUE;
 }
 

@@ -3,6 +3,8 @@
 
 #include <adwaita.h>
 
+#include "kt-family.h"
+
 G_BEGIN_DECLS
 
 #define KT_TYPE_WINDOW (kt_window_get_type ())
@@ -10,7 +12,8 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (KtWindow, kt_window, KT, WINDOW, AdwApplicationWindow)
 
 void        kt_window_add_text             (KtWindow   *self,
-                                            const char *text);
+                                            const char *text,
+                                            KtFamily    family);
 void        kt_window_select_task          (KtWindow   *self,
                                             const char *task_id);
 void        kt_window_save_selected_result (KtWindow   *self);

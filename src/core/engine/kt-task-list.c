@@ -205,6 +205,22 @@ kt_task_list_add_ids (KtTaskList         *self,
                       const char * const *ids,
                       gint64              added_time)
 {
+  return kt_task_list_add_ids_of (self, ids, NULL, added_time);
+}
+
+/**
+ * kt_task_list_add_ids_of:
+ * @families: (nullable) (array): the family of each ID, %KT_FAMILY_UNKNOWN where not known
+ *
+ * kt_task_list_add_ids(), with each new task's family known before anyone sees the task, so
+ * that nothing is looked for that is known.
+ */
+GPtrArray *
+kt_task_list_add_ids_of (KtTaskList         *self,
+                         const char * const *ids,
+                         const KtFamily     *families,
+                         gint64              added_time)
+{
   g_autoptr(GPtrArray) fresh = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
 
@@ -213,7 +229,13 @@ kt_task_list_add_ids (KtTaskList         *self,
   for (guint i = 0; ids != NULL && ids[i] != NULL; i++)
     if (kt_task_id_is_valid (ids[i]) && kt_task_list_lookup (self, ids[i]) == NULL &&
         g_hash_table_add (seen, (gpointer) ids[i]))
-      g_ptr_array_add (fresh, kt_task_new (ids[i], added_time));
+      {
+        KtTask *task = kt_task_new (ids[i], added_time);
+
+        if (families != NULL)
+          kt_task_set_family (task, families[i]);
+        g_ptr_array_add (fresh, task);
+      }
 
   kt_task_list_add_many (self, (KtTask **) fresh->pdata, fresh->len);
   return g_steal_pointer (&fresh);

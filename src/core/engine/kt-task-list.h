@@ -22,6 +22,10 @@ guint       kt_task_list_add_many   (KtTaskList  *self,
 GPtrArray  *kt_task_list_add_ids    (KtTaskList         *self,
                                      const char * const *ids,
                                      gint64              added_time);
+GPtrArray  *kt_task_list_add_ids_of   (KtTaskList         *self,
+                                       const char * const *ids,
+                                       const KtFamily     *families,
+                                       gint64              added_time);
 gboolean    kt_task_list_remove     (KtTaskList  *self,
                                      const char  *id);
 void        kt_task_list_remove_many (KtTaskList *self,

@@ -179,3 +179,102 @@ kt_extract_task_ids (const char *text)
 
   return g_strv_builder_end (builder);
 }
+
+/* ---- which family a pasted text speaks of ---------------------------------------------- */
+
+/* An endpoint path in a log line or URL names its family; the longer, more telling ones first. */
+static const struct {
+  const char *path;
+  KtFamily    family;
+} family_paths[] = {
+  { "/api/v1/suno/cover/", KT_FAMILY_SUNO_COVER },
+  { "/api/v1/flux/kontext/", KT_FAMILY_FLUX_KONTEXT },
+  { "/api/v1/vocal-removal/", KT_FAMILY_SUNO_VOCAL_REMOVAL },
+  { "/api/v1/gpt4o-image/", KT_FAMILY_4O_IMAGE },
+  { "/api/v1/generate", KT_FAMILY_SUNO },
+  { "/api/v1/lyrics", KT_FAMILY_SUNO_LYRICS },
+  { "/api/v1/wav/", KT_FAMILY_SUNO_WAV },
+  { "/api/v1/mp4/", KT_FAMILY_SUNO_MP4 },
+  { "/api/v1/midi/", KT_FAMILY_SUNO_MIDI },
+  { "/api/v1/veo/", KT_FAMILY_VEO },
+  { "/api/v1/mj/", KT_FAMILY_MIDJOURNEY },
+  { "/api/v1/runway/", KT_FAMILY_RUNWAY },
+  { "/api/v1/aleph/", KT_FAMILY_RUNWAY_ALEPH },
+  { "/api/v1/jobs/", KT_FAMILY_MARKET },
+};
+
+/*
+ * The family one stretch of text speaks of: an endpoint path, else the shape of a callback body
+ * (`callbackType` with `sunoData` or `audio_url` is Suno's; `fallbackFlag` with `resultUrls` is
+ * Veo's; `video_url` is Runway's). Unknown when it says none, or more than one.
+ */
+static KtFamily
+family_in (const char *text,
+           gsize       length)
+{
+  g_autofree char *copy = g_strndup (text, length);
+  KtFamily found = KT_FAMILY_UNKNOWN;
+
+  for (guint i = 0; i < G_N_ELEMENTS (family_paths); i++)
+    if (strstr (copy, family_paths[i].path) != NULL)
+      {
+        if (found != KT_FAMILY_UNKNOWN && found != family_paths[i].family)
+          return KT_FAMILY_UNKNOWN;   /* two families: no hint */
+        found = family_paths[i].family;
+      }
+  if (found != KT_FAMILY_UNKNOWN)
+    return found;
+
+  if (strstr (copy, "\"callbackType\"") != NULL &&
+      (strstr (copy, "\"sunoData\"") != NULL || strstr (copy, "\"audio_url\"") != NULL))
+    return KT_FAMILY_SUNO;
+  if (strstr (copy, "\"fallbackFlag\"") != NULL && strstr (copy, "\"resultUrls\"") != NULL)
+    return KT_FAMILY_VEO;
+  if (strstr (copy, "\"video_url\"") != NULL)
+    return KT_FAMILY_RUNWAY;
+  return KT_FAMILY_UNKNOWN;
+}
+
+/**
+ * kt_extract_task_families:
+ * @text: what the user pasted
+ * @ids: the IDs kt_extract_task_ids() found in it
+ *
+ * What the text says of each ID's family: the line it is on, else the whole text when that
+ * speaks of one family only. A task ID alone does not say its family.
+ *
+ * Returns: (transfer full) (array length=ids): a family for each ID, %KT_FAMILY_UNKNOWN when
+ *   the text does not say
+ */
+KtFamily *
+kt_extract_task_families (const char         *text,
+                          const char * const *ids)
+{
+  guint n = ids ? g_strv_length ((char **) ids) : 0;
+  KtFamily *families = g_new0 (KtFamily, MAX (n, 1));
+  KtFamily whole;
+
+  g_return_val_if_fail (text != NULL, families);
+
+  whole = family_in (text, strlen (text));
+  for (guint i = 0; i < n; i++)
+    {
+      const char *at = strstr (text, ids[i]);
+      const char *start, *end;
+
+      families[i] = whole;
+      if (at == NULL)
+        continue;
+      for (start = at; start > text && start[-1] != '\n'; start--)
+        ;
+      end = strchr (at, '\n');
+      if (end == NULL)
+        end = text + strlen (text);
+      {
+        KtFamily line = family_in (start, (gsize) (end - start));
+        if (line != KT_FAMILY_UNKNOWN)
+          families[i] = line;
+      }
+    }
+  return families;
+}
