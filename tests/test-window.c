@@ -1294,6 +1294,59 @@ test_selection_follows_filter (void)
 }
 
 static gboolean
+track_art_shown (gpointer data)
+{
+  g_autoptr(GPtrArray) images = find_widgets (GTK_WIDGET (page ()), GTK_TYPE_IMAGE);
+  guint n = 0;
+
+  for (guint i = 0; i < images->len; i++)
+    n += gtk_widget_has_css_class (g_ptr_array_index (images, i), "audio-art") &&
+         gtk_image_get_storage_type (g_ptr_array_index (images, i)) == GTK_IMAGE_PAINTABLE;
+  return n == GPOINTER_TO_UINT (data);
+}
+
+/*
+ * Other families in the window: a Suno song lists as "Suno", its two tracks play with their
+ * titles, lengths and cover art (the art is not a result of its own), and search finds it by
+ * its tags; a Midjourney grid's four images are leafed through.
+ */
+static void
+test_family_results (void)
+{
+  PreviewWait suno = { SUNO_ID, 2 };
+  PreviewWait mj = { MJ_ID, 4 };
+  g_autoptr(GPtrArray) cards = NULL;
+  GtkEditable *entry;
+
+  kt_window_add_text (window, SUNO_ID " " MJ_ID, KT_FAMILY_UNKNOWN);
+  wait_for_state (SUNO_ID, KT_STATE_SUCCESS);
+  wait_for_state (MJ_ID, KT_STATE_SUCCESS);
+  g_assert_cmpint (kt_task_get_family (task (SUNO_ID)), ==, KT_FAMILY_SUNO);
+  g_assert_true (has_label_exactly (GTK_WIDGET (row_for (SUNO_ID)), "Suno"));
+  g_assert_true (has_label_exactly (GTK_WIDGET (row_for (MJ_ID)), "Midjourney"));
+
+  kt_window_select_task (window, SUNO_ID);
+  kt_test_wait_until (previews_ready, &suno, 10000);
+  g_assert_true (has_label_exactly (GTK_WIDGET (page ()), "Night Drive · 0:02"));
+  g_assert_true (has_label_exactly (GTK_WIDGET (page ()), "Night Drive (Reprise) · 0:02"));
+  cards = find_widgets (GTK_WIDGET (page ()), KT_TYPE_RESULT_CARD);
+  g_assert_cmpuint (cards->len, ==, 2);                        /* no cover on its own */
+  kt_test_wait_until (track_art_shown, GUINT_TO_POINTER (2), 10000);
+  screenshot ("suno-tracks.png");
+
+  kt_window_select_task (window, MJ_ID);
+  kt_test_wait_until (previews_ready, &mj, 10000);
+  kt_test_wait_until (pictures_loaded, NULL, 10000);
+  screenshot ("midjourney-grid.png");
+
+  entry = open_search ();
+  gtk_editable_set_text (entry, "SYNTHWAVE");
+  kt_test_spin (400);
+  g_assert_cmpuint (g_list_model_get_n_items (kt_window_get_visible_tasks (window)), ==, 1);
+  g_assert_true (row_for (SUNO_ID) != NULL);
+}
+
+static gboolean
 window_width_is (gpointer data)
 {
   int width = gtk_widget_get_width (GTK_WIDGET (window));
@@ -2283,13 +2336,13 @@ server_script (void)
     "   {\"audioUrl\":\"$BASE/media/tone2.wav\",\"imageUrl\":\"$BASE/media/input.png\",\"title\":\"Night Drive (Reprise)\",\"tags\":\"synthwave\",\"duration\":2}]}}}]},"
     "\"" MJ_ID "\":{\"family\":\"midjourney\",\"steps\":[{\"data\":{\"taskId\":\"" MJ_ID "\",\"successFlag\":1,"
     "   \"paramJson\":\"{\\\"prompt\\\":\\\"A fighter jet\\\"}\",\"resultInfoJson\":{\"resultUrls\":["
-    "   {\"resultUrl\":\"$BASE/media/cat.png\"},{\"resultUrl\":\"$BASE/media/input.png\"},{\"resultUrl\":\"$BASE/media/old.png\"},{\"resultUrl\":\"$BASE/media/resume.png\"}]}}}]},"
+    "   {\"resultUrl\":\"$BASE/media/cat.png\"},{\"resultUrl\":\"$BASE/media/input.png\"},{\"resultUrl\":\"$BASE/media/mj4.png\"},{\"resultUrl\":\"$BASE/media/resume.png\"}]}}}]},"
     "\"" MARKUP_ID "\":[{\"state\":\"fail\",\"model\":\"markup/<i>model</i>\",\"failCode\":\"<b>E42</b>\","
     "  \"failMsg\":\"Tom & Jerry <a href=\\\"https://example.invalid/\\\">click here</a>\"}]"
     "},"
-    "\"media\":{\"cat.png\":{\"file\":\"%s/cat.png\"},\"resume.png\":{\"file\":\"%s/cat.png\"},\"input.png\":{\"file\":\"%s/cat.png\"},\"old.png\":{\"file\":\"%s/cat.png\"},\"clip.webm\":{\"file\":\"%s/clip.webm\"},\"tone.wav\":{\"file\":\"%s/tone.wav\"},\"tone2.wav\":{\"file\":\"%s/tone.wav\"},"
+    "\"media\":{\"cat.png\":{\"file\":\"%s/cat.png\"},\"resume.png\":{\"file\":\"%s/cat.png\"},\"input.png\":{\"file\":\"%s/cat.png\"},\"old.png\":{\"file\":\"%s/cat.png\"},\"clip.webm\":{\"file\":\"%s/clip.webm\"},\"tone.wav\":{\"file\":\"%s/tone.wav\"},\"tone2.wav\":{\"file\":\"%s/tone.wav\"},\"mj4.png\":{\"file\":\"%s/cat.png\"},"
     "\"broken.png\":{\"text\":\"\\u0089PNG this is not an image\"}},\"expiredMedia\":[\"old.png\"]}",
-    media_dir, media_dir, media_dir, media_dir, media_dir, media_dir, media_dir);
+    media_dir, media_dir, media_dir, media_dir, media_dir, media_dir, media_dir, media_dir);
 }
 
 /* A user's session as it starts: a fresh home (the test's own), the key in the keyring, a
@@ -2408,6 +2461,7 @@ main (int   argc,
   ADD ("/window/selection-follows-filter", test_selection_follows_filter);
   ADD ("/window/selection-mode", test_selection_mode);
   ADD ("/window/family-hints", test_family_hints);
+  ADD ("/window/family-results", test_family_results);
   ADD ("/window/toggles-fit", test_toggles_fit);
   ADD ("/window/empty-window", test_empty_window);
   ADD ("/window/narrow-rows", test_narrow_rows);

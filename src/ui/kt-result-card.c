@@ -46,6 +46,7 @@ struct _KtResultCard
   GtkLabel       *image_error;
   GtkVideo       *video;
   GtkMediaControls *audio_controls;
+  GtkImage       *audio_art;
   GtkWidget      *actions;
 };
 
@@ -87,6 +88,33 @@ preview_loaded_cb (GObject      *source,
 }
 
 static void
+art_loaded_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(KtResultCard) self = user_data;
+  g_autoptr(GdkTexture) texture = kt_thumbnail_load_finish (result, NULL);
+
+  if (texture == NULL)
+    return;   /* the icon stays */
+  gtk_image_set_from_paintable (self->audio_art, GDK_PAINTABLE (texture));
+  gtk_image_set_pixel_size (self->audio_art, 64);
+  g_set_object (&self->drag_icon, GDK_PAINTABLE (texture));
+}
+
+/* A track's cover art, once kept, beside its controls. */
+static void
+show_audio_art (KtResultCard *self)
+{
+  const KtResultInfo *info = self->record ? kt_record_get_result_info (self->record, self->url) : NULL;
+  g_autofree char *path = info && info->cover_url ? kt_result_keeper_get_path (self->keeper, self->task, info->cover_url)
+                                                 : NULL;
+
+  if (path != NULL)
+    kt_thumbnail_load_async (path, 128, self->cancellable, art_loaded_cb, g_object_ref (self));
+}
+
+static void
 show_preview (KtResultCard *self)
 {
   switch (self->kind)
@@ -100,6 +128,7 @@ show_preview (KtResultCard *self)
         g_autoptr(GtkMediaStream) stream = gtk_media_file_new_for_filename (self->path);
         gtk_media_controls_set_media_stream (self->audio_controls, stream);
         gtk_stack_set_visible_child_name (self->content, "audio");
+        show_audio_art (self);
       }
       break;
     case KT_MEDIA_IMAGE:
@@ -174,8 +203,13 @@ keeper_changed_cb (KtResultCard   *self,
                    KtTask         *task,
                    KtResultKeeper *keeper)
 {
-  if (task == self->task)
-    update (self);
+  if (task != self->task)
+    return;
+  update (self);
+  /* A track's art may be kept after the track itself. */
+  if (self->kind == KT_MEDIA_AUDIO && self->path != NULL &&
+      gtk_image_get_storage_type (self->audio_art) != GTK_IMAGE_PAINTABLE)
+    show_audio_art (self);
 }
 
 /* What a drop receives: the kept file itself, and the link as text for apps that want text. */
@@ -344,7 +378,7 @@ kt_result_card_constructed (GObject *object)
 
   G_OBJECT_CLASS (kt_result_card_parent_class)->constructed (object);
 
-  self->kind = kt_guess_media_kind (kt_task_get_model (self->task), self->url);
+  self->kind = kt_guess_media_kind (kt_task_get_maker (self->task), self->url);
   gtk_image_set_from_icon_name (self->kind_icon, kt_media_kind_icon (self->kind));
   gtk_label_set_label (self->caption, self->caption_text);
   gtk_widget_set_visible (GTK_WIDGET (self->caption), self->caption_text != NULL);
@@ -455,6 +489,7 @@ kt_result_card_class_init (KtResultCardClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KtResultCard, video);
   gtk_widget_class_bind_template_child (widget_class, KtResultCard, audio_controls);
   gtk_widget_class_bind_template_child (widget_class, KtResultCard, actions);
+  gtk_widget_class_bind_template_child (widget_class, KtResultCard, audio_art);
   gtk_widget_class_bind_template_callback (widget_class, zoom_cb);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BOX_LAYOUT);
 

@@ -9,7 +9,7 @@
 
 /*
  * Which tasks the list shows: those of a group ("all", "active", "succeeded", "failed") that
- * match the search in their ID, model or prompt, whatever the case. Both are properties, bound
+ * match the search in their ID, model (or family), prompt or track titles and tags, whatever the case. Both are properties, bound
  * in kt-window.ui to the group toggles and the search entry.
  */
 struct _KtTaskFilter
@@ -69,9 +69,23 @@ kt_task_filter_matches_search (KtTaskFilter *self,
 
   if (self->search == NULL)
     return TRUE;
-  return contains_casefold (kt_task_get_id (task), self->search) ||
-         contains_casefold (kt_task_get_model (task), self->search) ||
-         contains_casefold (kt_task_get_prompt (task), self->search);
+  if (contains_casefold (kt_task_get_id (task), self->search) ||
+      contains_casefold (kt_task_get_maker (task), self->search) ||
+      contains_casefold (kt_task_get_prompt (task), self->search))
+    return TRUE;
+
+  /* Suno's track titles and tags. */
+  {
+    KtRecord *record = kt_task_get_record (task);
+
+    for (guint i = 0; record != NULL && record->result_info != NULL && i < record->result_info->len; i++)
+      {
+        const KtResultInfo *info = g_ptr_array_index (record->result_info, i);
+        if (contains_casefold (info->title, self->search) || contains_casefold (info->tags, self->search))
+          return TRUE;
+      }
+  }
+  return FALSE;
 }
 
 static gboolean

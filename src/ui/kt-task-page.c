@@ -159,7 +159,7 @@ show_header (KtTaskPage *self)
 {
   const char *prompt = kt_task_get_prompt (self->task);
   KtState state = kt_task_get_state (self->task);
-  g_autofree char *title = kt_format_task_title (kt_task_get_model (self->task), kt_task_get_id (self->task),
+  g_autofree char *title = kt_format_task_title (kt_task_get_maker (self->task), kt_task_get_id (self->task),
                                                  state != KT_STATE_NEW, state == KT_STATE_NOT_FOUND);
 
   kt_state_badge_show_task (self->badge, self->task);
@@ -358,6 +358,7 @@ sections_showing (const char *property)
     { "state", SECTION_HEADER | SECTION_FAILURE | SECTION_RESULTS | SECTION_TIMELINE },
     { "record", SECTION_HEADER | SECTION_FAILURE | SECTION_RESULTS | SECTION_TIMELINE | SECTION_INPUTS | SECTION_ANSWER },
     { "model", SECTION_HEADER },
+    { "family", SECTION_HEADER },
     { "prompt", SECTION_HEADER },
     { "progress", SECTION_HEADER },
     { "fail-code", SECTION_FAILURE },

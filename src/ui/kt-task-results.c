@@ -59,32 +59,54 @@ role_caption (KtResultRole role)
     }
 }
 
+/* What the answer calls a result: "Night Drive · 3:18", "Vocals"; NULL when it says nothing. */
+static char *
+result_caption (const KtRecord *record,
+                const char     *url)
+{
+  const KtResultInfo *info = kt_record_get_result_info (record, url);
+  int seconds;
+
+  if (info == NULL || info->title == NULL)
+    return NULL;
+  if (info->duration < 0 || info->duration > 100 * 3600)
+    return g_strdup (info->title);
+  seconds = (int) (info->duration + 0.5);
+  /* TRANSLATORS: a track's title and length, e.g. "Night Drive · 3:18" */
+  return g_strdup_printf (_("%s · %d:%02d"), info->title, seconds / 60, seconds % 60);
+}
+
+/* Whether @url is a track's cover art (shown with the track, not on its own). */
+static gboolean
+is_track_art (const KtRecord *record,
+              const char     *url)
+{
+  for (guint i = 0; record->result_info != NULL && i < record->result_info->len; i++)
+    {
+      const KtResultInfo *info = g_ptr_array_index (record->result_info, i);
+      if (g_strcmp0 (info->cover_url, url) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* A word where the results would be. */
 static void
-add_label (KtTaskResults *self,
-           const char    *text,
-           gboolean       result)
+add_note (KtTaskResults *self,
+          const char    *text)
 {
   GtkWidget *label = gtk_label_new (text);
 
   gtk_label_set_xalign (GTK_LABEL (label), 0);
-  if (result)
-    {
-      gtk_label_set_selectable (GTK_LABEL (label), TRUE);
-      gtk_label_set_wrap (GTK_LABEL (label), TRUE);
-      gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
-      gtk_widget_add_css_class (label, "card");
-      gtk_widget_add_css_class (label, "code");
-      gtk_widget_add_css_class (label, "monospace");
-    }
-  else
-    gtk_widget_add_css_class (label, "dim-label");
+  gtk_widget_add_css_class (label, "dim-label");
   gtk_box_append (self->box, label);
 }
 
-/* A text result as text: selectable, with Copy Text and Save As… below it. */
+/* A text result as text (or a data result as its JSON): selectable, with Copy Text and Save As… */
 static void
 add_text (KtTaskResults *self,
-          const char    *text)
+          const char    *text,
+          gboolean       data)
 {
   GtkWidget *card = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
   GtkWidget *label = gtk_label_new (text);
@@ -98,6 +120,8 @@ add_text (KtTaskResults *self,
   gtk_label_set_wrap (GTK_LABEL (label), TRUE);
   gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
   gtk_widget_add_css_class (label, "result-text");
+  if (data)
+    gtk_widget_add_css_class (label, "monospace");
   gtk_actionable_set_action_name (GTK_ACTIONABLE (copy), "results.copy-text");
   gtk_actionable_set_action_name (GTK_ACTIONABLE (save), "results.save-text");
   gtk_widget_set_halign (buttons, GTK_ALIGN_END);
@@ -262,23 +286,30 @@ kt_task_results_show (KtTaskResults *self,
         {
           g_autofree char *numbered = role_caption (role) && urls[1] != NULL
                                         ? g_strdup_printf ("%s %u", role_caption (role), i + 1) : NULL;
-          KtResultCard *card = kt_result_card_new (self->keeper, task, record, urls[i],
-                                                   numbered ? numbered : role_caption (role));
+          g_autofree char *named = result_caption (record, urls[i]);
+          KtResultCard *card;
+
+          if (role == KT_RESULT_COVER && is_track_art (record, urls[i]))
+            continue;   /* shown with its track */
+          card = kt_result_card_new (self->keeper, task, record, urls[i],
+                                     named ? named : numbered ? numbered : role_caption (role));
 
           g_ptr_array_add (self->cards, g_object_ref_sink (card));
         }
       if (role == KT_RESULT_MAIN && record->result_object != NULL)
         {
+          g_autofree char *stem = kt_safe_file_stem (kt_task_get_id (task));
+          gboolean data;
+
+          /* Text as text; anything else (Suno's MIDI notes) as the JSON it is, copied and
+           * saved the same way. */
           self->text = kt_record_get_result_text (record);
-          if (self->text != NULL)
-            {
-              g_autofree char *stem = kt_safe_file_stem (kt_task_get_id (task));
-              g_free (self->text_name);
-              self->text_name = g_strconcat (stem, ".txt", NULL);
-              add_text (self, self->text);
-            }
-          else
-            add_label (self, record->result_object, TRUE);   /* structured: the JSON itself */
+          data = self->text == NULL;
+          if (data)
+            self->text = g_strdup (record->result_object);
+          g_free (self->text_name);
+          self->text_name = g_strconcat (stem ? stem : "result", data ? ".json" : ".txt", NULL);
+          add_text (self, self->text, data);
         }
     }
 
@@ -299,7 +330,7 @@ kt_task_results_show (KtTaskResults *self,
     }
 
   if (self->cards->len == 0 && gtk_widget_get_first_child (GTK_WIDGET (self->box)) == NULL)
-    add_label (self, _("The task succeeded without result files"), FALSE);
+    add_note (self, _("The task succeeded without result files"));
   update_save_all (self);
 }
 

@@ -150,11 +150,15 @@ update_thumbnail (KtTaskRow *self)
 {
   KtRecord *record = kt_task_get_record (self->task);
   const char *url = record && record->result_urls[0] ? record->result_urls[0] : NULL;
-  KtMediaKind kind = kt_guess_media_kind (kt_task_get_model (self->task), url);
+  int family_kind = kt_family_get_media_kind (kt_task_get_family (self->task));
+  KtMediaKind kind = url == NULL && family_kind >= 0 ? (KtMediaKind) family_kind
+                                                     : kt_guess_media_kind (kt_task_get_maker (self->task), url);
+  /* A track or a video shows its cover art where it has one. */
+  const char *picture = kind == KT_MEDIA_IMAGE ? url : record && record->cover_urls[0] ? record->cover_urls[0] : NULL;
   g_autofree char *path = NULL;
 
-  if (url != NULL && kind == KT_MEDIA_IMAGE && self->keeper != NULL)
-    path = kt_result_keeper_get_path (self->keeper, self->task, url);
+  if (picture != NULL && self->keeper != NULL)
+    path = kt_result_keeper_get_path (self->keeper, self->task, picture);
 
   if (path != NULL && g_strcmp0 (path, self->thumbnail_path) == 0)
     return;
@@ -183,7 +187,7 @@ update_all (KtTaskRow *self)
     return;
 
   state = kt_task_get_state (self->task);
-  title = kt_format_task_title (kt_task_get_model (self->task), kt_task_get_id (self->task),
+  title = kt_format_task_title (kt_task_get_maker (self->task), kt_task_get_id (self->task),
                                 state != KT_STATE_NEW, state == KT_STATE_NOT_FOUND);
   gtk_label_set_label (self->title, title);
   first_line = kt_format_first_line (kt_task_get_prompt (self->task));

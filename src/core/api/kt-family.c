@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "kt-family.h"
+#include "kt-format.h"
 #include "kt-inputs.h"
 #include "kt-record-private.h"
 
@@ -91,6 +92,37 @@ const char *
 kt_family_get_label (KtFamily family)
 {
   return (guint) family < KT_N_FAMILIES ? families[family].label : NULL;
+}
+
+/* What a family makes, for an icon before any result says it; -1 when it varies (Market). */
+int
+kt_family_get_media_kind (KtFamily family)
+{
+  switch (family)
+    {
+    case KT_FAMILY_VEO:
+    case KT_FAMILY_RUNWAY:
+    case KT_FAMILY_RUNWAY_ALEPH:
+    case KT_FAMILY_SUNO_MP4:
+      return KT_MEDIA_VIDEO;
+    case KT_FAMILY_4O_IMAGE:
+    case KT_FAMILY_FLUX_KONTEXT:
+    case KT_FAMILY_MIDJOURNEY:
+    case KT_FAMILY_SUNO_COVER:
+      return KT_MEDIA_IMAGE;
+    case KT_FAMILY_SUNO:
+    case KT_FAMILY_SUNO_WAV:
+    case KT_FAMILY_SUNO_VOCAL_REMOVAL:
+      return KT_MEDIA_AUDIO;
+    case KT_FAMILY_SUNO_LYRICS:
+    case KT_FAMILY_SUNO_MIDI:
+      return KT_MEDIA_TEXT;
+    case KT_FAMILY_UNKNOWN:
+    case KT_FAMILY_MARKET:
+    case KT_N_FAMILIES:
+    default:
+      return -1;
+    }
 }
 
 /* The family's query endpoint (it takes ?taskId=), or NULL for an unknown family. */

@@ -37,6 +37,7 @@ const char *kt_family_to_string     (KtFamily    family);
 KtFamily    kt_family_from_string   (const char *name);
 const char *kt_family_get_label     (KtFamily    family);
 const char *kt_family_get_query_path (KtFamily   family);
+int         kt_family_get_media_kind (KtFamily   family);
 const KtFamily *kt_family_probe_order (guint    *n_families);
 
 G_END_DECLS

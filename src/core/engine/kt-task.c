@@ -262,6 +262,18 @@ gint64 kt_task_get_added_time (KtTask *self) { return self->added_time; }
 KtState kt_task_get_state (KtTask *self) { return self->state; }
 KtFamily kt_task_get_family (KtTask *self) { return self->family; }
 
+/* Who made the task, as a list names it: the model, else the family's own name ("Suno",
+ * "Veo 3.1") for a family whose answers name no model; NULL when neither is known. */
+const char *
+kt_task_get_maker (KtTask *self)
+{
+  const char *model = kt_task_get_model (self);
+
+  if (model != NULL || self->family == KT_FAMILY_MARKET)
+    return model;
+  return kt_family_get_label (self->family);
+}
+
 /* Which family's endpoint answers for the task: a hint, or where probing found it. */
 void
 kt_task_set_family (KtTask   *self,

@@ -27,6 +27,7 @@ void         kt_task_set_family        (KtTask         *self,
                                         KtFamily        family);
 const char  *kt_task_get_raw_state     (KtTask         *self);
 const char  *kt_task_get_model         (KtTask         *self);
+const char  *kt_task_get_maker         (KtTask         *self);
 const char  *kt_task_get_prompt        (KtTask         *self);
 const char  *kt_task_get_fail_code     (KtTask         *self);
 const char  *kt_task_get_fail_msg      (KtTask         *self);
