@@ -44,6 +44,7 @@
 #define VEO_ID "3f1c9e0b2a7d4c5e8f6a1b2c3d4e5f60"
 #define SUNO_ID "5c79fb7a5f2b4a1b9f1e0b5f8e6d4c3a"
 #define MJ_ID "6d1e2f3a4b5c6d7e8f9a0b1c2d3e4f50"
+#define SUNO_LIVE_ID "7e2f3a4b5c6d7e8f9a0b1c2d3e4f5061"
 #define PARTIAL_NAME ".kt-download-0123456789abcdef.part"
 
 static KtTestSession *session;
@@ -1294,6 +1295,43 @@ test_selection_follows_filter (void)
 }
 
 static gboolean
+task_has_record (gpointer data)
+{
+  return task (data) != NULL && kt_task_get_record (task (data)) != NULL;
+}
+
+/* The one audio result plays, from the network. */
+static gboolean
+live_stream_ready (gpointer data)
+{
+  g_autoptr(GPtrArray) controls = find_widgets (GTK_WIDGET (page ()), GTK_TYPE_MEDIA_CONTROLS);
+  GtkMediaStream *stream;
+
+  if (controls->len != 1)
+    return FALSE;
+  stream = gtk_media_controls_get_media_stream (g_ptr_array_index (controls, 0));
+  return stream != NULL && gtk_media_stream_is_prepared (stream) && gtk_media_stream_get_duration (stream) > 0;
+}
+
+/* Suno's first track plays while the song is still being made, from Kie.ai (no file yet). */
+static void
+test_partial_results (void)
+{
+  g_autoptr(GPtrArray) splits = NULL;
+
+  kt_window_add_text (window, SUNO_LIVE_ID, KT_FAMILY_SUNO);
+  kt_test_wait_until (task_has_record, (gpointer) SUNO_LIVE_ID, 10000);
+  g_assert_cmpint (kt_task_get_state (task (SUNO_LIVE_ID)), ==, KT_STATE_GENERATING);
+  kt_window_select_task (window, SUNO_LIVE_ID);
+  kt_test_wait_until (live_stream_ready, NULL, 20000);
+  g_assert_true (has_label_exactly (GTK_WIDGET (page ()), "Results So Far"));
+  g_assert_true (has_label_exactly (GTK_WIDGET (page ()), "Live Take"));
+  splits = find_widgets (GTK_WIDGET (page ()), ADW_TYPE_SPLIT_BUTTON);
+  g_assert_cmpuint (splits->len, ==, 0);   /* nothing to save until it is kept */
+  screenshot ("partial-results.png");
+}
+
+static gboolean
 track_art_shown (gpointer data)
 {
   g_autoptr(GPtrArray) images = find_widgets (GTK_WIDGET (page ()), GTK_TYPE_IMAGE);
@@ -2334,6 +2372,9 @@ server_script (void)
     "  {\"data\":{\"taskId\":\"" SUNO_ID "\",\"status\":\"SUCCESS\",\"param\":\"{\\\"prompt\\\":\\\"A calm piano\\\"}\",\"response\":{\"sunoData\":["
     "   {\"audioUrl\":\"$BASE/media/tone.wav\",\"imageUrl\":\"$BASE/media/cat.png\",\"title\":\"Night Drive\",\"tags\":\"synthwave\",\"duration\":2},"
     "   {\"audioUrl\":\"$BASE/media/tone2.wav\",\"imageUrl\":\"$BASE/media/input.png\",\"title\":\"Night Drive (Reprise)\",\"tags\":\"synthwave\",\"duration\":2}]}}}]},"
+    "\"" SUNO_LIVE_ID "\":{\"family\":\"suno\",\"steps\":[{\"data\":{\"taskId\":\"" SUNO_LIVE_ID "\",\"status\":\"FIRST_SUCCESS\","
+    "   \"response\":{\"sunoData\":[{\"audioUrl\":\"\",\"streamAudioUrl\":\"$BASE/media/tone.wav\",\"title\":\"Live Take\",\"duration\":null},"
+    "   {\"audioUrl\":\"\",\"streamAudioUrl\":\"\",\"title\":\"Second Take\"}]}}}]},"
     "\"" MJ_ID "\":{\"family\":\"midjourney\",\"steps\":[{\"data\":{\"taskId\":\"" MJ_ID "\",\"successFlag\":1,"
     "   \"paramJson\":\"{\\\"prompt\\\":\\\"A fighter jet\\\"}\",\"resultInfoJson\":{\"resultUrls\":["
     "   {\"resultUrl\":\"$BASE/media/cat.png\"},{\"resultUrl\":\"$BASE/media/input.png\"},{\"resultUrl\":\"$BASE/media/mj4.png\"},{\"resultUrl\":\"$BASE/media/resume.png\"}]}}}]},"
@@ -2462,6 +2503,7 @@ main (int   argc,
   ADD ("/window/selection-mode", test_selection_mode);
   ADD ("/window/family-hints", test_family_hints);
   ADD ("/window/family-results", test_family_results);
+  ADD ("/window/partial-results", test_partial_results);
   ADD ("/window/toggles-fit", test_toggles_fit);
   ADD ("/window/empty-window", test_empty_window);
   ADD ("/window/narrow-rows", test_narrow_rows);

@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "kt-client.h"
 #include "kt-format.h"
 #include "kt-image-viewer.h"
 #include "kt-result-card.h"
@@ -33,6 +34,7 @@ struct _KtResultCard
   KtMediaKind     kind;
   GCancellable   *cancellable;
   GdkPaintable   *drag_icon;
+  gboolean        streaming;  /* playing from Kie.ai while the task is still running */
 
   GtkLabel       *caption;
   GtkStack       *content;
@@ -175,6 +177,40 @@ show_missing (KtResultCard *self)
 }
 
 /* Shows the result as it is now: kept (a preview) or not (why, and what can be done). */
+/* Whether a result not kept can be played from Kie.ai: a track or video of a task still
+ * running (Suno's first track), at an address files may be fetched from. */
+static gboolean
+can_stream (KtResultCard *self)
+{
+  g_autoptr(GUri) uri = NULL;
+
+  if (kt_task_is_finished (self->task) || (self->kind != KT_MEDIA_AUDIO && self->kind != KT_MEDIA_VIDEO))
+    return FALSE;
+  uri = g_uri_parse (self->url, G_URI_FLAGS_ENCODED, NULL);
+  return uri != NULL && kt_uri_is_fetchable (uri, NULL);
+}
+
+/* Plays the result from its address (no key goes with it): it is kept once the task ends. */
+static void
+show_stream (KtResultCard *self)
+{
+  g_autoptr(GFile) file = g_file_new_for_uri (self->url);
+
+  self->streaming = TRUE;
+  if (self->kind == KT_MEDIA_VIDEO)
+    {
+      gtk_video_set_file (self->video, file);
+      gtk_stack_set_visible_child_name (self->content, "video");
+    }
+  else
+    {
+      g_autoptr(GtkMediaStream) stream = gtk_media_file_new_for_file (file);
+      gtk_media_controls_set_media_stream (self->audio_controls, stream);
+      gtk_stack_set_visible_child_name (self->content, "audio");
+    }
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->content), _("Still being made: playing from Kie.ai"));
+}
+
 static void
 update (KtResultCard *self)
 {
@@ -182,6 +218,8 @@ update (KtResultCard *self)
 
   if (path != NULL && g_strcmp0 (path, self->path) == 0)
     return;
+  if (path == NULL && self->streaming)
+    return;   /* it plays on */
 
   g_cancellable_cancel (self->cancellable);
   g_set_object (&self->cancellable, g_cancellable_new ());
@@ -192,8 +230,12 @@ update (KtResultCard *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "card.open-with", path != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "card.show-in-files", path != NULL);
 
+  self->streaming = FALSE;
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->content), NULL);
   if (path != NULL)
     show_preview (self);
+  else if (can_stream (self))
+    show_stream (self);
   else
     show_missing (self);
 }

@@ -200,9 +200,13 @@ show_failure (KtTaskPage *self)
 static void
 show_results (KtTaskPage *self)
 {
-  gboolean shown = kt_task_get_state (self->task) == KT_STATE_SUCCESS && self->record != NULL;
+  KtState state = kt_task_get_state (self->task);
+  /* A running task's results so far (Suno's first track) are results too. */
+  gboolean partial = !kt_task_is_finished (self->task) && self->record != NULL && self->record->result_urls[0] != NULL;
+  gboolean shown = (state == KT_STATE_SUCCESS && self->record != NULL) || partial;
 
   gtk_widget_set_visible (GTK_WIDGET (self->results), shown);
+  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (self->results), partial ? _("Results So Far") : _("Results"));
   kt_task_results_show (self->results, self->task, shown ? self->record : NULL);
 }
 
