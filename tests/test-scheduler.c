@@ -791,6 +791,27 @@ test_refresh (Fixture       *f,
   g_assert_false (kt_scheduler_has_timer (f->scheduler));
 }
 
+/* A record older than Kie.ai keeps (Veo says so with 422): the task keeps what it had, says
+ * why it is not current, and is not asked about again. */
+static void
+test_record_gone (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(KtRecord) summary = kt_record_new_summary ("old", KT_FAMILY_VEO, KT_STATE_GENERATING, "0", NULL, NULL, 1, -1);
+  g_autoptr(KtTask) old = kt_task_new_restored ("old", 1, KT_STATE_GENERATING, 3, KT_FAMILY_VEO, summary);
+
+  kt_test_server_script (f->server, "{\"tasks\":{\"old\":{\"family\":\"veo\",\"steps\":["
+                                    "{\"body\":\"{\\\"code\\\":422,\\\"msg\\\":\\\"Temporarily supports records within 14 days\\\",\\\"data\\\":null}\"}]}}}");
+  g_assert_true (kt_task_list_add (f->tasks, old));
+  start (f, 0.001, 50);
+
+  kt_test_wait_until (has_error, old, 5000);
+  g_assert_cmpint (kt_task_get_error_kind (old), ==, KT_API_ERROR_RECORD_GONE);
+  g_assert_cmpint (kt_task_get_state (old), ==, KT_STATE_GENERATING);
+  kt_test_spin (500);   /* at this scale the cadence would have asked many times */
+  g_assert_cmpuint (kt_fake_server_count_requests (f->server, NULL, "old"), ==, 1);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -805,6 +826,7 @@ main (int   argc,
   ADD ("/scheduler/probe-fresh-task", test_probe_fresh_task);
   ADD ("/scheduler/probe-foreign-id", test_probe_foreign_id);
   ADD ("/scheduler/known-family-asks-once", test_known_family_asks_once);
+  ADD ("/scheduler/record-gone", test_record_gone);
   ADD ("/scheduler/auth-rejection-halts", test_auth_rejection_halts);
   ADD ("/scheduler/retry-after", test_retry_after_pauses_all);
   ADD ("/scheduler/rate-cap", test_rate_cap_and_in_flight);

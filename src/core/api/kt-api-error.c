@@ -28,6 +28,7 @@ kt_api_error_to_string (KtApiError code)
     case KT_API_ERROR_MALFORMED: return "malformed";
     case KT_API_ERROR_INSECURE_URL: return "insecure-url";
     case KT_API_ERROR_GATEWAY: return "gateway";
+    case KT_API_ERROR_RECORD_GONE: return "record-gone";
     default: return "unknown";
     }
 }

@@ -27,6 +27,7 @@ typedef enum
   KT_API_ERROR_MALFORMED,        /* the answer could not be understood */
   KT_API_ERROR_INSECURE_URL,     /* refused before any request */
   KT_API_ERROR_GATEWAY,          /* an answer that is not the API's (a proxy's or CDN's page) */
+  KT_API_ERROR_RECORD_GONE,      /* older than Kie.ai keeps records (14 days): never asked again */
 } KtApiError;
 
 GQuark      kt_api_error_quark        (void);

@@ -883,6 +883,15 @@ kt_record_parse_family (KtFamily     family,
       return self;
     }
 
+  /* Veo: "Temporarily supports records within 14 days": the task is over as far as the API
+   * is concerned, not "not found yet". */
+  if (code == 422 && message != NULL && strstr (message, "14 days") != NULL)
+    {
+      g_set_error (error, KT_API_ERROR, KT_API_ERROR_RECORD_GONE,
+                   _("Kie.ai keeps a task’s record for 14 days; this one is gone (%s)"), message);
+      return NULL;
+    }
+
   if (!kt_api_error_from_code (code, message, error))
     return NULL;
 

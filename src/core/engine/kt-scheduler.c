@@ -35,6 +35,7 @@ typedef struct
   guint    not_found_count;
   gint64   not_found_since_us;
   guint    probe;              /* the next family to ask while the task's family is unknown */
+  gboolean gone;               /* Kie.ai no longer keeps its record: never asked again */
   gboolean probe_on;           /* the round of probing goes on: ask the next family at once */
   gboolean in_flight;
 } Entry;
@@ -369,6 +370,9 @@ on_error (KtScheduler  *self,
     case KT_API_ERROR_MAINTENANCE:
       pause_all (self, now_us, retry_after_ms, 60000, KT_SCHEDULER_MAINTENANCE, error->message);
       break;
+    case KT_API_ERROR_RECORD_GONE:
+      entry->gone = TRUE;   /* the task keeps what the ledger has */
+      break;
     case KT_API_ERROR_GATEWAY:
       /* The way to Kie.ai is broken for every task alike: one pause, not one error per task. */
       pause_all (self, now_us, retry_after_ms, 15000, KT_SCHEDULER_UNREACHABLE, error->message);
@@ -391,7 +395,7 @@ after_poll (KtScheduler *self,
 
   if (probing)
     entry->due_us = now_us;   /* the next family's endpoint, as soon as the cap allows */
-  else if (kt_task_is_finished (task) || self->single_pass)
+  else if (kt_task_is_finished (task) || self->single_pass || entry->gone)
     untrack (self, entry);    /* @entry is gone */
   else
     schedule_next (self, entry, now_us);
