@@ -135,7 +135,16 @@ test_family_hints (void)
   g_assert_cmpuint (g_strv_length (ids), ==, 3);
   g_assert_cmpint (families[0], ==, KT_FAMILY_VEO);
   g_assert_cmpint (families[1], ==, KT_FAMILY_SUNO);
-  g_assert_cmpint (families[2], ==, KT_FAMILY_UNKNOWN);   /* two families in the text: no guess */
+  g_assert_cmpint (families[2], ==, KT_FAMILY_UNKNOWN);   /* its line says nothing */
+
+  {
+    const char *list = "POST /api/v1/veo/generate -> 3f1c9e0b2a7d4c5e8f6a1b2c3d4e5f60\n0f3c2a9b8e7d6c5b4a3928170f1e2d3c\n";
+    g_auto(GStrv) two = kt_extract_task_ids (list);
+    g_autofree KtFamily *hints = kt_extract_task_families (list, (const char * const *) two);
+
+    g_assert_cmpint (hints[0], ==, KT_FAMILY_VEO);
+    g_assert_cmpint (hints[1], ==, KT_FAMILY_UNKNOWN);      /* the Veo line is not its line */
+  }
 
   {
     const char *callback = "{\"code\":200,\"msg\":\"All generated successfully.\",\"data\":{\"callbackType\":\"complete\","

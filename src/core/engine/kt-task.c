@@ -262,15 +262,14 @@ gint64 kt_task_get_added_time (KtTask *self) { return self->added_time; }
 KtState kt_task_get_state (KtTask *self) { return self->state; }
 KtFamily kt_task_get_family (KtTask *self) { return self->family; }
 
-/* Who made the task, as a list names it: the model, else the family's own name ("Suno",
- * "Veo 3.1") for a family whose answers name no model; NULL when neither is known. */
+/* Who made the task, as a list names it: a Market task's model ("bytedance/seedream-v4"), the
+ * family's own name for the others ("Suno", "Veo 3.1": their model words, "V4_5", say less
+ * and stay in the inputs), the model when the family is not known yet; or NULL. */
 const char *
 kt_task_get_maker (KtTask *self)
 {
-  const char *model = kt_task_get_model (self);
-
-  if (model != NULL || self->family == KT_FAMILY_MARKET)
-    return model;
+  if (self->family == KT_FAMILY_MARKET || self->family == KT_FAMILY_UNKNOWN)
+    return kt_task_get_model (self);
   return kt_family_get_label (self->family);
 }
 

@@ -240,8 +240,9 @@ family_in (const char *text,
  * @text: what the user pasted
  * @ids: the IDs kt_extract_task_ids() found in it
  *
- * What the text says of each ID's family: the line it is on, else the whole text when that
- * speaks of one family only. A task ID alone does not say its family.
+ * What the text says of each ID's family: the line it is on; for the one ID of a text (a
+ * callback body, a pretty-printed answer), the whole text when that speaks of one family only.
+ * A list of IDs with one log line among them says nothing of the others.
  *
  * Returns: (transfer full) (array length=ids): a family for each ID, %KT_FAMILY_UNKNOWN when
  *   the text does not say
@@ -256,7 +257,7 @@ kt_extract_task_families (const char         *text,
 
   g_return_val_if_fail (text != NULL, families);
 
-  whole = family_in (text, strlen (text));
+  whole = n == 1 ? family_in (text, strlen (text)) : KT_FAMILY_UNKNOWN;
   for (guint i = 0; i < n; i++)
     {
       const char *at = strstr (text, ids[i]);
