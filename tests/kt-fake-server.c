@@ -71,6 +71,8 @@ struct _KtFakeServer
   GHashTable  *scripts;       /* id -> JsonArray of steps */
   GHashTable  *families;      /* id -> family name, for tasks not Market's */
   GHashTable  *visible_at;    /* id -> monotonic µs before which no endpoint knows it */
+  GHashTable  *veo_videos;    /* "ID 1080p" or "ID 4k" -> JsonObject {notReadyTimes, url} */
+  GHashTable  *veo_asked;     /* the same keys -> GUINT_TO_POINTER (times asked) */
   GHashTable  *positions;     /* id -> GUINT_TO_POINTER (next step) */
   GHashTable  *media;         /* name -> GBytes */
   GHashTable  *expired;       /* name set */
@@ -517,6 +519,47 @@ media_type (const char *name)
   return "application/octet-stream";
 }
 
+/* Veo's higher resolutions: "processing" for the first notReadyTimes requests, then the link. */
+static void
+handle_veo_video (KtFakeServer      *self,
+                  SoupServerMessage *msg,
+                  KtFakeRequest     *request,
+                  gboolean           four_k)
+{
+  g_autofree char *id = NULL;
+  g_autofree char *key = NULL;
+  JsonObject *spec;
+  guint asked;
+
+  if (four_k)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      if (request->body && json_parser_load_from_data (parser, request->body, -1, NULL) &&
+          JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+        id = g_strdup (get_string (json_node_get_object (json_parser_get_root (parser)), "taskId"));
+    }
+  else
+    id = g_strdup (request->task_id);
+  key = g_strdup_printf ("%s %s", id ? id : "", four_k ? "4k" : "1080p");
+  spec = g_hash_table_lookup (self->veo_videos, key);
+  if (spec == NULL)
+    {
+      respond_json (msg, "{\"code\":422,\"msg\":\"record is null\",\"data\":null}");
+      return;
+    }
+  asked = GPOINTER_TO_UINT (g_hash_table_lookup (self->veo_asked, key)) + 1;
+  g_hash_table_replace (self->veo_asked, g_strdup (key), GUINT_TO_POINTER (asked));
+  if (asked <= (guint) json_object_get_int_member_with_default (spec, "notReadyTimes", 0))
+    respond_json (msg, four_k ? "{\"code\":422,\"msg\":\"4k is processing, it is expected to be ready in 5-10 minutes\",\"data\":null}"
+                              : "{\"code\":400,\"msg\":\"1080P is processing. Please retry in 20-30 seconds.\",\"data\":null}");
+  else
+    {
+      g_autofree char *url = substitute_base (self, get_string (spec, "url"));
+      g_autofree char *body = g_strdup_printf ("{\"code\":200,\"msg\":\"success\",\"data\":{\"resultUrl\":\"%s\"}}", url);
+      respond_json (msg, body);
+    }
+}
+
 static void
 handler_cb (SoupServer        *server,
             SoupServerMessage *msg,
@@ -592,6 +635,13 @@ handler_cb (SoupServer        *server,
         return;
       }
 
+  if ((g_str_equal (path, "/api/v1/veo/get-1080p-video") && g_str_equal (method, "GET")) ||
+      (g_str_equal (path, "/api/v1/veo/get-4k-video") && g_str_equal (method, "POST")))
+    {
+      handle_veo_video (self, msg, request, g_str_has_suffix (path, "4k-video"));
+      return;
+    }
+
   if (g_str_equal (path, "/api/v1/chat/credit") && g_str_equal (method, "GET"))
     {
       char number[G_ASCII_DTOSTR_BUF_SIZE];
@@ -653,6 +703,8 @@ kt_fake_server_finalize (GObject *object)
   g_clear_pointer (&self->scripts, g_hash_table_unref);
   g_clear_pointer (&self->families, g_hash_table_unref);
   g_clear_pointer (&self->visible_at, g_hash_table_unref);
+  g_clear_pointer (&self->veo_videos, g_hash_table_unref);
+  g_clear_pointer (&self->veo_asked, g_hash_table_unref);
   g_clear_pointer (&self->positions, g_hash_table_unref);
   g_clear_pointer (&self->media, g_hash_table_unref);
   g_clear_pointer (&self->expired, g_hash_table_unref);
@@ -677,6 +729,8 @@ kt_fake_server_init (KtFakeServer *self)
   self->scripts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) json_array_unref);
   self->families = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->visible_at = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->veo_videos = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) json_object_unref);
+  self->veo_asked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->positions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->media = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_bytes_unref);
   self->expired = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -783,6 +837,13 @@ kt_fake_server_load_script (KtFakeServer  *self,
               steps = json_object_get_array_member (task, "steps");
               if (get_string (task, "family") != NULL)
                 g_hash_table_replace (self->families, g_strdup (l->data), g_strdup (get_string (task, "family")));
+              for (guint v = 0; v < 2; v++)
+                {
+                  const char *which = v == 0 ? "1080p" : "4k";
+                  if (json_object_has_member (task, which))
+                    g_hash_table_replace (self->veo_videos, g_strdup_printf ("%s %s", (char *) l->data, which),
+                                          json_object_ref (json_object_get_object_member (task, which)));
+                }
               if (json_object_has_member (task, "visibleAfterMs"))
                 {
                   gint64 *at = g_new (gint64, 1);

@@ -529,6 +529,64 @@ test_cancel (void)
   g_object_unref (wait.result);
 }
 
+static char *
+veo_video (KtClient    *client,
+           const char  *id,
+           gboolean     four_k,
+           GError     **error)
+{
+  KtTestAsync wait = { 0 };
+  char *url;
+
+  kt_client_get_veo_video_async (client, id, four_k, NULL, kt_test_async_cb, &wait);
+  wait.result = kt_test_async_wait (&wait, 20000);
+  url = kt_client_get_veo_video_finish (client, wait.result, error);
+  g_object_unref (wait.result);
+  return url;
+}
+
+/* Veo's 1080p and 4K versions: "still processing" is "not ready", not a failure, until the
+ * link comes; the 4K request is a POST with the task ID in its body. */
+static void
+test_veo_video (void)
+{
+  g_autoptr(KtFakeServer) server = kt_test_server_new (FALSE);
+  g_autoptr(KtClient) client = client_for (server, KEY);
+  g_autofree char *hd = NULL;
+  g_autofree char *uhd = NULL;
+  g_autoptr(GError) error = NULL;
+
+  kt_test_server_script (server, "{\"apiKey\":\"" KEY "\",\"tasks\":{\"v1\":{\"family\":\"veo\",\"steps\":[{\"data\":{\"successFlag\":1}}],"
+                                 "\"1080p\":{\"notReadyTimes\":1,\"url\":\"$BASE/media/v1080.mp4\"},"
+                                 "\"4k\":{\"notReadyTimes\":2,\"url\":\"$BASE/media/v4k.mp4\"}}}}");
+
+  g_assert_null (veo_video (client, "v1", FALSE, &error));
+  g_assert_error (error, KT_API_ERROR, KT_API_ERROR_NOT_READY);
+  g_assert_nonnull (strstr (error->message, "1080P is processing"));
+  g_clear_error (&error);
+  hd = veo_video (client, "v1", FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_suffix (hd, "/media/v1080.mp4"));
+  g_assert_cmpstr (last_request (server)->path, ==, "/api/v1/veo/get-1080p-video");
+  g_assert_cmpstr (last_request (server)->task_id, ==, "v1");
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_assert_null (veo_video (client, "v1", TRUE, &error));
+      g_assert_error (error, KT_API_ERROR, KT_API_ERROR_NOT_READY);
+      g_clear_error (&error);
+    }
+  uhd = veo_video (client, "v1", TRUE, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_suffix (uhd, "/media/v4k.mp4"));
+  g_assert_cmpstr (last_request (server)->method, ==, "POST");
+  g_assert_nonnull (strstr (last_request (server)->body, "\"taskId\":\"v1\""));
+
+  /* A task Veo does not know is an error in words, not a wait. */
+  g_assert_null (veo_video (client, "nope", FALSE, &error));
+  g_assert_error (error, KT_API_ERROR, KT_API_ERROR_NOT_FOUND);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -556,6 +614,7 @@ main (int   argc,
   g_test_add_func ("/client/credits", test_credits);
   g_test_add_func ("/client/download-url", test_download_url_refresh);
   g_test_add_func ("/client/cancel", test_cancel);
+  g_test_add_func ("/client/veo-video", test_veo_video);
 
   return g_test_run ();
 }

@@ -29,6 +29,7 @@ kt_api_error_to_string (KtApiError code)
     case KT_API_ERROR_INSECURE_URL: return "insecure-url";
     case KT_API_ERROR_GATEWAY: return "gateway";
     case KT_API_ERROR_RECORD_GONE: return "record-gone";
+    case KT_API_ERROR_NOT_READY: return "not-ready";
     default: return "unknown";
     }
 }

@@ -28,6 +28,7 @@ typedef enum
   KT_API_ERROR_INSECURE_URL,     /* refused before any request */
   KT_API_ERROR_GATEWAY,          /* an answer that is not the API's (a proxy's or CDN's page) */
   KT_API_ERROR_RECORD_GONE,      /* older than Kie.ai keeps records (14 days): never asked again */
+  KT_API_ERROR_NOT_READY,        /* still being made (Veo's 1080p and 4K versions): ask later */
 } KtApiError;
 
 GQuark      kt_api_error_quark        (void);

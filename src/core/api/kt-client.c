@@ -43,6 +43,7 @@ typedef enum
   CALL_RECORD,
   CALL_CREDITS,
   CALL_DOWNLOAD_URL,
+  CALL_VEO_VIDEO,
 } CallKind;
 
 typedef struct
@@ -475,6 +476,33 @@ parse_credits (JsonNode *data,
     }
 }
 
+/* The link in an answer about a Veo video: a string, or an object naming it in one of the
+ * ways the documentation and its examples do. */
+static char *
+veo_video_url (JsonNode *data)
+{
+  static const char * const names[] = { "resultUrl", "result_url", "videoUrl", "video_url", "url", "resultUrls", "result_urls" };
+  JsonObject *object;
+
+  if (JSON_NODE_HOLDS_VALUE (data) && json_node_get_value_type (data) == G_TYPE_STRING &&
+      *json_node_get_string (data) != '\0')
+    return g_strdup (json_node_get_string (data));
+  if (!JSON_NODE_HOLDS_OBJECT (data))
+    return NULL;
+  object = json_node_get_object (data);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      JsonNode *member = json_object_get_member (object, names[i]);
+
+      if (member != NULL && JSON_NODE_HOLDS_ARRAY (member) && json_array_get_length (json_node_get_array (member)) > 0)
+        member = json_array_get_element (json_node_get_array (member), 0);
+      if (member != NULL && JSON_NODE_HOLDS_VALUE (member) && json_node_get_value_type (member) == G_TYPE_STRING &&
+          *json_node_get_string (member) != '\0')
+        return g_strdup (json_node_get_string (member));
+    }
+  return NULL;
+}
+
 static void
 finish_call (GTask *task)
 {
@@ -533,6 +561,43 @@ finish_call (GTask *task)
               }
             g_task_return_pointer (task, g_strdup (json_node_get_string (data)), g_free);
           }
+        return;
+      }
+
+    case CALL_VEO_VIDEO:
+      {
+        g_autoptr(JsonNode) data = NULL;
+        g_autofree char *message = NULL;
+        g_autofree char *url = NULL;
+        int code = 0;
+
+        data = kt_envelope_parse (body, length, call->status, &code, &message, &error);
+        if (data == NULL)
+          {
+            g_task_return_error (task, g_steal_pointer (&error));
+            return;
+          }
+        /* "1080P is processing", "4k is processing, ready in 5-10 minutes": not an error. */
+        if (code != 200 && code != 401 && code != 402 && code != 429 && code < 500 &&
+            message != NULL && (strstr (message, "process") != NULL || strstr (message, "retry") != NULL ||
+                                strstr (message, "generat") != NULL))
+          {
+            g_task_return_new_error (task, KT_API_ERROR, KT_API_ERROR_NOT_READY, _("Not ready yet: %s"), message);
+            return;
+          }
+        if (!kt_api_error_from_code (code, message, &error))
+          {
+            g_task_return_error (task, g_steal_pointer (&error));
+            return;
+          }
+        url = veo_video_url (data);
+        if (url == NULL)
+          {
+            g_task_return_new_error (task, KT_API_ERROR, KT_API_ERROR_MALFORMED,
+                                     _("Kie.ai's answer held no video link"));
+            return;
+          }
+        g_task_return_pointer (task, g_steal_pointer (&url), g_free);
         return;
       }
 
@@ -869,6 +934,66 @@ char *
 kt_client_refresh_download_url_finish (KtClient      *self,
                                        GAsyncResult  *result,
                                        GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * kt_client_get_veo_video_async:
+ * @four_k: the 4K version rather than the 1080p one
+ *
+ * Asks for a higher-resolution version of a Veo task's video. Kie.ai makes it when first
+ * asked, which takes minutes: until then the call ends with %KT_API_ERROR_NOT_READY.
+ */
+void
+kt_client_get_veo_video_async (KtClient            *self,
+                               const char          *task_id,
+                               gboolean             four_k,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autofree char *escaped = NULL;
+  g_autofree char *path = NULL;
+  Call *call;
+
+  g_return_if_fail (KT_IS_CLIENT (self));
+  g_return_if_fail (task_id != NULL);
+
+  call = g_new0 (Call, 1);
+  call->kind = CALL_VEO_VIDEO;
+  call->task_id = g_strdup (task_id);
+  if (four_k)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      g_autoptr(JsonNode) root = NULL;
+      char *text;
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "taskId");
+      json_builder_add_string_value (builder, task_id);
+      json_builder_end_object (builder);
+      root = json_builder_get_root (builder);
+      text = json_to_string (root, FALSE);
+      call->method = g_strdup ("POST");
+      call->request_body = g_bytes_new_take (text, strlen (text));
+      path = g_strdup ("/api/v1/veo/get-4k-video");
+    }
+  else
+    {
+      escaped = g_uri_escape_string (task_id, NULL, FALSE);
+      call->method = g_strdup ("GET");
+      path = g_strconcat ("/api/v1/veo/get-1080p-video?taskId=", escaped, "&index=0", NULL);
+    }
+  start_call (self, call, path, kt_client_get_veo_video_async, cancellable, callback, user_data);
+}
+
+/* Returns: (transfer full): the link to the video, or %NULL with an error in %KT_API_ERROR */
+char *
+kt_client_get_veo_video_finish (KtClient      *self,
+                                GAsyncResult  *result,
+                                GError       **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);

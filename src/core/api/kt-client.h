@@ -57,6 +57,16 @@ char        *kt_client_refresh_download_url_finish (KtClient         *self,
                                                  GAsyncResult        *result,
                                                  GError             **error);
 
+void         kt_client_get_veo_video_async      (KtClient            *self,
+                                                 const char          *task_id,
+                                                 gboolean             four_k,
+                                                 GCancellable        *cancellable,
+                                                 GAsyncReadyCallback  callback,
+                                                 gpointer             user_data);
+char        *kt_client_get_veo_video_finish     (KtClient            *self,
+                                                 GAsyncResult        *result,
+                                                 GError             **error);
+
 GUri        *kt_check_base_url                  (const char          *url,
                                                  GError             **error);
 gboolean     kt_uri_is_loopback                 (GUri                *uri);
