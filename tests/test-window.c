@@ -1038,6 +1038,33 @@ test_task_page_summary (void)
   }
 }
 
+/* A Veo video's 1080p version: asked for, "not ready" in words the first time, then kept and
+ * shown with the results, named for what it is. */
+static void
+test_veo_higher_resolution (void)
+{
+  PreviewWait one = { VEO_ID, 1 };
+  PreviewWait two = { VEO_ID, 2 };
+  g_autoptr(GPtrArray) rows = NULL;
+  GtkWidget *veo_row = NULL;
+
+  kt_window_add_text (window, VEO_ID, KT_FAMILY_VEO);
+  wait_for_state (VEO_ID, KT_STATE_SUCCESS);
+  kt_window_select_task (window, VEO_ID);
+  kt_test_wait_until (previews_ready, &one, 10000);
+  veo_row = row_titled (GTK_WIDGET (page ()), "Higher Resolutions");
+  g_assert_nonnull (veo_row);
+
+  dismiss_toasts ();
+  g_assert_true (gtk_widget_activate_action (veo_row, "results.veo-1080p", NULL));
+  kt_test_wait_until (label_present, "Kie.ai is making it now", 5000);
+  g_assert_true (gtk_widget_activate_action (veo_row, "results.veo-1080p", NULL));
+  kt_test_wait_until (previews_ready, &two, 10000);
+  g_assert_true (has_label_exactly (GTK_WIDGET (page ()), "1080p.webm"));
+  g_assert_cmpuint (kt_fake_server_count_requests (server, "/api/v1/veo/get-1080p-video", VEO_ID), ==, 2);
+  screenshot ("veo-1080p.png");
+}
+
 /* Every input parameter is a row; the input image is fetched (without the key) and shown. */
 static void
 test_inputs (void)
@@ -2363,7 +2390,7 @@ server_script (void)
     "\"" TEXT_ID "\":[{\"state\":\"success\",\"model\":\"gpt-4o/chat\",\"resultObject\":{\"text\":\"Hello from the model\"}}],"
     "\"" EXPIRED_ID "\":[{\"state\":\"success\",\"model\":\"flux/kontext\",\"resultUrls\":[\"$BASE/media/old.png\"]}],"
     "\"" DIALOG_ID "\":[{\"state\":\"queuing\",\"model\":\"dialog/model\"}],"
-    "\"" VEO_ID "\":{\"family\":\"veo\",\"steps\":[{\"data\":{\"taskId\":\"" VEO_ID "\",\"successFlag\":0}},"
+    "\"" VEO_ID "\":{\"family\":\"veo\",\"1080p\":{\"notReadyTimes\":1,\"url\":\"$BASE/media/hd.webm\"},\"steps\":[{\"data\":{\"taskId\":\"" VEO_ID "\",\"successFlag\":0}},"
     "  {\"data\":{\"taskId\":\"" VEO_ID "\",\"successFlag\":1,\"paramJson\":\"{\\\"prompt\\\":\\\"Waves at night\\\",\\\"model\\\":\\\"veo3_fast\\\"}\","
     "   \"response\":{\"resultUrls\":[\"$BASE/media/clip.webm\"]}}}]},"
     "\"" SUNO_ID "\":{\"family\":\"suno\",\"steps\":[{\"data\":{\"taskId\":\"" SUNO_ID "\",\"status\":\"FIRST_SUCCESS\","
@@ -2381,9 +2408,9 @@ server_script (void)
     "\"" MARKUP_ID "\":[{\"state\":\"fail\",\"model\":\"markup/<i>model</i>\",\"failCode\":\"<b>E42</b>\","
     "  \"failMsg\":\"Tom & Jerry <a href=\\\"https://example.invalid/\\\">click here</a>\"}]"
     "},"
-    "\"media\":{\"cat.png\":{\"file\":\"%s/cat.png\"},\"resume.png\":{\"file\":\"%s/cat.png\"},\"input.png\":{\"file\":\"%s/cat.png\"},\"old.png\":{\"file\":\"%s/cat.png\"},\"clip.webm\":{\"file\":\"%s/clip.webm\"},\"tone.wav\":{\"file\":\"%s/tone.wav\"},\"tone2.wav\":{\"file\":\"%s/tone.wav\"},\"mj4.png\":{\"file\":\"%s/cat.png\"},"
+    "\"media\":{\"cat.png\":{\"file\":\"%s/cat.png\"},\"resume.png\":{\"file\":\"%s/cat.png\"},\"input.png\":{\"file\":\"%s/cat.png\"},\"old.png\":{\"file\":\"%s/cat.png\"},\"clip.webm\":{\"file\":\"%s/clip.webm\"},\"tone.wav\":{\"file\":\"%s/tone.wav\"},\"tone2.wav\":{\"file\":\"%s/tone.wav\"},\"mj4.png\":{\"file\":\"%s/cat.png\"},\"hd.webm\":{\"file\":\"%s/clip.webm\"},"
     "\"broken.png\":{\"text\":\"\\u0089PNG this is not an image\"}},\"expiredMedia\":[\"old.png\"]}",
-    media_dir, media_dir, media_dir, media_dir, media_dir, media_dir, media_dir, media_dir);
+    media_dir, media_dir, media_dir, media_dir, media_dir, media_dir, media_dir, media_dir, media_dir);
 }
 
 /* A user's session as it starts: a fresh home (the test's own), the key in the keyring, a
@@ -2504,6 +2531,7 @@ main (int   argc,
   ADD ("/window/family-hints", test_family_hints);
   ADD ("/window/family-results", test_family_results);
   ADD ("/window/partial-results", test_partial_results);
+  ADD ("/window/veo-higher-resolution", test_veo_higher_resolution);
   ADD ("/window/toggles-fit", test_toggles_fit);
   ADD ("/window/empty-window", test_empty_window);
   ADD ("/window/narrow-rows", test_narrow_rows);

@@ -7,6 +7,7 @@
 
 #include <glib/gi18n.h>
 
+#include "kt-api-error.h"
 #include "kt-plain-text.h"
 #include "kt-task-results.h"
 
@@ -21,6 +22,9 @@ struct _KtTaskResults
   AdwPreferencesGroup  parent_instance;
 
   KtResultKeeper      *keeper;
+  KtTask              *task;    /* what is shown */
+  KtRecord            *record;
+  GStrv                extras;  /* the kept files beyond the answer's shown (Veo's 1080p) */
   GPtrArray           *cards;   /* KtResultCard, in order */
   char                *text;    /* a text result, or NULL */
   char                *text_name;
@@ -31,6 +35,7 @@ struct _KtTaskResults
   GtkWidget           *dots;
   GtkLabel            *position;
   GtkWidget           *save_all_button;
+  GtkWidget           *veo_row;
 };
 
 enum {
@@ -244,6 +249,57 @@ next_action (GtkWidget  *widget,
   step (KT_TASK_RESULTS (widget), 1);
 }
 
+static void update_save_all (KtTaskResults *self);
+
+/* A file kept beyond the answer (a Veo version asked for) joins the results. */
+static void
+keeper_changed_cb (KtTaskResults *self,
+                   KtTask        *task)
+{
+  g_auto(GStrv) extras = NULL;
+
+  update_save_all (self);
+  if (task != self->task || self->record == NULL)
+    return;
+  extras = kt_result_keeper_get_extra_urls (self->keeper, task, self->record);
+  if (self->extras != NULL && !g_strv_equal ((const char * const *) extras, (const char * const *) self->extras))
+    {
+      g_autoptr(KtRecord) record = kt_record_ref (self->record);
+      kt_task_results_show (self, task, record);
+    }
+}
+
+/* ---- Veo's higher resolutions ------------------------------------------------------------ */
+
+static void
+veo_video_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(KtTaskResults) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (kt_result_keeper_keep_veo_video_finish (KT_RESULT_KEEPER (source), result, &error))
+    kt_toast_show (GTK_WIDGET (self), _("Downloading the higher resolution"));
+  else if (g_error_matches (error, KT_API_ERROR, KT_API_ERROR_NOT_READY))
+    kt_toast_show (GTK_WIDGET (self), _("Kie.ai is making it now, which takes a few minutes: ask again then"));
+  else
+    kt_toast_show (GTK_WIDGET (self), error->message);
+}
+
+static void
+veo_video_action (GtkWidget  *widget,
+                  const char *action,
+                  GVariant   *param)
+{
+  KtTaskResults *self = KT_TASK_RESULTS (widget);
+
+  if (self->task == NULL)
+    return;
+  kt_result_keeper_keep_veo_video_async (self->keeper, self->task, g_str_equal (action, "results.veo-4k"), NULL,
+                                         veo_video_cb, g_object_ref (self));
+}
+
 /* Save All… is for several files, and does something once one of them is kept. */
 static void
 update_save_all (KtTaskResults *self)
@@ -275,6 +331,14 @@ kt_task_results_show (KtTaskResults *self,
   gtk_widget_set_visible (self->several, FALSE);
   g_ptr_array_set_size (self->cards, 0);
   g_clear_pointer (&self->text, g_free);
+  g_clear_pointer (&self->extras, g_strfreev);
+  gtk_widget_set_visible (self->veo_row, FALSE);
+  g_set_object (&self->task, task);
+  if (self->record != record)
+    {
+      g_clear_pointer (&self->record, kt_record_unref);
+      self->record = record ? kt_record_ref (record) : NULL;
+    }
   if (record == NULL)
     return;
 
@@ -312,6 +376,19 @@ kt_task_results_show (KtTaskResults *self,
           add_text (self, self->text, data);
         }
     }
+
+  /* Files kept beyond the answer (Veo's higher resolutions), named by their file. */
+  self->extras = kt_result_keeper_get_extra_urls (self->keeper, task, record);
+  for (guint i = 0; self->extras[i] != NULL; i++)
+    {
+      g_autofree char *path = kt_result_keeper_get_path (self->keeper, task, self->extras[i]);
+      g_autofree char *name = path ? g_path_get_basename (path) : NULL;
+
+      g_ptr_array_add (self->cards, g_object_ref_sink (kt_result_card_new (self->keeper, task, record,
+                                                                          self->extras[i], name)));
+    }
+  gtk_widget_set_visible (self->veo_row, kt_task_get_family (task) == KT_FAMILY_VEO &&
+                                         kt_task_get_state (task) == KT_STATE_SUCCESS);
 
   /* One file is shown as it is; several in the carousel, above any text. */
   if (self->cards->len == 1)
@@ -403,6 +480,9 @@ kt_task_results_dispose (GObject *object)
 
   g_clear_pointer (&self->cards, g_ptr_array_unref);
   g_clear_pointer (&self->text, g_free);
+  g_clear_pointer (&self->extras, g_strfreev);
+  g_clear_pointer (&self->record, kt_record_unref);
+  g_clear_object (&self->task);
   g_clear_pointer (&self->text_name, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (self), KT_TYPE_TASK_RESULTS);
   g_clear_object (&self->keeper);
@@ -439,10 +519,10 @@ kt_task_results_set_property (GObject      *object,
         if (keeper == self->keeper)
           break;
         if (self->keeper != NULL)
-          g_signal_handlers_disconnect_by_func (self->keeper, update_save_all, self);
+          g_signal_handlers_disconnect_by_func (self->keeper, keeper_changed_cb, self);
         g_set_object (&self->keeper, keeper);
         if (keeper != NULL)
-          g_signal_connect_object (keeper, "changed", G_CALLBACK (update_save_all), self, G_CONNECT_SWAPPED);
+          g_signal_connect_object (keeper, "changed", G_CALLBACK (keeper_changed_cb), self, G_CONNECT_SWAPPED);
       }
       break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -472,6 +552,9 @@ kt_task_results_class_init (KtTaskResultsClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KtTaskResults, position);
   gtk_widget_class_bind_template_callback (widget_class, page_changed_cb);
   gtk_widget_class_install_action (widget_class, "results.previous", NULL, previous_action);
+  gtk_widget_class_install_action (widget_class, "results.veo-1080p", NULL, veo_video_action);
+  gtk_widget_class_install_action (widget_class, "results.veo-4k", NULL, veo_video_action);
+  gtk_widget_class_bind_template_child (widget_class, KtTaskResults, veo_row);
   gtk_widget_class_install_action (widget_class, "results.next", NULL, next_action);
   gtk_widget_class_install_action (widget_class, "results.save-all", NULL, save_all_action);
   gtk_widget_class_install_action (widget_class, "results.copy-text", NULL, copy_text_action);

@@ -834,6 +834,26 @@ kt_ledger_get_result_file (KtLedger   *self,
   return path;
 }
 
+/* Returns: (transfer full): the URLs of every file kept for the task, in the order they were kept */
+GStrv
+kt_ledger_get_result_urls (KtLedger   *self,
+                           const char *task_id)
+{
+  g_autoptr(GStrvBuilder) urls = g_strv_builder_new ();
+  sqlite3_stmt *stmt;
+
+  g_return_val_if_fail (KT_IS_LEDGER (self), NULL);
+
+  if ((stmt = prepare (self, "SELECT url FROM result_files WHERE task_id = ? ORDER BY saved_at, rowid", NULL)) != NULL)
+    {
+      bind_text (stmt, 1, task_id);
+      while (sqlite3_step (stmt) == SQLITE_ROW)
+        g_strv_builder_add (urls, (const char *) sqlite3_column_text (stmt, 0));
+      sqlite3_finalize (stmt);
+    }
+  return g_strv_builder_end (urls);
+}
+
 const char *
 kt_ledger_get_last_error (KtLedger *self)
 {

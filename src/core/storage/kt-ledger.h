@@ -52,6 +52,8 @@ gboolean    kt_ledger_set_result_file    (KtLedger            *self,
 char       *kt_ledger_get_result_file    (KtLedger            *self,
                                           const char          *task_id,
                                           const char          *url);
+GStrv       kt_ledger_get_result_urls    (KtLedger            *self,
+                                          const char          *task_id);
 const char *kt_ledger_get_last_error     (KtLedger            *self);
 
 G_END_DECLS

@@ -129,7 +129,8 @@ start_download (KtResultKeeper *self,
                 KtTask         *task,
                 const char     *url,
                 const char     *link,
-                const char     *directory)
+                const char     *directory,
+                const char     *name)
 {
   Keep *keep = g_new0 (Keep, 1);
   KtRecord *record = kt_task_get_record (task);
@@ -141,7 +142,8 @@ start_download (KtResultKeeper *self,
   keep->directory = g_strdup (directory);
   set_pending (self, url, TRUE);
   /* A track or stem is named by what it is ("Night Drive.mp3", "Vocals.mp3"), others by the URL. */
-  kt_result_store_download_async (self->store, link, info ? info->title : NULL, kt_task_get_id (task), directory,
+  kt_result_store_download_async (self->store, link, name ? name : info ? info->title : NULL,
+                                  kt_task_get_id (task), directory,
                                   self->cancellable, download_cb, keep);
 }
 
@@ -171,7 +173,7 @@ keep_record (KtResultKeeper *self,
           else if (directory == NULL)
             existing = kt_result_keeper_get_path (self, task, urls[i]);
           if (existing == NULL)
-            start_download (self, task, urls[i], urls[i], directory);
+            start_download (self, task, urls[i], urls[i], directory, NULL);
         }
     }
   changed (self, task);
@@ -390,7 +392,7 @@ fresh_link_cb (GObject      *source,
                                        _("The result has expired and Kie.ai gave no fresh link: %s"),
                                        error->message));
   else
-    start_download (self, keep->task, keep->url, link, keep->directory);
+    start_download (self, keep->task, keep->url, link, keep->directory, NULL);
   changed (self, keep->task);
   keep_free (keep);
 }
@@ -462,4 +464,93 @@ kt_result_keeper_get_n_pending (KtResultKeeper *self)
 {
   g_return_val_if_fail (KT_IS_RESULT_KEEPER (self), 0);
   return g_hash_table_size (self->pending);
+}
+
+/* ---- results a task has beyond its answer (Veo's higher resolutions) ------------------- */
+
+/**
+ * kt_result_keeper_get_extra_urls:
+ *
+ * Returns: (transfer full): the URLs of files kept for @task that @record does not list, such
+ *   as a Veo video's 1080p version, in the order they were kept
+ */
+GStrv
+kt_result_keeper_get_extra_urls (KtResultKeeper *self,
+                                 KtTask         *task,
+                                 KtRecord       *record)
+{
+  g_autoptr(GStrvBuilder) extra = g_strv_builder_new ();
+  g_auto(GStrv) kept = NULL;
+
+  g_return_val_if_fail (KT_IS_RESULT_KEEPER (self), NULL);
+
+  kept = self->ledger ? kt_ledger_get_result_urls (self->ledger, kt_task_get_id (task)) : NULL;
+  for (guint i = 0; kept != NULL && kept[i] != NULL; i++)
+    {
+      gboolean listed = FALSE;
+
+      for (KtResultRole role = 0; role < KT_N_RESULT_ROLES && !listed && record != NULL; role++)
+        listed = g_strv_contains (kt_record_get_result_urls (record, role), kept[i]);
+      if (!listed)
+        g_strv_builder_add (extra, kept[i]);
+    }
+  return g_strv_builder_end (extra);
+}
+
+static void
+veo_video_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  KtResultKeeper *self = g_task_get_source_object (task);
+  KtTask *kt_task = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = kt_client_get_veo_video_finish (KT_CLIENT (source), result, &error);
+
+  if (url == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  /* Named for what it is: "1080p.mp4", "4K.mp4". */
+  start_download (self, kt_task, url, url, NULL, g_object_get_data (G_OBJECT (task), "name"));
+  changed (self, kt_task);
+  g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * kt_result_keeper_keep_veo_video_async:
+ * @four_k: the 4K version rather than the 1080p one
+ *
+ * Asks Kie.ai for a higher-resolution version of a Veo task's video and, once it gives a link,
+ * keeps the file as one of the task's results (kt_result_keeper_get_extra_urls()). Kie.ai
+ * makes it when first asked: until it is ready, this ends with %KT_API_ERROR_NOT_READY.
+ */
+void
+kt_result_keeper_keep_veo_video_async (KtResultKeeper      *self,
+                                       KtTask              *task,
+                                       gboolean             four_k,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  GTask *gtask;
+
+  g_return_if_fail (KT_IS_RESULT_KEEPER (self));
+  g_return_if_fail (self->client != NULL);
+
+  gtask = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_task_data (gtask, g_object_ref (task), g_object_unref);
+  g_object_set_data (G_OBJECT (gtask), "name", (gpointer) (four_k ? "4K" : "1080p"));
+  kt_client_get_veo_video_async (self->client, kt_task_get_id (task), four_k, cancellable, veo_video_cb, gtask);
+}
+
+gboolean
+kt_result_keeper_keep_veo_video_finish (KtResultKeeper  *self,
+                                        GAsyncResult    *result,
+                                        GError         **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
 }

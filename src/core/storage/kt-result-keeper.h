@@ -34,5 +34,17 @@ const GError   *kt_result_keeper_get_error    (KtResultKeeper  *self,
 gboolean        kt_result_keeper_is_keeping   (KtResultKeeper  *self,
                                                const char      *url);
 guint           kt_result_keeper_get_n_pending (KtResultKeeper *self);
+GStrv           kt_result_keeper_get_extra_urls (KtResultKeeper *self,
+                                               KtTask          *task,
+                                               KtRecord        *record);
+void            kt_result_keeper_keep_veo_video_async (KtResultKeeper *self,
+                                               KtTask          *task,
+                                               gboolean         four_k,
+                                               GCancellable    *cancellable,
+                                               GAsyncReadyCallback callback,
+                                               gpointer         user_data);
+gboolean        kt_result_keeper_keep_veo_video_finish (KtResultKeeper *self,
+                                               GAsyncResult    *result,
+                                               GError         **error);
 
 G_END_DECLS
