@@ -33,6 +33,10 @@ typedef struct
   "  \"state\":\"success\",\"videoInfo\":{\"videoUrl\":\"$BASE/media/clip.mp4\",\"imageUrl\":\"$BASE/media/c1.jpg\"}}}]}," \
   "\"mj1\":{\"family\":\"midjourney\",\"steps\":[{\"data\":{\"taskId\":\"mj1\",\"successFlag\":1,\"resultInfoJson\":{\"resultUrls\":[" \
   "  {\"resultUrl\":\"$BASE/media/m1.png\"},{\"resultUrl\":\"$BASE/media/m2.png\"},{\"resultUrl\":\"$BASE/media/m3.png\"},{\"resultUrl\":\"$BASE/media/m4.png\"}]}}}]}," \
+  "\"4o1\":{\"family\":\"4o-image\",\"steps\":[{\"data\":{\"taskId\":\"4o1\",\"successFlag\":1,\"status\":\"SUCCESS\",\"progress\":\"1.00\"," \
+  "  \"response\":{\"result_urls\":[\"$BASE/media/m1.png\"]}}}]}," \
+  "\"flux1\":{\"family\":\"flux-kontext\",\"steps\":[{\"data\":{\"taskId\":\"flux1\",\"successFlag\":1," \
+  "  \"response\":{\"resultImageUrl\":\"$BASE/media/m2.png\",\"originImageUrl\":\"$BASE/media/m3.png\"}}}]}," \
   "\"stems1\":{\"family\":\"suno-vocal-removal\",\"steps\":[{\"data\":{\"taskId\":\"stems1\",\"successFlag\":\"SUCCESS\"," \
   "  \"response\":{\"vocalUrl\":\"$BASE/media/v.mp3\",\"drumsUrl\":\"$BASE/media/d.mp3\",\"bassUrl\":null}}}]}"
 #define FAMILY_MEDIA \
@@ -556,15 +560,16 @@ test_families (Fixture       *f,
                gconstpointer  data)
 {
   const char *runway = "0b6c1f5e-8a2d-4c3b-9e7f-1a2b3c4d5e6f";
-  const char *args[] = { "status", "--json", "veo1", "suno1", runway, "mj1", NULL };
+  const char *args[] = { "status", "--json", "veo1", "suno1", runway, "4o1", "flux1", "mj1", NULL };
   const struct { const char *family; guint results; guint asked; } expect[] = {
-    { "veo", 1, 2 }, { "suno", 2, 3 }, { "runway", 1, 4 }, { "midjourney", 4, 7 },
+    { "veo", 1, 2 }, { "suno", 2, 3 }, { "runway", 1, 4 }, { "4o-image", 1, 5 }, { "flux-kontext", 1, 6 },
+    { "midjourney", 4, 7 },
   };
   g_autoptr(Run) run = kie_task (f, KEY, NULL, args);
   g_autoptr(GPtrArray) lines = json_lines (run->out);
 
   g_assert_cmpint (run->status, ==, 0);
-  g_assert_cmpuint (lines->len, ==, 4);
+  g_assert_cmpuint (lines->len, ==, G_N_ELEMENTS (expect));
   for (guint i = 0; i < lines->len; i++)
     {
       JsonObject *object = line (lines, i);
@@ -577,6 +582,8 @@ test_families (Fixture       *f,
     }
   /* Veo's zoneless time, read as UTC. */
   g_assert_cmpint (json_object_get_int_member (line (lines, 0), "createTime"), ==, 1749205680000);
+  /* Flux Kontext's short-lived original is an original, not a result. */
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (line (lines, 4), "originalUrls")), ==, 1);
   /* Runway's cover frame and Suno's art are covers, not results. */
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (line (lines, 1), "coverUrls")), ==, 2);
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (line (lines, 2), "coverUrls")), ==, 1);

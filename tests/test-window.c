@@ -44,6 +44,7 @@
 #define VEO_ID "3f1c9e0b2a7d4c5e8f6a1b2c3d4e5f60"
 #define SUNO_ID "5c79fb7a5f2b4a1b9f1e0b5f8e6d4c3a"
 #define MJ_ID "6d1e2f3a4b5c6d7e8f9a0b1c2d3e4f50"
+#define RUNWAY_ID "0b6c1f5e-8a2d-4c3b-9e7f-1a2b3c4d5e6f"
 #define SUNO_LIVE_ID "7e2f3a4b5c6d7e8f9a0b1c2d3e4f5061"
 #define PARTIAL_NAME ".kt-download-0123456789abcdef.part"
 
@@ -1373,13 +1374,15 @@ track_art_shown (gpointer data)
 /*
  * Other families in the window: a Suno song lists as "Suno", its two tracks play with their
  * titles, lengths and cover art (the art is not a result of its own), and search finds it by
- * its tags; a Midjourney grid's four images are leafed through.
+ * its tags; a Midjourney grid's four images sit side by side; a Runway clip comes with its
+ * cover frame.
  */
 static void
 test_family_results (void)
 {
   PreviewWait suno = { SUNO_ID, 2 };
   PreviewWait mj = { MJ_ID, 4 };
+  PreviewWait runway = { RUNWAY_ID, 2 };
   g_autoptr(GPtrArray) cards = NULL;
   GtkEditable *entry;
 
@@ -1402,7 +1405,26 @@ test_family_results (void)
   kt_window_select_task (window, MJ_ID);
   kt_test_wait_until (previews_ready, &mj, 10000);
   kt_test_wait_until (pictures_loaded, NULL, 10000);
+  {
+    g_autoptr(GPtrArray) carousels = find_widgets (GTK_WIDGET (page ()), ADW_TYPE_CAROUSEL);
+    g_autoptr(GPtrArray) grids = find_widgets (GTK_WIDGET (page ()), GTK_TYPE_FLOW_BOX);
+    g_autoptr(GPtrArray) in_grid = NULL;
+
+    g_assert_cmpuint (carousels->len, ==, 0);   /* the four side by side, not one at a time */
+    g_assert_cmpuint (grids->len, >=, 1);
+    in_grid = find_widgets (g_ptr_array_index (grids, 0), KT_TYPE_RESULT_CARD);
+    g_assert_cmpuint (in_grid->len, ==, 4);
+  }
   screenshot ("midjourney-grid.png");
+
+  /* Runway: Runway's own "queueing", then the video and its cover frame. */
+  kt_window_add_text (window, RUNWAY_ID, KT_FAMILY_UNKNOWN);
+  wait_for_state (RUNWAY_ID, KT_STATE_SUCCESS);
+  g_assert_cmpint (kt_task_get_family (task (RUNWAY_ID)), ==, KT_FAMILY_RUNWAY);
+  g_assert_true (has_label_exactly (GTK_WIDGET (row_for (RUNWAY_ID)), "Runway"));
+  kt_window_select_task (window, RUNWAY_ID);
+  kt_test_wait_until (previews_ready, &runway, 10000);
+  g_assert_true (has_label_exactly (GTK_WIDGET (page ()), "Cover"));
 
   entry = open_search ();
   gtk_editable_set_text (entry, "SYNTHWAVE");
@@ -2399,6 +2421,9 @@ server_script (void)
     "  {\"data\":{\"taskId\":\"" SUNO_ID "\",\"status\":\"SUCCESS\",\"param\":\"{\\\"prompt\\\":\\\"A calm piano\\\"}\",\"response\":{\"sunoData\":["
     "   {\"audioUrl\":\"$BASE/media/tone.wav\",\"imageUrl\":\"$BASE/media/cat.png\",\"title\":\"Night Drive\",\"tags\":\"synthwave\",\"duration\":2},"
     "   {\"audioUrl\":\"$BASE/media/tone2.wav\",\"imageUrl\":\"$BASE/media/input.png\",\"title\":\"Night Drive (Reprise)\",\"tags\":\"synthwave\",\"duration\":2}]}}}]},"
+    "\"" RUNWAY_ID "\":{\"family\":\"runway\",\"steps\":[{\"data\":{\"taskId\":\"" RUNWAY_ID "\",\"state\":\"queueing\"}},"
+    "  {\"data\":{\"taskId\":\"" RUNWAY_ID "\",\"state\":\"success\",\"generateTime\":\"2026-12-02 08:00:00\",\"expireFlag\":0,"
+    "   \"videoInfo\":{\"videoUrl\":\"$BASE/media/clip.webm\",\"imageUrl\":\"$BASE/media/cat.png\"}}}]},"
     "\"" SUNO_LIVE_ID "\":{\"family\":\"suno\",\"steps\":[{\"data\":{\"taskId\":\"" SUNO_LIVE_ID "\",\"status\":\"FIRST_SUCCESS\","
     "   \"response\":{\"sunoData\":[{\"audioUrl\":\"\",\"streamAudioUrl\":\"$BASE/media/tone.wav\",\"title\":\"Live Take\",\"duration\":null},"
     "   {\"audioUrl\":\"\",\"streamAudioUrl\":\"\",\"title\":\"Second Take\"}]}}}]},"

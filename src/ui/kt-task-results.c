@@ -31,6 +31,7 @@ struct _KtTaskResults
 
   GtkBox              *box;
   GtkWidget           *several;
+  GtkFlowBox          *grid;
   AdwCarousel         *carousel;
   GtkWidget           *dots;
   GtkLabel            *position;
@@ -328,7 +329,9 @@ kt_task_results_show (KtTaskResults *self,
   for (guint i = 0; i < self->cards->len; i++)
     if (gtk_widget_get_parent (g_ptr_array_index (self->cards, i)) == GTK_WIDGET (self->carousel))
       adw_carousel_remove (self->carousel, g_ptr_array_index (self->cards, i));
+  gtk_flow_box_remove_all (self->grid);
   gtk_widget_set_visible (self->several, FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (self->grid), FALSE);
   g_ptr_array_set_size (self->cards, 0);
   g_clear_pointer (&self->text, g_free);
   g_clear_pointer (&self->extras, g_strfreev);
@@ -390,9 +393,16 @@ kt_task_results_show (KtTaskResults *self,
   gtk_widget_set_visible (self->veo_row, kt_task_get_family (task) == KT_FAMILY_VEO &&
                                          kt_task_get_state (task) == KT_STATE_SUCCESS);
 
-  /* One file is shown as it is; several in the carousel, above any text. */
+  /* One file is shown as it is; a Midjourney grid as a grid; several others in the carousel,
+   * above any text. */
   if (self->cards->len == 1)
     gtk_box_prepend (self->box, g_ptr_array_index (self->cards, 0));
+  else if (kt_task_get_family (task) == KT_FAMILY_MIDJOURNEY && self->cards->len == 4)
+    {
+      for (guint i = 0; i < self->cards->len; i++)
+        gtk_flow_box_append (self->grid, g_ptr_array_index (self->cards, i));
+      gtk_widget_set_visible (GTK_WIDGET (self->grid), TRUE);
+    }
   else if (self->cards->len > 1)
     {
       for (guint i = 0; i < self->cards->len; i++)
@@ -547,6 +557,7 @@ kt_task_results_class_init (KtTaskResultsClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KtTaskResults, box);
   gtk_widget_class_bind_template_child (widget_class, KtTaskResults, save_all_button);
   gtk_widget_class_bind_template_child (widget_class, KtTaskResults, several);
+  gtk_widget_class_bind_template_child (widget_class, KtTaskResults, grid);
   gtk_widget_class_bind_template_child (widget_class, KtTaskResults, carousel);
   gtk_widget_class_bind_template_child (widget_class, KtTaskResults, dots);
   gtk_widget_class_bind_template_child (widget_class, KtTaskResults, position);
