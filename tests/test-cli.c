@@ -33,6 +33,8 @@ typedef struct
   "  \"state\":\"success\",\"videoInfo\":{\"videoUrl\":\"$BASE/media/clip.mp4\",\"imageUrl\":\"$BASE/media/c1.jpg\"}}}]}," \
   "\"mj1\":{\"family\":\"midjourney\",\"steps\":[{\"data\":{\"taskId\":\"mj1\",\"successFlag\":1,\"resultInfoJson\":{\"resultUrls\":[" \
   "  {\"resultUrl\":\"$BASE/media/m1.png\"},{\"resultUrl\":\"$BASE/media/m2.png\"},{\"resultUrl\":\"$BASE/media/m3.png\"},{\"resultUrl\":\"$BASE/media/m4.png\"}]}}}]}," \
+  "\"runway-old\":{\"family\":\"runway\",\"steps\":[{\"data\":{\"taskId\":\"runway-old\",\"state\":\"success\",\"expireFlag\":1," \
+  "  \"videoInfo\":{\"videoUrl\":\"$BASE/media/clip.mp4\"}}}]}," \
   "\"4o1\":{\"family\":\"4o-image\",\"steps\":[{\"data\":{\"taskId\":\"4o1\",\"successFlag\":1,\"status\":\"SUCCESS\",\"progress\":\"1.00\"," \
   "  \"response\":{\"result_urls\":[\"$BASE/media/m1.png\"]}}}]}," \
   "\"flux1\":{\"family\":\"flux-kontext\",\"steps\":[{\"data\":{\"taskId\":\"flux1\",\"successFlag\":1," \
@@ -622,6 +624,24 @@ test_family_option (Fixture       *f,
   }
 }
 
+/* Runway's expireFlag: the files are gone, Kie.ai says so, and none is fetched. */
+static void
+test_expired_flag (Fixture       *f,
+                   gconstpointer  data)
+{
+  const char *status_args[] = { "status", "--json", "runway-old", NULL };
+  const char *save_args[] = { "save", "--output", f->dir, "runway-old", NULL };
+  g_autoptr(Run) status = kie_task (f, KEY, NULL, status_args);
+  g_autoptr(GPtrArray) lines = json_lines (status->out);
+  g_autoptr(Run) save = NULL;
+
+  g_assert_true (json_object_get_boolean_member (line (lines, 0), "filesExpired"));
+  save = kie_task (f, KEY, NULL, save_args);
+  g_assert_cmpint (save->status, ==, 1);
+  g_assert_nonnull (strstr (save->err, "expired"));
+  g_assert_cmpuint (kt_fake_server_count_requests (f->server, "/media/clip.mp4", NULL), ==, 0);
+}
+
 /* Saving names tracks and stems by what they are, and keeps every file of every family. */
 static void
 test_save_families (Fixture       *f,
@@ -720,6 +740,7 @@ main (int   argc,
   ADD ("/cli/families", test_families);
   ADD ("/cli/family-option", test_family_option);
   ADD ("/cli/save-families", test_save_families);
+  ADD ("/cli/expired-flag", test_expired_flag);
   ADD ("/cli/no-key", test_no_key);
   ADD ("/cli/insecure-base-url", test_insecure_base_url);
 #undef ADD

@@ -326,7 +326,10 @@ test_family_kept (Fixture       *f,
                        "\"response\":{\"resultUrls\":[\"https://x/v.mp4\"]}}}";
   g_autoptr(GError) error = NULL;
   g_autoptr(KtRecord) record = kt_record_parse_family (KT_FAMILY_VEO, answer, strlen (answer), 200, &error);
-  const char *ids[] = { "v1", "hinted", NULL };
+  const char *ids[] = { "v1", "hinted", "s1", NULL };
+  const char *song = "{\"code\":200,\"msg\":\"success\",\"data\":{\"taskId\":\"s1\",\"status\":\"SUCCESS\",\"response\":{\"sunoData\":["
+                     "{\"audioUrl\":\"https://x/a.mp3\",\"title\":\"Night\\tDrive\",\"tags\":\"synthwave, 80s\"}]}}}";
+  g_autoptr(KtRecord) song_record = kt_record_parse_family (KT_FAMILY_SUNO, song, strlen (song), 200, NULL);
 
   g_assert_no_error (error);
   {
@@ -336,6 +339,7 @@ test_family_kept (Fixture       *f,
     g_assert_true (kt_ledger_load (ledger, tasks, &error));
     g_ptr_array_unref (kt_task_list_add_ids (tasks, ids, 1000));
     kt_task_list_apply_record (tasks, record, 2000);
+    kt_task_list_apply_record (tasks, song_record, 2000);
     kt_task_set_family (kt_task_list_lookup (tasks, "hinted"), KT_FAMILY_SUNO);
     g_assert_true (kt_ledger_flush (ledger, &error));
   }
@@ -348,6 +352,16 @@ test_family_kept (Fixture       *f,
     g_assert_cmpint (kt_task_get_family (kt_task_list_lookup (tasks, "v1")), ==, KT_FAMILY_VEO);
     g_assert_cmpint (kt_task_get_state (kt_task_list_lookup (tasks, "v1")), ==, KT_STATE_SUCCESS);
     g_assert_cmpint (kt_task_get_family (kt_task_list_lookup (tasks, "hinted")), ==, KT_FAMILY_SUNO);
+    /* The track's title and tags come back with the summary, for the search. */
+    {
+      KtRecord *summary = kt_task_get_record (kt_task_list_lookup (tasks, "s1"));
+      const KtResultInfo *info;
+
+      g_assert_nonnull (summary->result_info);
+      info = g_ptr_array_index (summary->result_info, 0);
+      g_assert_cmpstr (info->title, ==, "Night Drive");
+      g_assert_cmpstr (info->tags, ==, "synthwave, 80s");
+    }
     again = kt_ledger_load_record (ledger, "v1", &error);
     g_assert_no_error (error);
     g_assert_cmpint (again->family, ==, KT_FAMILY_VEO);

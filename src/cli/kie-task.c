@@ -164,6 +164,8 @@ json_line (KtTask    *task,
   for (KtResultRole role = 0; role < KT_N_RESULT_ROLES; role++)
     add_url_array (b, url_keys[role], record ? kt_record_get_result_urls (record, role) : NULL);
   add_string_or_null (b, "resultObject", record ? record->result_object : NULL);
+  json_builder_set_member_name (b, "filesExpired");
+  json_builder_add_boolean_value (b, record != NULL && record->files_expired);
   add_string_or_null (b, "prompt", kt_task_get_prompt (task));
   json_builder_set_member_name (b, "progress");
   if (kt_task_get_progress (task) >= 0)

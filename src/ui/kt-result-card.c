@@ -570,6 +570,14 @@ kt_result_card_new (KtResultKeeper *keeper,
                        "url", url, "caption", caption, NULL);
 }
 
+/* What the result is: an image, a video, a sound. */
+KtMediaKind
+kt_result_card_get_kind (KtResultCard *self)
+{
+  g_return_val_if_fail (KT_IS_RESULT_CARD (self), KT_MEDIA_IMAGE);
+  return self->kind;
+}
+
 /* The kept file, or NULL while the result is not kept. */
 const char *
 kt_result_card_get_path (KtResultCard *self)

@@ -3,6 +3,7 @@
 
 #include <adwaita.h>
 
+#include "kt-format.h"
 #include "kt-result-keeper.h"
 
 G_BEGIN_DECLS
@@ -17,6 +18,7 @@ KtResultCard       *kt_result_card_new              (KtResultKeeper *keeper,
                                                      const char     *url,
                                                      const char     *caption);
 const char         *kt_result_card_get_path         (KtResultCard   *self);
+KtMediaKind   kt_result_card_get_kind     (KtResultCard   *self);
 GdkContentProvider *kt_result_card_get_drag_content (KtResultCard   *self);
 void                kt_result_card_save_as          (KtResultCard   *self);
 

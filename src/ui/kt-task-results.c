@@ -82,6 +82,16 @@ result_caption (const KtRecord *record,
   return g_strdup_printf (_("%s · %d:%02d"), info->title, seconds / 60, seconds % 60);
 }
 
+/* Whether every result is a sound (Suno's tracks, the stems of a song). */
+static gboolean
+all_audio (KtTaskResults *self)
+{
+  for (guint i = 0; i < self->cards->len; i++)
+    if (kt_result_card_get_kind (g_ptr_array_index (self->cards, i)) != KT_MEDIA_AUDIO)
+      return FALSE;
+  return TRUE;
+}
+
 /* Whether @url is a track's cover art (shown with the track, not on its own). */
 static gboolean
 is_track_art (const KtRecord *record,
@@ -393,10 +403,13 @@ kt_task_results_show (KtTaskResults *self,
   gtk_widget_set_visible (self->veo_row, kt_task_get_family (task) == KT_FAMILY_VEO &&
                                          kt_task_get_state (task) == KT_STATE_SUCCESS);
 
-  /* One file is shown as it is; a Midjourney grid as a grid; several others in the carousel,
-   * above any text. */
+  /* One file is shown as it is; tracks and stems as a list, like a playlist; a Midjourney
+   * grid as a grid; several others in the carousel; all above any text. */
   if (self->cards->len == 1)
     gtk_box_prepend (self->box, g_ptr_array_index (self->cards, 0));
+  else if (all_audio (self))
+    for (guint i = self->cards->len; i > 0; i--)
+      gtk_box_prepend (self->box, g_ptr_array_index (self->cards, i - 1));
   else if (kt_task_get_family (task) == KT_FAMILY_MIDJOURNEY && self->cards->len == 4)
     {
       for (guint i = 0; i < self->cards->len; i++)

@@ -11,8 +11,6 @@ G_BEGIN_DECLS
  */
 KtRecord     *kt_record_new_empty       (void);
 char        **kt_record_no_urls         (void);
-KtResultInfo *kt_record_add_result_info (KtRecord    *self,
-                                         const char  *url);
 KtRecord     *kt_family_decode          (KtFamily     family,
                                          JsonObject  *data);
 

@@ -87,7 +87,8 @@ result_info_free (KtResultInfo *info)
   g_free (info);
 }
 
-/* What a family says about @url beyond the URL itself: a new entry the decoder fills in. */
+/* What a family says about @url beyond the URL itself: a new entry to fill in while the record
+ * is being made (a family's decoder, the ledger's summary; @url is NULL there). */
 KtResultInfo *
 kt_record_add_result_info (KtRecord   *self,
                            const char *url)

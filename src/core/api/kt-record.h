@@ -98,6 +98,8 @@ KtRecord    *kt_record_parse_family      (KtFamily     family,
                                           GError     **error);
 const KtResultInfo *kt_record_get_result_info (const KtRecord *record,
                                           const char     *url);
+KtResultInfo *kt_record_add_result_info  (KtRecord       *self,
+                                          const char     *url);
 KtRecord    *kt_record_new_summary       (const char  *task_id,
                                           KtFamily     family,
                                           KtState      state,

@@ -91,8 +91,10 @@ static const char * const migrations[] = {
 
   /* 3: the task's family (kt_family_to_string ()); NULL until it is known. Every answer kept
    * so far came from Market's endpoint. Tasks Market did not know may be another family's:
-   * they are looked for again. */
+   * they are looked for again. And the titles and tags of its results (Suno's tracks), for
+   * the search. */
   "ALTER TABLE tasks ADD COLUMN family TEXT;"
+  "ALTER TABLE tasks ADD COLUMN titles TEXT;"
   "UPDATE tasks SET family = 'market' WHERE state NOT IN ('new', 'not-found');"
   "UPDATE tasks SET state = 'new', last_error = NULL WHERE state = 'not-found';",
 };
@@ -524,6 +526,44 @@ kt_ledger_open (const char  *path,
   return g_steal_pointer (&self);
 }
 
+/* The titles and tags of a task's results, one result a line, "title\ttags": what the search
+ * needs of an answer the summary does not hold. */
+static char *
+write_titles (KtRecord *record)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  for (guint i = 0; record != NULL && record->result_info != NULL && i < record->result_info->len; i++)
+    {
+      const KtResultInfo *info = g_ptr_array_index (record->result_info, i);
+      g_autofree char *title = g_strdelimit (g_strdup (info->title ? info->title : ""), "\t\n", ' ');
+      g_autofree char *tags = g_strdelimit (g_strdup (info->tags ? info->tags : ""), "\t\n", ' ');
+
+      if (*title != '\0' || *tags != '\0')
+        g_string_append_printf (text, "%s\t%s\n", title, tags);
+    }
+  return text->len > 0 ? g_string_free (g_steal_pointer (&text), FALSE) : NULL;
+}
+
+static void
+read_titles (KtRecord   *summary,
+             const char *text)
+{
+  g_auto(GStrv) lines = text ? g_strsplit (text, "\n", -1) : NULL;
+
+  for (guint i = 0; lines != NULL && lines[i] != NULL; i++)
+    {
+      g_auto(GStrv) parts = g_strsplit (lines[i], "\t", 2);
+      KtResultInfo *info;
+
+      if (parts[0] == NULL || (*parts[0] == '\0' && (parts[1] == NULL || *parts[1] == '\0')))
+        continue;
+      info = kt_record_add_result_info (summary, NULL);
+      info->title = *parts[0] ? g_strdup (parts[0]) : NULL;
+      info->tags = parts[1] && *parts[1] ? g_strdup (parts[1]) : NULL;
+    }
+}
+
 /* Reads the summary of every task into @tasks in one batch, and watches them from then on. */
 gboolean
 kt_ledger_load (KtLedger    *self,
@@ -544,7 +584,7 @@ kt_ledger_load (KtLedger    *self,
 
   /* Rows are appended as tasks are added, so rowid order is the order they were added. */
   stmt = prepare (self, "SELECT id, added_at, state, raw_state, model, prompt, create_time, "
-                        "complete_time, last_checked, family FROM tasks ORDER BY rowid", error);
+                        "complete_time, last_checked, family, titles FROM tasks ORDER BY rowid", error);
   if (stmt == NULL)
     return FALSE;
 
@@ -562,8 +602,11 @@ kt_ledger_load (KtLedger    *self,
         continue;
       /* A task Kie.ai never answered has nothing to sum up. */
       if (raw_state != NULL || model != NULL || prompt != NULL || column_time (stmt, 6) > 0)
-        summary = kt_record_new_summary (id, family, state, raw_state, model, prompt,
-                                         column_time (stmt, 6), column_time (stmt, 7));
+        {
+          summary = kt_record_new_summary (id, family, state, raw_state, model, prompt,
+                                           column_time (stmt, 6), column_time (stmt, 7));
+          read_titles (summary, (const char *) sqlite3_column_text (stmt, 10));
+        }
       g_ptr_array_add (loaded, kt_task_new_restored (id, sqlite3_column_int64 (stmt, 1), state,
                                                      column_time (stmt, 8), family, summary));
     }
@@ -617,7 +660,7 @@ save_task (KtLedger  *self,
 
   stmt = prepare (self, "UPDATE tasks SET state = ?, raw_state = ?, model = ?, prompt = ?, "
                         "create_time = ?, complete_time = ?, last_checked = ?, last_error = ?, "
-                        "family = ?, removed_at = NULL WHERE id = ?", error);
+                        "family = ?, titles = coalesce (?, titles), removed_at = NULL WHERE id = ?", error);
   if (stmt == NULL)
     goto fail;
   bind_text (stmt, 1, kt_state_to_string (state));
@@ -629,7 +672,11 @@ save_task (KtLedger  *self,
   bind_time (stmt, 7, kt_task_get_last_checked (task));
   bind_text (stmt, 8, kt_task_get_last_error (task));
   bind_text (stmt, 9, kt_task_get_family (task) != KT_FAMILY_UNKNOWN ? kt_family_to_string (kt_task_get_family (task)) : NULL);
-  bind_text (stmt, 10, kt_task_get_id (task));
+  {
+    g_autofree char *titles = record != NULL && !kt_record_is_summary (record) ? write_titles (record) : NULL;
+    bind_text (stmt, 10, titles);
+  }
+  bind_text (stmt, 11, kt_task_get_id (task));
   rc = sqlite3_step (stmt);
   sqlite3_finalize (stmt);
   if (rc != SQLITE_DONE)

@@ -172,7 +172,14 @@ keep_record (KtResultKeeper *self,
             existing = kt_ledger_get_result_file (self->ledger, kt_task_get_id (task), urls[i]);
           else if (directory == NULL)
             existing = kt_result_keeper_get_path (self, task, urls[i]);
-          if (existing == NULL)
+          if (existing != NULL)
+            continue;
+          if (record->files_expired)
+            /* Kie.ai says so itself (Runway's expireFlag): no request for what is gone. */
+            g_hash_table_replace (self->errors, g_strdup (urls[i]),
+                                  g_error_new_literal (KT_RESULT_ERROR, KT_RESULT_ERROR_EXPIRED,
+                                                       _("Kie.ai says the result files have expired")));
+          else
             start_download (self, task, urls[i], urls[i], directory, NULL);
         }
     }
