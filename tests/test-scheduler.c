@@ -812,6 +812,39 @@ test_record_gone (Fixture       *f,
   g_assert_cmpuint (kt_fake_server_count_requests (f->server, NULL, "old"), ==, 1);
 }
 
+/* A server error while looking for a family is not a "not this family": the same endpoint is
+ * asked again after the task's back-off, not at once, and the looking goes on from there. */
+static void
+test_probe_error_backs_off (Fixture       *f,
+                            gconstpointer  data)
+{
+  KtTask *task;
+
+  kt_test_server_script (f->server, "{\"tasks\":{\"r2\":{\"family\":\"runway\",\"steps\":["
+                                    "{\"body\":\"{\\\"code\\\":500,\\\"msg\\\":\\\"Server error\\\"}\"},"
+                                    "{\"data\":{\"taskId\":\"r2\",\"state\":\"success\"}}]}}}");
+  task = add_task (f, "r2");
+  start (f, 0.05, 50);
+
+  wait_for_state (task, KT_STATE_SUCCESS, 20000);
+  g_assert_cmpint (kt_task_get_family (task), ==, KT_FAMILY_RUNWAY);
+  g_assert_cmpuint (kt_fake_server_count_requests (f->server, kt_family_get_query_path (KT_FAMILY_RUNWAY), "r2"), ==, 2);
+  g_assert_cmpuint (kt_fake_server_count_requests (f->server, kt_family_get_query_path (KT_FAMILY_MARKET), "r2"), ==, 1);
+  /* The second ask waited for the back-off (seconds, scaled by 0.05), not the rate cap's 20 ms. */
+  {
+    GPtrArray *requests = kt_fake_server_get_requests (f->server);
+    gint64 first = 0, second = 0;
+
+    for (guint i = 0; i < requests->len; i++)
+      {
+        KtFakeRequest *request = g_ptr_array_index (requests, i);
+        if (g_strcmp0 (request->path, kt_family_get_query_path (KT_FAMILY_RUNWAY)) == 0)
+          *(first == 0 ? &first : &second) = request->time_us;
+      }
+    g_assert_cmpint (second - first, >=, 100000);
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -827,6 +860,7 @@ main (int   argc,
   ADD ("/scheduler/probe-foreign-id", test_probe_foreign_id);
   ADD ("/scheduler/known-family-asks-once", test_known_family_asks_once);
   ADD ("/scheduler/record-gone", test_record_gone);
+  ADD ("/scheduler/probe-error-backs-off", test_probe_error_backs_off);
   ADD ("/scheduler/auth-rejection-halts", test_auth_rejection_halts);
   ADD ("/scheduler/retry-after", test_retry_after_pauses_all);
   ADD ("/scheduler/rate-cap", test_rate_cap_and_in_flight);

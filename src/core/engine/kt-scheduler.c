@@ -477,7 +477,11 @@ poll_cb (GObject      *source,
   else if (g_error_matches (error, KT_API_ERROR, KT_API_ERROR_NOT_FOUND))
     on_not_found (self, entry, now_us, now_ms);
   else
-    on_error (self, entry, error, generation, retry_after_ms, now_us, now_ms);
+    {
+      /* A failed probe is asked again after the task's back-off, at the same family. */
+      entry->probe_on = FALSE;
+      on_error (self, entry, error, generation, retry_after_ms, now_us, now_ms);
+    }
 
   /* A rejected key in a single pass may have ended this task's pass already. */
   if (g_hash_table_lookup (self->entries, task_id) == entry)
