@@ -12,11 +12,14 @@
 #include "kt-task-results.h"
 
 /*
- * A succeeded task's results: a KtResultCard for every result file, by role (the results,
- * then watermarked versions, first and last frames), a text result as text, and Save All…
- * for every kept file. Several files are shown one at a time in a carousel.
+ * A task's results: a KtResultCard for every result file, by role (the results, then
+ * watermarked versions, frames, whole videos, originals and covers that are not a track's
+ * art), then the files kept beyond the answer (Veo's higher resolutions, with the row that
+ * asks for them); a text or data result as text; Save All… for every kept file. Sounds are
+ * listed, a Midjourney grid is a grid, other sets are leafed through in a carousel.
  */
 #define MAX_DOTS 10
+
 struct _KtTaskResults
 {
   AdwPreferencesGroup  parent_instance;
