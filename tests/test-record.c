@@ -670,6 +670,36 @@ test_input_labels (void)
     }
 }
 
+/* Inputs the fuzzers found crashing something, each kept as tests/fixtures/crashes/NAME: every
+ * parser and name-maker takes each of them, and what comes out is valid text. */
+static void
+test_crash_fixtures (void)
+{
+  g_autofree char *dir = g_build_filename (g_getenv ("KT_TEST_FIXTURES"), "crashes", NULL);
+  g_autoptr(GDir) crashes = g_dir_open (dir, 0, NULL);
+  const char *name;
+  guint n = 0;
+
+  g_assert_nonnull (crashes);
+  while ((name = g_dir_read_name (crashes)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_autofree char *contents = NULL;
+      gsize length;
+
+      g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
+      {
+        g_autofree char *label = kt_input_label (contents);
+        g_autoptr(GPtrArray) inputs = kt_inputs_parse (contents);
+        g_autoptr(KtRecord) record = kt_record_parse (contents, length, 200, NULL);
+
+        g_assert_true (g_utf8_validate (label, -1, NULL));
+      }
+      n++;
+    }
+  g_assert_cmpuint (n, >=, 1);
+}
+
 static void
 test_inputs_not_objects (void)
 {
@@ -690,6 +720,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/record/input-labels", test_input_labels);
+  g_test_add_func ("/record/crash-fixtures", test_crash_fixtures);
   g_test_add_func ("/record/inputs-not-objects", test_inputs_not_objects);
   g_test_add_func ("/record/documented-success", test_documented_success);
   g_test_add_func ("/record/documented-failure", test_documented_failure);

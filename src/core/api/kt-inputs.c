@@ -72,10 +72,15 @@ kt_input_label (const char *key)
     { "enable_safety_checker", N_("Safety checker") },
   };
   g_autoptr(GString) label = g_string_new (NULL);
+  g_autofree char *valid = NULL;
   gboolean word_start = TRUE;
   const char *p;
 
   g_return_val_if_fail (key != NULL, NULL);
+
+  /* A name from outside is walked character by character: it must be UTF-8 first. */
+  if (!g_utf8_validate (key, -1, NULL))
+    key = valid = g_utf8_make_valid (key, -1);
 
   for (guint i = 0; i < G_N_ELEMENTS (known); i++)
     if (g_str_equal (key, known[i].key))
