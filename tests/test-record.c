@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "kt-api-error.h"
+#include "kt-id-extract.h"
 #include "kt-inputs.h"
 #include "kt-record.h"
 #include "kt-test-util.h"
@@ -692,8 +693,11 @@ test_crash_fixtures (void)
         g_autofree char *label = kt_input_label (contents);
         g_autoptr(GPtrArray) inputs = kt_inputs_parse (contents);
         g_autoptr(KtRecord) record = kt_record_parse (contents, length, 200, NULL);
+        g_auto(GStrv) ids = kt_extract_task_ids (contents);
 
         g_assert_true (g_utf8_validate (label, -1, NULL));
+        for (guint i = 0; ids[i] != NULL; i++)
+          g_assert_true (kt_task_id_is_valid (ids[i]));
       }
       n++;
     }

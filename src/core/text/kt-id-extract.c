@@ -169,7 +169,8 @@ kt_extract_task_ids (const char *text)
     {
       Hit *hit = &g_array_index (hits, Hit, i);
 
-      if (*hit->id != '\0' && !g_hash_table_contains (seen, hit->id))
+      /* What a pattern caught in broken text (a stretch of ':' after "taskId":") can be no ID. */
+      if (kt_task_id_is_valid (hit->id) && !g_hash_table_contains (seen, hit->id))
         {
           g_strv_builder_add (builder, hit->id);
           g_hash_table_add (seen, g_steal_pointer (&hit->id));
