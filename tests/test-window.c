@@ -352,6 +352,13 @@ test_family_hints (void)
                                 &out, &err), ==, 2);
   g_assert_nonnull (strstr (err, "“sora” is not a task family"));
   g_assert_null (task ("x1"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  /* The name is written back as text, never as what a terminal would act on. */
+  g_assert_cmpint (kt_test_run (launcher, (const char *[]) { g_getenv ("KIE_TASKS"), "--family", "so\x1b[2Jra", "x1", NULL },
+                                &out, &err), ==, 2);
+  g_assert_nonnull (strstr (err, "“so\\e[2Jra”"));
+  g_assert_null (strchr (err, '\x1b'));
 }
 
 /* Text dropped on the window is read for task IDs like pasted text. */

@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "kt-application.h"
+#include "kt-format.h"
 #include "kt-notifier.h"
 #include "kt-preferences-dialog.h"
 #include "kt-secret.h"
@@ -110,9 +111,11 @@ kt_application_command_line (GApplication            *app,
       family = kt_family_from_string (name);
       if (family == KT_FAMILY_UNKNOWN)
         {
+          /* What the terminal would act on is written out, as kie-task does. */
+          g_autofree char *shown = kt_format_terminal_text (name);
+
           /* TRANSLATORS: kie-tasks --family with a name that is no family's */
-          g_application_command_line_printerr (command_line, _("kie-tasks: “%s” is not a task family\n"),
-                                               name ? name : "");
+          g_application_command_line_printerr (command_line, _("kie-tasks: “%s” is not a task family\n"), shown);
           return 2;
         }
       ids += ids[0][8] == '=' ? 1 : 2;

@@ -900,6 +900,24 @@ kt_client_get_credits_finish (KtClient      *self,
   return TRUE;
 }
 
+/* A POST body of one text member: {"url": "..."}, {"taskId": "..."}. */
+static GBytes *
+json_body (const char *name,
+           const char *value)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  char *text;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, name);
+  json_builder_add_string_value (builder, value);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  text = json_to_string (root, FALSE);
+  return g_bytes_new_take (text, strlen (text));
+}
+
 void
 kt_client_refresh_download_url_async (KtClient            *self,
                                       const char          *url,
@@ -907,25 +925,15 @@ kt_client_refresh_download_url_async (KtClient            *self,
                                       GAsyncReadyCallback  callback,
                                       gpointer             user_data)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) root = NULL;
-  char *text;
   Call *call;
 
   g_return_if_fail (KT_IS_CLIENT (self));
   g_return_if_fail (url != NULL);
 
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "url");
-  json_builder_add_string_value (builder, url);
-  json_builder_end_object (builder);
-  root = json_builder_get_root (builder);
-  text = json_to_string (root, FALSE);
-
   call = g_new0 (Call, 1);
   call->kind = CALL_DOWNLOAD_URL;
   call->method = g_strdup ("POST");
-  call->request_body = g_bytes_new_take (text, strlen (text));
+  call->request_body = json_body ("url", url);
   start_call (self, call, "/api/v1/common/download-url", kt_client_refresh_download_url_async,
               cancellable, callback, user_data);
 }
@@ -966,18 +974,8 @@ kt_client_get_veo_video_async (KtClient            *self,
   call->task_id = g_strdup (task_id);
   if (four_k)
     {
-      g_autoptr(JsonBuilder) builder = json_builder_new ();
-      g_autoptr(JsonNode) root = NULL;
-      char *text;
-
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "taskId");
-      json_builder_add_string_value (builder, task_id);
-      json_builder_end_object (builder);
-      root = json_builder_get_root (builder);
-      text = json_to_string (root, FALSE);
       call->method = g_strdup ("POST");
-      call->request_body = g_bytes_new_take (text, strlen (text));
+      call->request_body = json_body ("taskId", task_id);
       path = g_strdup ("/api/v1/veo/get-4k-video");
     }
   else
