@@ -22,11 +22,17 @@
  *                "slow.bin": { "size": 300000, "stallAfter": 1000 } },
  *     "expiredMedia": ["old.png"] }
  *
+ * With "stormMs": N (and "stormRetryAfter": "S"), every query in the N ms after the script was
+ * loaded is answered 429 (with that Retry-After), whatever the task: a rate-limit storm.
+ *
  * Each recordInfo query for ID takes the next STEP; the last one repeats. A STEP is either a
  * record in short form ({"state": "success", "resultUrls": ["$BASE/media/cat.png"], ...}),
  * which the server dresses as Kie.ai does (param and resultJson as JSON strings, input as a
  * third level), or a raw answer: {"status": 200, "body": "...", "headers": {...}}, with
- * "delayMs" and "drop": true (close the connection without answering) available on both.
+ * "delayMs" and "drop": true (close the connection without answering) available on both, and
+ * "bodySize": N (N bytes of "x" as the body) on a raw answer. Faults in the body itself (see
+ * apply_body_faults()) go on steps and media: "stallAfter", "trickleMs", "truncateAt", and on
+ * media "faultyTimes": N to make only the first N downloads go wrong.
  * "$BASE" in any string becomes the server's own URL.
  *
  * A task of another family (Veo, Suno, ...: the names kie-task --json uses) is known only on
@@ -76,10 +82,13 @@ struct _KtFakeServer
   GHashTable  *positions;     /* id -> GUINT_TO_POINTER (next step) */
   GHashTable  *media;         /* name -> GBytes */
   GHashTable  *expired;       /* name set */
-  GHashTable  *stalls;        /* name -> GUINT_TO_POINTER (bytes sent before stalling) */
+  GHashTable  *media_faults;  /* name -> JsonObject: the media spec, for apply_body_faults() */
+  GHashTable  *media_asked;   /* name -> GUINT_TO_POINTER (times downloaded) */
+  gint64       storm_until;   /* monotonic µs: until then, every query is answered 429 */
+  char        *storm_retry_after;
   GPtrArray   *requests;
   GPtrArray   *delayed;       /* Delayed replies not sent yet */
-  GPtrArray   *stalled;       /* Stall: media downloads hanging mid-body */
+  GPtrArray   *dribbles;      /* Dribble: bodies still being sent slowly */
   FILE        *log;
 };
 
@@ -341,6 +350,10 @@ unpause_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean apply_body_faults (KtFakeServer      *self,
+                                   SoupServerMessage *msg,
+                                   JsonObject        *spec);
+
 static void
 apply_step (KtFakeServer      *self,
             SoupServerMessage *msg,
@@ -350,12 +363,21 @@ apply_step (KtFakeServer      *self,
   gint64 delay = json_object_has_member (step, "delayMs") ? json_object_get_int_member (step, "delayMs") : 0;
   gboolean drop = json_object_has_member (step, "drop") && json_object_get_boolean_member (step, "drop");
 
-  if (json_object_has_member (step, "body") || json_object_has_member (step, "status"))
+  if (json_object_has_member (step, "body") || json_object_has_member (step, "status") ||
+      json_object_has_member (step, "bodySize"))
     {
       g_autofree char *body = substitute_base (self, get_string (step, "body") ? get_string (step, "body") : "");
       guint status = json_object_has_member (step, "status") ? (guint) json_object_get_int_member (step, "status") : 200;
       JsonNode *headers = json_object_get_member (step, "headers");
+      gint64 size = json_object_get_int_member_with_default (step, "bodySize", -1);
 
+      if (size >= 0)   /* "bodySize": N, N bytes of "x" (an answer of 100 MB) */
+        {
+          g_free (body);
+          body = g_malloc ((gsize) size + 1);
+          memset (body, 'x', (gsize) size);
+          body[size] = '\0';
+        }
       respond (msg, status, get_string (step, "contentType") ? get_string (step, "contentType")
                                                              : "application/json", body, strlen (body));
       if (headers != NULL && JSON_NODE_HOLDS_OBJECT (headers))
@@ -395,6 +417,7 @@ apply_step (KtFakeServer      *self,
       g_autofree char *body = dress_record (self, task_id, step);
       respond_json (msg, body);
     }
+  apply_body_faults (self, msg, step);
 
   if (delay > 0 || drop)
     {
@@ -426,6 +449,18 @@ handle_record (KtFakeServer      *self,
       return;
     }
 
+  /* A 429 storm ("stormMs", "stormRetryAfter"): the key's rate limit, for every task alike. */
+  if (g_get_monotonic_time () < self->storm_until)
+    {
+      const char *body = "{\"code\":429,\"msg\":\"Too many requests\",\"data\":null}";
+
+      respond (msg, 429, "application/json", body, strlen (body));
+      if (self->storm_retry_after != NULL)
+        soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After",
+                                      self->storm_retry_after);
+      return;
+    }
+
   steps = g_hash_table_lookup (self->scripts, task_id);
   family = g_hash_table_lookup (self->families, task_id);
   if (family == NULL)
@@ -447,62 +482,104 @@ handle_record (KtFakeServer      *self,
   apply_step (self, msg, task_id, json_array_get_object_element (steps, position));
 }
 
-/* A download that sends its first bytes, then nothing until the server goes away (or a minute
- * has passed): a result host that hangs mid-body. */
+/* A body that does not arrive as it should (the faults a proxy, a CDN or a dying server
+ * produce), from a step's or a media file's spec:
+ *
+ *   "stallAfter": N   the first N bytes, then nothing for a minute (a host that hangs mid-body)
+ *   "trickleMs": T    one byte every T ms (a host that is never quite silent)
+ *   "truncateAt": N   the first N bytes of a longer Content-Length, then the connection closes
+ *
+ * Content-Length always promises the whole body. */
 typedef struct
 {
   KtFakeServer      *server;
   SoupServerMessage *msg;
-  GBytes            *rest;
+  GBytes            *bytes;
+  gsize              sent;
+  gsize              step;
   guint              timer;
-} Stall;
+} Dribble;
 
 static void
-stall_free (Stall *stall)
+dribble_free (Dribble *dribble)
 {
-  g_clear_handle_id (&stall->timer, g_source_remove);
-  g_object_unref (stall->msg);
-  g_bytes_unref (stall->rest);
-  g_free (stall);
+  g_clear_handle_id (&dribble->timer, g_source_remove);
+  g_object_unref (dribble->msg);
+  g_bytes_unref (dribble->bytes);
+  g_free (dribble);
 }
 
 static gboolean
-stall_over_cb (gpointer data)
+dribble_cb (gpointer data)
 {
-  Stall *stall = data;
-  SoupMessageBody *body = soup_server_message_get_response_body (stall->msg);
+  Dribble *dribble = data;
+  SoupMessageBody *body = soup_server_message_get_response_body (dribble->msg);
+  gsize size = g_bytes_get_size (dribble->bytes);
+  gsize n = MIN (dribble->step, size - dribble->sent);
 
-  stall->timer = 0;
-  soup_message_body_append_bytes (body, stall->rest);
+  soup_message_body_append (body, SOUP_MEMORY_COPY,
+                            (const guint8 *) g_bytes_get_data (dribble->bytes, NULL) + dribble->sent, n);
+  dribble->sent += n;
+  soup_server_message_unpause (dribble->msg);
+  if (dribble->sent < size)
+    return G_SOURCE_CONTINUE;
+
   soup_message_body_complete (body);
-  soup_server_message_unpause (stall->msg);
-  g_ptr_array_remove (stall->server->stalled, stall);
+  dribble->timer = 0;
+  g_ptr_array_remove (dribble->server->dribbles, dribble);
   return G_SOURCE_REMOVE;
 }
 
-static void
-respond_stalling (KtFakeServer      *self,
-                  SoupServerMessage *msg,
-                  const char        *type,
-                  GBytes            *bytes,
-                  gsize              first)
+/* Returns whether @spec asked for a fault, which then has the response's body in hand. */
+static gboolean
+apply_body_faults (KtFakeServer      *self,
+                   SoupServerMessage *msg,
+                   JsonObject        *spec)
 {
+  gint64 stall_after = json_object_get_int_member_with_default (spec, "stallAfter", -1);
+  gint64 trickle_ms = json_object_get_int_member_with_default (spec, "trickleMs", 0);
+  gint64 truncate_at = json_object_get_int_member_with_default (spec, "truncateAt", -1);
   SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
   SoupMessageBody *body = soup_server_message_get_response_body (msg);
-  gsize size = g_bytes_get_size (bytes);
-  Stall *stall = g_new0 (Stall, 1);
+  g_autoptr(GBytes) bytes = NULL;
+  gsize size;
+  Dribble *dribble;
 
-  first = MIN (first, size);
-  soup_server_message_set_status (msg, 200, NULL);
-  soup_message_headers_set_content_type (headers, type, NULL);
+  if (stall_after < 0 && trickle_ms <= 0 && truncate_at < 0)
+    return FALSE;
+
+  bytes = soup_message_body_flatten (body);
+  size = g_bytes_get_size (bytes);
+  soup_message_body_truncate (body);
   soup_message_headers_set_content_length (headers, size);
-  soup_message_body_append (body, SOUP_MEMORY_COPY, g_bytes_get_data (bytes, NULL), first);
 
-  stall->server = self;
-  stall->msg = g_object_ref (msg);
-  stall->rest = g_bytes_new_from_bytes (bytes, first, size - first);
-  stall->timer = g_timeout_add_seconds (60, stall_over_cb, stall);
-  g_ptr_array_add (self->stalled, stall);
+  if (truncate_at >= 0)
+    {
+      soup_message_body_append (body, SOUP_MEMORY_COPY, g_bytes_get_data (bytes, NULL),
+                                MIN ((gsize) truncate_at, size));
+      soup_message_headers_replace (headers, "Connection", "close");
+      soup_message_body_complete (body);
+      return TRUE;
+    }
+
+  dribble = g_new0 (Dribble, 1);
+  dribble->server = self;
+  dribble->msg = g_object_ref (msg);
+  dribble->bytes = g_bytes_ref (bytes);
+  if (stall_after >= 0)
+    {
+      dribble->sent = MIN ((gsize) stall_after, size);
+      soup_message_body_append (body, SOUP_MEMORY_COPY, g_bytes_get_data (bytes, NULL), dribble->sent);
+      dribble->step = G_MAXSIZE;
+      dribble->timer = g_timeout_add_seconds (60, dribble_cb, dribble);
+    }
+  else
+    {
+      dribble->step = 1;
+      dribble->timer = g_timeout_add ((guint) trickle_ms, dribble_cb, dribble);
+    }
+  g_ptr_array_add (self->dribbles, dribble);
+  return TRUE;
 }
 
 static const char *
@@ -601,11 +678,18 @@ handler_cb (SoupServer        *server,
 
       if ((g_hash_table_contains (self->expired, name) && !fresh) || bytes == NULL)
         respond (msg, 404, "text/plain", "expired", 7);
-      else if (g_hash_table_contains (self->stalls, name))
-        respond_stalling (self, msg, media_type (name), bytes,
-                          GPOINTER_TO_UINT (g_hash_table_lookup (self->stalls, name)));
       else
-        respond (msg, 200, media_type (name), g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+        {
+          JsonObject *faults = g_hash_table_lookup (self->media_faults, name);
+          guint asked = GPOINTER_TO_UINT (g_hash_table_lookup (self->media_asked, name)) + 1;
+
+          g_hash_table_replace (self->media_asked, g_strdup (name), GUINT_TO_POINTER (asked));
+          respond (msg, 200, media_type (name), g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+          /* "faultyTimes": N, only the first N downloads go wrong */
+          if (faults != NULL &&
+              asked <= (guint) json_object_get_int_member_with_default (faults, "faultyTimes", G_MAXUINT))
+            apply_body_faults (self, msg, faults);
+        }
       return;
     }
 
@@ -685,7 +769,7 @@ kt_fake_server_finalize (GObject *object)
   /* Replies still waiting are abandoned. A TLS handshake the client gave up on completes on
    * the server a moment later, and libsoup's server must still be there when it does. */
   g_clear_pointer (&self->delayed, g_ptr_array_unref);
-  g_clear_pointer (&self->stalled, g_ptr_array_unref);
+  g_clear_pointer (&self->dribbles, g_ptr_array_unref);
   if (g_str_has_prefix (self->url ? self->url : "", "https"))
     {
       gboolean settled = FALSE;
@@ -700,6 +784,7 @@ kt_fake_server_finalize (GObject *object)
   g_clear_object (&self->server);
   g_free (self->url);
   g_free (self->api_key);
+  g_free (self->storm_retry_after);
   g_clear_pointer (&self->scripts, g_hash_table_unref);
   g_clear_pointer (&self->families, g_hash_table_unref);
   g_clear_pointer (&self->visible_at, g_hash_table_unref);
@@ -708,7 +793,8 @@ kt_fake_server_finalize (GObject *object)
   g_clear_pointer (&self->positions, g_hash_table_unref);
   g_clear_pointer (&self->media, g_hash_table_unref);
   g_clear_pointer (&self->expired, g_hash_table_unref);
-  g_clear_pointer (&self->stalls, g_hash_table_unref);
+  g_clear_pointer (&self->media_faults, g_hash_table_unref);
+  g_clear_pointer (&self->media_asked, g_hash_table_unref);
   g_clear_pointer (&self->requests, g_ptr_array_unref);
   if (self->log != NULL)
     fclose (self->log);
@@ -736,8 +822,10 @@ kt_fake_server_init (KtFakeServer *self)
   self->expired = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->requests = g_ptr_array_new_with_free_func ((GDestroyNotify) request_free);
   self->delayed = g_ptr_array_new_with_free_func ((GDestroyNotify) delayed_free);
-  self->stalls = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  self->stalled = g_ptr_array_new_with_free_func ((GDestroyNotify) stall_free);
+  self->media_faults = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                              (GDestroyNotify) json_object_unref);
+  self->media_asked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->dribbles = g_ptr_array_new_with_free_func ((GDestroyNotify) dribble_free);
 }
 
 /**
@@ -817,6 +905,10 @@ kt_fake_server_load_script (KtFakeServer  *self,
     g_set_str (&self->api_key, get_string (root, "apiKey"));
   if (json_object_has_member (root, "credits"))
     self->credits = json_object_get_double_member (root, "credits");
+  self->storm_until = g_get_monotonic_time () +
+                      json_object_get_int_member_with_default (root, "stormMs", 0) * 1000;
+  g_free (self->storm_retry_after);
+  self->storm_retry_after = g_strdup (get_string (root, "stormRetryAfter"));
 
   if (json_object_has_member (root, "tasks"))
     {
@@ -888,9 +980,7 @@ kt_fake_server_load_script (KtFakeServer  *self,
               bytes = g_bytes_new_take (data, size);
             }
           kt_fake_server_set_media (self, l->data, bytes);
-          if (json_object_has_member (spec, "stallAfter"))
-            g_hash_table_replace (self->stalls, g_strdup (l->data),
-                                  GUINT_TO_POINTER ((guint) json_object_get_int_member (spec, "stallAfter")));
+          g_hash_table_replace (self->media_faults, g_strdup (l->data), json_object_ref (spec));
         }
     }
 

@@ -28,6 +28,50 @@ kt_test_server_script (KtFakeServer *server,
   g_assert_no_error (error);
 }
 
+/* A client of @server that sends @key. */
+KtClient *
+kt_test_client_new (KtFakeServer *server,
+                    const char   *key)
+{
+  g_autoptr(GError) error = NULL;
+  KtClient *client = kt_client_new (kt_fake_server_get_url (server), NULL, &error);
+
+  g_assert_no_error (error);
+  kt_client_set_api_key (client, key);
+  return client;
+}
+
+/* The address of a media file the server plays. */
+char *
+kt_test_media_url (KtFakeServer *server,
+                   const char   *name)
+{
+  return g_strdup_printf ("%s/media/%s", kt_fake_server_get_url (server), name);
+}
+
+/* A new task added to @tasks now. Returns: (transfer none): it */
+KtTask *
+kt_test_add_task (KtTaskList *tasks,
+                  const char *id)
+{
+  g_autoptr(KtTask) task = kt_task_new (id, g_get_real_time () / 1000);
+
+  g_assert_true (kt_task_list_add (tasks, task));
+  return task;
+}
+
+/* How many entries a folder has (0 when there is no folder). */
+guint
+kt_test_count_entries (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  guint n = 0;
+
+  while (dir != NULL && g_dir_read_name (dir) != NULL)
+    n++;
+  return n;
+}
+
 char *
 kt_test_make_temp_dir (void)
 {
@@ -273,4 +317,88 @@ kt_test_session_stop (KtTestSession *session)
   kt_test_remove_tree (session->home);
   g_free (session->home);
   g_free (session);
+}
+
+/* ---- a network monitor a test can switch off and on ------------------------------------ */
+
+G_DECLARE_FINAL_TYPE (TestMonitor, test_monitor, TEST, MONITOR, GObject)
+
+struct _TestMonitor
+{
+  GObject  parent_instance;
+  gboolean available;
+};
+
+enum { MON_PROP_0, MON_PROP_AVAILABLE, MON_PROP_METERED, MON_PROP_CONNECTIVITY };
+
+static gboolean
+test_monitor_initable_init (GInitable     *initable,
+                            GCancellable  *cancellable,
+                            GError       **error)
+{
+  return TRUE;
+}
+
+static void test_monitor_iface_init (GNetworkMonitorInterface *iface) { }
+
+static void
+test_monitor_initable_iface_init (GInitableIface *iface)
+{
+  iface->init = test_monitor_initable_init;
+}
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (TestMonitor, test_monitor, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_INITABLE, test_monitor_initable_iface_init)
+                               G_IMPLEMENT_INTERFACE (G_TYPE_NETWORK_MONITOR, test_monitor_iface_init))
+
+static void
+test_monitor_get_property (GObject    *object,
+                           guint       prop_id,
+                           GValue     *value,
+                           GParamSpec *pspec)
+{
+  TestMonitor *self = TEST_MONITOR (object);
+
+  switch (prop_id)
+    {
+    case MON_PROP_AVAILABLE: g_value_set_boolean (value, self->available); break;
+    case MON_PROP_METERED: g_value_set_boolean (value, FALSE); break;
+    case MON_PROP_CONNECTIVITY:
+      g_value_set_enum (value, self->available ? G_NETWORK_CONNECTIVITY_FULL : G_NETWORK_CONNECTIVITY_LOCAL);
+      break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+test_monitor_class_init (TestMonitorClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->get_property = test_monitor_get_property;
+  g_object_class_override_property (object_class, MON_PROP_AVAILABLE, "network-available");
+  g_object_class_override_property (object_class, MON_PROP_METERED, "network-metered");
+  g_object_class_override_property (object_class, MON_PROP_CONNECTIVITY, "connectivity");
+}
+
+static void
+test_monitor_init (TestMonitor *self)
+{
+  self->available = TRUE;
+}
+
+GNetworkMonitor *
+kt_test_monitor_new (void)
+{
+  return g_object_new (test_monitor_get_type (), NULL);
+}
+
+void
+kt_test_monitor_set_available (GNetworkMonitor *monitor,
+                               gboolean         available)
+{
+  TestMonitor *self = (TestMonitor *) monitor;
+
+  self->available = available;
+  g_object_notify (G_OBJECT (self), "network-available");
 }

@@ -3,13 +3,22 @@
 
 #include <gio/gio.h>
 
+#include "kt-client.h"
 #include "kt-fake-server.h"
+#include "kt-task-list.h"
 
 G_BEGIN_DECLS
 
 KtFakeServer *kt_test_server_new        (gboolean      tls);
 void          kt_test_server_script     (KtFakeServer *server,
                                          const char   *json);
+KtClient     *kt_test_client_new        (KtFakeServer *server,
+                                         const char   *key);
+guint         kt_test_count_entries     (const char   *path);
+char         *kt_test_media_url         (KtFakeServer *server,
+                                         const char   *name);
+KtTask       *kt_test_add_task          (KtTaskList   *tasks,
+                                         const char   *id);
 char         *kt_test_make_temp_dir     (void);
 void          kt_test_remove_tree       (const char   *path);
 void          kt_test_wait_until_at     (gboolean    (*done) (gpointer data),
@@ -45,5 +54,10 @@ typedef struct _KtTestSession KtTestSession;
 
 KtTestSession *kt_test_session_start    (void);
 void           kt_test_session_stop     (KtTestSession *session);
+
+/* A network monitor that says what the test tells it (available at first). */
+GNetworkMonitor *kt_test_monitor_new           (void);
+void             kt_test_monitor_set_available (GNetworkMonitor *monitor,
+                                                gboolean         available);
 
 G_END_DECLS

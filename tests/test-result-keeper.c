@@ -38,9 +38,7 @@ fixture_set_up (Fixture       *f,
   f->server = kt_test_server_new (FALSE);
   kt_test_server_script (f->server, "{\"apiKey\":\"" KEY "\",\"media\":{\"a.png\":{\"size\":100},"
                                     "\"w.png\":{\"size\":50},\"old.png\":{\"size\":10}},\"expiredMedia\":[\"old.png\"]}");
-  f->client = kt_client_new (kt_fake_server_get_url (f->server), NULL, &error);
-  g_assert_no_error (error);
-  kt_client_set_api_key (f->client, KEY);
+  f->client = kt_test_client_new (f->server, KEY);
   f->dir = kt_test_make_temp_dir ();
   f->store = kt_result_store_new (kt_client_get_session (f->client), f->dir);
   ledger_path = g_build_filename (f->dir, "ledger.sqlite3", NULL);

@@ -58,29 +58,11 @@ download (Fixture     *f,
   return file;
 }
 
-static char *
-media_url (Fixture    *f,
-           const char *name)
-{
-  return g_strdup_printf ("%s/media/%s", kt_fake_server_get_url (f->server), name);
-}
-
-static guint
-count_files (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  guint n = 0;
-
-  while (dir != NULL && g_dir_read_name (dir) != NULL)
-    n++;
-  return n;
-}
-
 static void
 test_download_into_task_folder (Fixture       *f,
                                 gconstpointer  data)
 {
-  g_autofree char *url = media_url (f, "cat.png");
+  g_autofree char *url = kt_test_media_url (f->server, "cat.png");
   g_autoptr(GError) error = NULL;
   g_autoptr(GFile) file = download (f, url, "0f3c2a9b8e7d6c5b4a3928170f1e2d3c", NULL, &error);
   g_autofree char *expected = g_build_filename (f->dir, "0f3c2a9b8e7d6c5b4a3928170f1e2d3c", "cat.png", NULL);
@@ -96,7 +78,7 @@ test_download_into_task_folder (Fixture       *f,
   /* No temporary file is left behind. */
   {
     g_autofree char *task_dir = g_path_get_dirname (expected);
-    g_assert_cmpuint (count_files (task_dir), ==, 1);
+    g_assert_cmpuint (kt_test_count_entries (task_dir), ==, 1);
   }
   /* Result hosts never get credentials. */
   request = g_ptr_array_index (kt_fake_server_get_requests (f->server), 0);
@@ -108,7 +90,7 @@ static void
 test_never_overwrites (Fixture       *f,
                        gconstpointer  data)
 {
-  g_autofree char *url = media_url (f, "cat.png");
+  g_autofree char *url = kt_test_media_url (f->server, "cat.png");
   g_autofree char *existing = g_build_filename (f->dir, "cat.png", NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(GFile) first = NULL;
@@ -131,8 +113,8 @@ static void
 test_expired (Fixture       *f,
               gconstpointer  data)
 {
-  g_autofree char *url = media_url (f, "old.png");
-  g_autofree char *missing = media_url (f, "never-existed.png");
+  g_autofree char *url = kt_test_media_url (f->server, "old.png");
+  g_autofree char *missing = kt_test_media_url (f->server, "never-existed.png");
   g_autoptr(GError) error = NULL;
   g_autoptr(GFile) file = download (f, url, "t", NULL, &error);
 
@@ -150,7 +132,7 @@ static void
 test_size_cap (Fixture       *f,
                gconstpointer  data)
 {
-  g_autofree char *url = media_url (f, "big.bin");
+  g_autofree char *url = kt_test_media_url (f->server, "big.bin");
   g_autoptr(GError) error = NULL;
   g_autoptr(GFile) file = NULL;
 
@@ -158,7 +140,7 @@ test_size_cap (Fixture       *f,
   file = download (f, url, "t", f->dir, &error);
   g_assert_null (file);
   g_assert_error (error, KT_RESULT_ERROR, KT_RESULT_ERROR_TOO_LARGE);
-  g_assert_cmpuint (count_files (f->dir), ==, 0);
+  g_assert_cmpuint (kt_test_count_entries (f->dir), ==, 0);
 }
 
 static void
@@ -202,7 +184,7 @@ test_redirects_checked_at_every_hop (Fixture       *f,
   g_assert_error (error, KT_RESULT_ERROR, KT_RESULT_ERROR_BAD_URL);
   g_assert_nonnull (strstr (error->message, "0.0.0.0"));
   g_assert_cmpuint (kt_fake_server_count_requests (f->server, "/media/cat.png", NULL), ==, 0);
-  g_assert_cmpuint (count_files (f->dir), ==, 0);
+  g_assert_cmpuint (kt_test_count_entries (f->dir), ==, 0);
   /* The same address given as the link itself is refused before any request. */
   g_clear_error (&error);
   file = download (f, plain_elsewhere, "t", NULL, &error);
@@ -287,8 +269,8 @@ test_remove_partial_files (Fixture       *f,
   result = kt_test_async_wait (&wait, 5000);
   g_assert_cmpint (kt_result_store_remove_partial_finish (f->store, result, &error), ==, 4);
   g_assert_no_error (error);
-  g_assert_cmpuint (count_files (f->dir), ==, 1);              /* the task folder */
-  g_assert_cmpuint (count_files (task_dir), ==, 4);            /* the three kept files and sub/ */
+  g_assert_cmpuint (kt_test_count_entries (f->dir), ==, 1);              /* the task folder */
+  g_assert_cmpuint (kt_test_count_entries (task_dir), ==, 4);            /* the three kept files and sub/ */
 }
 
 /* A result is written unnamed and appears under its name only when whole. */
@@ -305,18 +287,18 @@ test_no_name_until_whole (Fixture       *f,
   KtTestAsync wait = { 0 };
 
   kt_test_server_script (f->server, "{\"media\":{\"slow.bin\":{\"size\":300000,\"stallAfter\":65536}}}");
-  url = media_url (f, "slow.bin");
+  url = kt_test_media_url (f->server, "slow.bin");
   kt_result_store_download_async (f->store, url, NULL, "t", NULL, cancellable, kt_test_async_cb, &wait);
   while (!g_file_test (task_dir, G_FILE_TEST_IS_DIR))
     g_main_context_iteration (NULL, TRUE);
   kt_test_spin (300);   /* 64 KiB arrived and were written; the rest is held back */
-  g_assert_cmpuint (count_files (task_dir), ==, 0);
+  g_assert_cmpuint (kt_test_count_entries (task_dir), ==, 0);
 
   g_cancellable_cancel (cancellable);
   result = kt_test_async_wait (&wait, 5000);
   file = kt_result_store_download_finish (f->store, result, &error);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  g_assert_cmpuint (count_files (task_dir), ==, 0);
+  g_assert_cmpuint (kt_test_count_entries (task_dir), ==, 0);
 }
 
 /* A folder that cannot be written reports it in words and leaves nothing behind. */
@@ -324,7 +306,7 @@ static void
 test_unwritable_folder (Fixture       *f,
                         gconstpointer  data)
 {
-  g_autofree char *url = media_url (f, "cat.png");
+  g_autofree char *url = kt_test_media_url (f->server, "cat.png");
   g_autofree char *blocker = g_build_filename (f->dir, "not-a-dir", NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(GFile) file = NULL;

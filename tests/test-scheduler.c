@@ -9,83 +9,6 @@
 
 #define KEY "sched-key"
 
-/* ---- a network monitor the test can switch off and on ---------------------------------- */
-
-#define TEST_TYPE_MONITOR (test_monitor_get_type ())
-G_DECLARE_FINAL_TYPE (TestMonitor, test_monitor, TEST, MONITOR, GObject)
-
-struct _TestMonitor
-{
-  GObject  parent_instance;
-  gboolean available;
-};
-
-enum { MON_PROP_0, MON_PROP_AVAILABLE, MON_PROP_METERED, MON_PROP_CONNECTIVITY };
-
-static gboolean
-test_monitor_initable_init (GInitable     *initable,
-                            GCancellable  *cancellable,
-                            GError       **error)
-{
-  return TRUE;
-}
-
-static void test_monitor_iface_init (GNetworkMonitorInterface *iface) { }
-
-static void
-test_monitor_initable_iface_init (GInitableIface *iface)
-{
-  iface->init = test_monitor_initable_init;
-}
-
-G_DEFINE_FINAL_TYPE_WITH_CODE (TestMonitor, test_monitor, G_TYPE_OBJECT,
-                               G_IMPLEMENT_INTERFACE (G_TYPE_INITABLE, test_monitor_initable_iface_init)
-                               G_IMPLEMENT_INTERFACE (G_TYPE_NETWORK_MONITOR, test_monitor_iface_init))
-
-static void
-test_monitor_get_property (GObject    *object,
-                           guint       prop_id,
-                           GValue     *value,
-                           GParamSpec *pspec)
-{
-  TestMonitor *self = TEST_MONITOR (object);
-
-  switch (prop_id)
-    {
-    case MON_PROP_AVAILABLE: g_value_set_boolean (value, self->available); break;
-    case MON_PROP_METERED: g_value_set_boolean (value, FALSE); break;
-    case MON_PROP_CONNECTIVITY:
-      g_value_set_enum (value, self->available ? G_NETWORK_CONNECTIVITY_FULL : G_NETWORK_CONNECTIVITY_LOCAL);
-      break;
-    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-test_monitor_class_init (TestMonitorClass *klass)
-{
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
-
-  object_class->get_property = test_monitor_get_property;
-  g_object_class_override_property (object_class, MON_PROP_AVAILABLE, "network-available");
-  g_object_class_override_property (object_class, MON_PROP_METERED, "network-metered");
-  g_object_class_override_property (object_class, MON_PROP_CONNECTIVITY, "connectivity");
-}
-
-static void
-test_monitor_init (TestMonitor *self)
-{
-  self->available = TRUE;
-}
-
-static void
-test_monitor_set_available (TestMonitor *self,
-                            gboolean     available)
-{
-  self->available = available;
-  g_object_notify (G_OBJECT (self), "network-available");
-}
-
 /* ---- fixture ------------------------------------------------------------------------- */
 
 typedef struct
@@ -93,7 +16,7 @@ typedef struct
   KtFakeServer *server;
   KtClient     *client;
   KtTaskList   *tasks;
-  TestMonitor  *monitor;
+  GNetworkMonitor *monitor;
   KtScheduler  *scheduler;
 } Fixture;
 
@@ -101,15 +24,11 @@ static void
 fixture_set_up (Fixture       *f,
                 gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-
   f->server = kt_test_server_new (FALSE);
   kt_test_server_script (f->server, "{\"apiKey\":\"" KEY "\"}");
-  f->client = kt_client_new (kt_fake_server_get_url (f->server), NULL, &error);
-  g_assert_no_error (error);
-  kt_client_set_api_key (f->client, KEY);
+  f->client = kt_test_client_new (f->server, KEY);
   f->tasks = kt_task_list_new ();
-  f->monitor = g_object_new (TEST_TYPE_MONITOR, NULL);
+  f->monitor = kt_test_monitor_new ();
 }
 
 static void
@@ -117,7 +36,7 @@ start (Fixture *f,
        double   time_scale,
        double   rate)
 {
-  f->scheduler = kt_scheduler_new (f->client, f->tasks, G_NETWORK_MONITOR (f->monitor));
+  f->scheduler = kt_scheduler_new (f->client, f->tasks, f->monitor);
   kt_scheduler_set_time_scale (f->scheduler, time_scale);
   kt_scheduler_set_rate_limit (f->scheduler, rate);
 }
@@ -132,16 +51,6 @@ fixture_tear_down (Fixture       *f,
   g_clear_object (&f->client);
   g_clear_object (&f->monitor);
   g_clear_object (&f->server);
-}
-
-static KtTask *
-add_task (Fixture    *f,
-          const char *id)
-{
-  g_autoptr(KtTask) task = kt_task_new (id, g_get_real_time () / 1000);
-
-  g_assert_true (kt_task_list_add (f->tasks, task));
-  return task;
 }
 
 typedef struct
@@ -189,7 +98,7 @@ test_follows_script_then_stops (Fixture       *f,
 
   kt_test_server_script (f->server, "{\"tasks\":{\"t1\":[{\"state\":\"waiting\"},{\"state\":\"generating\",\"progress\":50},"
                                     "{\"state\":\"success\",\"resultUrls\":[\"$BASE/media/a.png\"]}]}}");
-  task = add_task (f, "t1");
+  task = kt_test_add_task (f->tasks, "t1");
   start (f, 0.02, 50);
   g_signal_connect (f->scheduler, "state-changed", G_CALLBACK (state_changed_cb), log);
   g_assert_cmpint (kt_scheduler_get_status (f->scheduler), ==, KT_SCHEDULER_POLLING);
@@ -237,8 +146,8 @@ test_not_found_grace (Fixture       *f,
                                     "{\"body\":\"{\\\"code\\\":422,\\\"msg\\\":\\\"recordInfo is null\\\",\\\"data\\\":null}\"},"
                                     "{\"body\":\"{\\\"code\\\":404,\\\"msg\\\":\\\"Task not found\\\"}\"},"
                                     "{\"state\":\"queuing\"}]}}");
-  lost = add_task (f, "lost");
-  late = add_task (f, "late");
+  lost = kt_test_add_task (f->tasks, "lost");
+  late = kt_test_add_task (f->tasks, "late");
   start (f, 0.02, 50);   /* the 90 s grace becomes 1.8 s */
 
   wait_for_state (late, KT_STATE_QUEUING, 5000);
@@ -275,7 +184,7 @@ test_probe_finds_family (Fixture       *f,
                                     "{\"data\":{\"taskId\":\"r1\",\"state\":\"wait\"}},"
                                     "{\"data\":{\"taskId\":\"r1\",\"state\":\"generating\"}},"
                                     "{\"data\":{\"taskId\":\"r1\",\"state\":\"success\",\"videoInfo\":{\"videoUrl\":\"$BASE/media/r.mp4\"}}}]}}}");
-  task = add_task (f, "r1");
+  task = kt_test_add_task (f->tasks, "r1");
   start (f, 0.01, 50);
 
   wait_for_state (task, KT_STATE_SUCCESS, 10000);
@@ -300,7 +209,7 @@ test_probe_fresh_task (Fixture       *f,
   kt_test_server_script (f->server, "{\"tasks\":{\"fresh\":{\"family\":\"veo\",\"visibleAfterMs\":1500,\"steps\":["
                                     "{\"data\":{\"taskId\":\"fresh\",\"successFlag\":1,"
                                     "\"response\":{\"resultUrls\":[\"$BASE/media/v.mp4\"]}}}]}}}");
-  task = add_task (f, "fresh");
+  task = kt_test_add_task (f->tasks, "fresh");
   start (f, 0.05, 100);   /* the 90 s grace becomes 4.5 s; the task shows after 1.5 s */
 
   wait_for_state (task, KT_STATE_SUCCESS, 10000);
@@ -322,7 +231,7 @@ static void
 test_probe_foreign_id (Fixture       *f,
                        gconstpointer  data)
 {
-  KtTask *task = add_task (f, "foreign");
+  KtTask *task = kt_test_add_task (f->tasks, "foreign");
   guint rounds;
 
   start (f, 0.02, 200);   /* the 90 s grace becomes 1.8 s */
@@ -345,7 +254,7 @@ test_known_family_asks_once (Fixture       *f,
   kt_test_server_script (f->server, "{\"tasks\":{\"s1\":{\"family\":\"suno\",\"steps\":["
                                     "{\"data\":{\"taskId\":\"s1\",\"status\":\"PENDING\"}},"
                                     "{\"data\":{\"taskId\":\"s1\",\"status\":\"SUCCESS\"}}]}}}");
-  task = add_task (f, "s1");
+  task = kt_test_add_task (f->tasks, "s1");
   kt_task_set_family (task, KT_FAMILY_SUNO);
   start (f, 0.01, 50);
 
@@ -365,8 +274,8 @@ test_auth_rejection_halts (Fixture       *f,
   kt_test_server_script (f->server, "{\"tasks\":{\"a\":[{\"state\":\"generating\"},{\"state\":\"success\"}],"
                                     "\"b\":[{\"state\":\"generating\"},{\"state\":\"success\"}]}}");
   kt_client_set_api_key (f->client, "revoked");
-  a = add_task (f, "a");
-  b = add_task (f, "b");
+  a = kt_test_add_task (f->tasks, "a");
+  b = kt_test_add_task (f->tasks, "b");
   start (f, 0.02, 50);
 
   while (kt_scheduler_get_status (f->scheduler) != KT_SCHEDULER_AUTH_REJECTED)
@@ -418,11 +327,11 @@ test_retry_after_pauses_all (Fixture       *f,
   kt_test_server_script (f->server, "{\"tasks\":{\"a\":[{\"status\":429,\"body\":\"{\\\"code\\\":429,\\\"msg\\\":\\\"Rate limit exceeded\\\"}\","
                                     "\"headers\":{\"Retry-After\":\"1\"}},{\"state\":\"success\"}],"
                                     "\"b\":[{\"state\":\"generating\",\"delayMs\":50}]}}");
-  a = add_task (f, "a");
+  a = kt_test_add_task (f->tasks, "a");
   start (f, 0.01, 50);
   wait = (StatusWait) { f->scheduler, KT_SCHEDULER_RATE_LIMITED };
   kt_test_wait_until (scheduler_in_status, &wait, 5000);
-  add_task (f, "b");
+  kt_test_add_task (f->tasks, "b");
   wait_for_state (a, KT_STATE_SUCCESS, 5000);
 
   requests = kt_fake_server_get_requests (f->server);
@@ -455,7 +364,7 @@ test_rate_cap_and_in_flight (Fixture       *f,
   for (int i = 0; i < 40; i++)
     {
       g_autofree char *id = g_strdup_printf ("t%d", i);
-      add_task (f, id);
+      kt_test_add_task (f->tasks, id);
     }
   start (f, 0.001, rate);   /* every task is due again almost at once */
   kt_scheduler_set_max_in_flight (f->scheduler, 2);
@@ -493,11 +402,11 @@ test_offline_pauses_and_resumes (Fixture       *f,
   StatusWait wait;
 
   kt_test_server_script (f->server, "{\"tasks\":{\"o\":[{\"state\":\"generating\"},{\"state\":\"generating\"},{\"state\":\"success\"}]}}");
-  task = add_task (f, "o");
+  task = kt_test_add_task (f->tasks, "o");
   start (f, 0.05, 50);
   wait_for_state (task, KT_STATE_GENERATING, 5000);
 
-  test_monitor_set_available (f->monitor, FALSE);
+  kt_test_monitor_set_available (f->monitor, FALSE);
   g_assert_cmpint (kt_scheduler_get_status (f->scheduler), ==, KT_SCHEDULER_OFFLINE);
   g_assert_false (kt_scheduler_has_timer (f->scheduler));
   before = kt_fake_server_get_requests (f->server)->len;
@@ -506,7 +415,7 @@ test_offline_pauses_and_resumes (Fixture       *f,
   before = kt_fake_server_get_requests (f->server)->len;
 
   back_at = g_get_monotonic_time ();
-  test_monitor_set_available (f->monitor, TRUE);
+  kt_test_monitor_set_available (f->monitor, TRUE);
   wait = (StatusWait) { f->scheduler, KT_SCHEDULER_POLLING };
   kt_test_wait_until (scheduler_in_status, &wait, 1000);
   while (kt_fake_server_get_requests (f->server)->len == before)
@@ -526,7 +435,7 @@ test_errors_keep_task_alive (Fixture       *f,
   kt_test_server_script (f->server, "{\"tasks\":{\"e\":[{\"state\":\"generating\"},{\"drop\":true},"
                                     "{\"status\":502,\"contentType\":\"text/html\",\"body\":\"<html>bad gateway</html>\"},"
                                     "{\"body\":\"not json\"},{\"state\":\"success\"}]}}");
-  task = add_task (f, "e");
+  task = kt_test_add_task (f->tasks, "e");
   start (f, 0.002, 50);
   wait_for_state (task, KT_STATE_GENERATING, 5000);
   wait_for_state (task, KT_STATE_SUCCESS, 20000);
@@ -546,7 +455,7 @@ test_error_is_visible_on_task (Fixture       *f,
   KtTask *task;
 
   kt_test_server_script (f->server, "{\"tasks\":{\"x\":[{\"body\":\"{\\\"code\\\":500,\\\"msg\\\":\\\"Server error\\\"}\"}]}}");
-  task = add_task (f, "x");
+  task = kt_test_add_task (f->tasks, "x");
   start (f, 0.01, 50);
   kt_test_wait_until (has_error, task, 5000);
   g_assert_cmpint (kt_task_get_error_kind (task), ==, KT_API_ERROR_SERVER);
@@ -558,7 +467,7 @@ test_removed_task_not_polled (Fixture       *f,
                               gconstpointer  data)
 {
   kt_test_server_script (f->server, "{\"tasks\":{\"r\":[{\"state\":\"generating\"}]}}");
-  add_task (f, "r");
+  kt_test_add_task (f->tasks, "r");
   start (f, 0.01, 50);
   while (kt_fake_server_count_requests (f->server, NULL, "r") == 0)
     g_main_context_iteration (NULL, TRUE);
@@ -581,7 +490,7 @@ test_unknown_state_polled_on (Fixture       *f,
   KtTask *task;
 
   kt_test_server_script (f->server, "{\"tasks\":{\"u\":[{\"state\":\"PENDING_REVIEW\"},{\"state\":\"success\"}]}}");
-  task = add_task (f, "u");
+  task = kt_test_add_task (f->tasks, "u");
   start (f, 0.01, 50);
   wait_for_state (task, KT_STATE_UNKNOWN, 5000);
   g_assert_cmpstr (kt_task_get_raw_state (task), ==, "PENDING_REVIEW");
@@ -610,8 +519,8 @@ test_error_pages_are_not_verdicts (Fixture       *f,
                             "\"body\":\"<html>Access denied by the web application firewall</html>\"},"
                             "{\"state\":\"success\"}]}}", steps->str);
   kt_test_server_script (f->server, script);
-  g = add_task (f, "g");
-  w = add_task (f, "w");
+  g = kt_test_add_task (f->tasks, "g");
+  w = kt_test_add_task (f->tasks, "w");
   start (f, 0.005, 50);   /* the 90 s grace becomes 0.45 s */
 
   deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
@@ -662,7 +571,7 @@ test_pauses_bounded_and_overridable (Fixture       *f,
                          "\"b\":[{\"body\":\"{\\\"code\\\":455,\\\"msg\\\":\\\"maintenance\\\"}\",\"headers\":{\"Retry-After\":\"-5\"}},"
                          "{\"status\":429,\"body\":\"{\\\"code\\\":429,\\\"msg\\\":\\\"slow\\\"}\",\"headers\":{\"Retry-After\":\"86400\"}},"
                          "{\"state\":\"success\"}]}}");
-  a = add_task (f, "a");
+  a = kt_test_add_task (f->tasks, "a");
   start (f, 0.01, 50);
 
   wait = (StatusWait) { f->scheduler, KT_SCHEDULER_RATE_LIMITED };
@@ -678,7 +587,7 @@ test_pauses_bounded_and_overridable (Fixture       *f,
   wait_for_state (a, KT_STATE_SUCCESS, 5000);
 
   /* A negative Retry-After is ignored: the scheduler's own short pause, not a day. */
-  b = add_task (f, "b");
+  b = kt_test_add_task (f->tasks, "b");
   wait = (StatusWait) { f->scheduler, KT_SCHEDULER_MAINTENANCE };
   kt_test_wait_until (scheduler_in_status, &wait, 5000);
   g_assert_cmpint (pause_left_ms (f), <=, 60000 * 0.01 * 2);
@@ -721,10 +630,10 @@ test_single_pass (Fixture       *f,
   kt_test_server_script (f->server, "{\"tasks\":{\"running\":[{\"state\":\"generating\"}],"
                                     "\"broken\":[{\"body\":\"{\\\"code\\\":500,\\\"msg\\\":\\\"Server error\\\"}\"}],"
                                     "\"done\":[{\"state\":\"success\"}]}}");
-  running = add_task (f, "running");
-  unknown = add_task (f, "unknown");
-  broken = add_task (f, "broken");
-  done = add_task (f, "done");
+  running = kt_test_add_task (f->tasks, "running");
+  unknown = kt_test_add_task (f->tasks, "unknown");
+  broken = kt_test_add_task (f->tasks, "broken");
+  done = kt_test_add_task (f->tasks, "done");
   start (f, 1.0, 50);
   kt_scheduler_set_single_pass (f->scheduler, TRUE);
   g_signal_connect (f->scheduler, "checked", G_CALLBACK (count_checked_cb), checked);
@@ -754,7 +663,7 @@ test_single_pass_rejected_key (Fixture       *f,
   for (int i = 0; i < 4; i++)
     {
       g_autofree char *id = g_strdup_printf ("t%d", i);
-      add_task (f, id);
+      kt_test_add_task (f->tasks, id);
     }
   start (f, 1.0, 50);
   kt_scheduler_set_max_in_flight (f->scheduler, 1);
@@ -823,7 +732,7 @@ test_probe_error_backs_off (Fixture       *f,
   kt_test_server_script (f->server, "{\"tasks\":{\"r2\":{\"family\":\"runway\",\"steps\":["
                                     "{\"body\":\"{\\\"code\\\":500,\\\"msg\\\":\\\"Server error\\\"}\"},"
                                     "{\"data\":{\"taskId\":\"r2\",\"state\":\"success\"}}]}}}");
-  task = add_task (f, "r2");
+  task = kt_test_add_task (f->tasks, "r2");
   start (f, 0.05, 50);
 
   wait_for_state (task, KT_STATE_SUCCESS, 20000);

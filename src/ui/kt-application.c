@@ -9,6 +9,7 @@
 
 #include "kt-application.h"
 #include "kt-format.h"
+#include "kt-id-extract.h"
 #include "kt-notifier.h"
 #include "kt-preferences-dialog.h"
 #include "kt-secret.h"
@@ -127,7 +128,17 @@ kt_application_command_line (GApplication            *app,
   else if (ids[0] != NULL)
     {
       g_autofree char *text = g_strjoinv ("\n", ids);
+      g_auto(GStrv) found = kt_extract_task_ids (text);
+
       kt_window_add_text (window, text, family);
+      gtk_window_present (GTK_WINDOW (window));
+      /* A script learns it too: nothing was added. */
+      if (found[0] == NULL)
+        {
+          g_application_command_line_printerr (command_line, _("kie-tasks: no task IDs found in the arguments\n"));
+          return 1;
+        }
+      return 0;
     }
 
   gtk_window_present (GTK_WINDOW (window));

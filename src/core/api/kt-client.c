@@ -24,6 +24,7 @@ struct _KtClient
   char        *base_url;     /* without a trailing slash */
   char        *api_key;
   guint        key_generation;
+  guint        deadline_s;   /* the longest a whole call may take, redirects included */
 };
 
 enum {
@@ -59,6 +60,12 @@ typedef struct
   gint64       retry_after_ms;
   char        *task_id;
   KtFamily     family;       /* whose endpoint a record call asks */
+  GCancellable *cancellable; /* every step's; cancelled by the caller's or by the deadline */
+  GCancellable *caller;      /* the caller's, or NULL */
+  gulong        caller_id;
+  guint         deadline_s;
+  guint         deadline_id;
+  gboolean      past_deadline;
 } Call;
 
 static void
@@ -70,6 +77,11 @@ call_free (Call *call)
   g_clear_object (&call->message);
   g_clear_pointer (&call->body, g_byte_array_unref);
   g_free (call->task_id);
+  g_clear_handle_id (&call->deadline_id, g_source_remove);
+  if (call->caller != NULL)
+    g_cancellable_disconnect (call->caller, call->caller_id);
+  g_clear_object (&call->caller);
+  g_clear_object (&call->cancellable);
   g_free (call);
 }
 
@@ -250,6 +262,7 @@ kt_client_class_init (KtClientClass *klass)
 static void
 kt_client_init (KtClient *self)
 {
+  self->deadline_s = KT_CLIENT_DEFAULT_TIMEOUT;
 }
 
 /**
@@ -364,11 +377,21 @@ kt_client_get_key_generation (KtClient *self)
   return self->key_generation;
 }
 
+/**
+ * kt_client_set_timeout:
+ * @seconds: the longest any one call may take, from the first byte sent to the last received,
+ *   redirects included; also the longest wait for any one read or write
+ *
+ * A server that trickles its answer a byte at a time is cut off here too, so slow servers
+ * cannot hold the scheduler's requests for ever.
+ */
 void
 kt_client_set_timeout (KtClient *self,
                        guint     seconds)
 {
   g_return_if_fail (KT_IS_CLIENT (self));
+  g_return_if_fail (seconds > 0);
+  self->deadline_s = seconds;
   g_object_set (self->session, "timeout", seconds, NULL);
 }
 
@@ -382,9 +405,15 @@ kt_client_get_session (KtClient *self)
 
 static void
 set_transport_error (GError  **error,
+                     Call     *call,
                      GError   *cause)
 {
-  if (g_error_matches (cause, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (g_error_matches (cause, G_IO_ERROR, G_IO_ERROR_CANCELLED) && call->past_deadline)
+    g_set_error (error, KT_API_ERROR, KT_API_ERROR_TIMEOUT,
+                 ngettext ("Kie.ai did not answer within %u second",
+                           "Kie.ai did not answer within %u seconds", call->deadline_s),
+                 call->deadline_s);
+  else if (g_error_matches (cause, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     g_propagate_error (error, g_error_copy (cause));
   else if (g_error_matches (cause, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
     g_set_error (error, KT_API_ERROR, KT_API_ERROR_TIMEOUT,
@@ -620,14 +649,27 @@ read_cb (GObject      *source,
   chunk = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
   if (chunk == NULL)
     {
-      set_transport_error (&kt_error, error);
+      set_transport_error (&kt_error, call, error);
       g_task_return_error (task, kt_error);
       return;
     }
 
   if (g_bytes_get_size (chunk) == 0)
     {
+      SoupMessageHeaders *headers = soup_message_get_response_headers (call->message);
+      goffset promised = soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH
+                         ? soup_message_headers_get_content_length (headers) : -1;
+
       g_input_stream_close_async (G_INPUT_STREAM (source), G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+      /* libsoup takes a connection closed early for the end of the body: half an answer is
+       * no answer, and a broken connection is not Kie.ai's word. */
+      if (promised >= 0 && (goffset) call->body->len != promised)
+        {
+          g_task_return_new_error (task, KT_API_ERROR, KT_API_ERROR_NETWORK,
+                                   _("The connection to Kie.ai broke off in the middle of its answer "
+                                     "(%u of %" G_GOFFSET_FORMAT " bytes)"), call->body->len, promised);
+          return;
+        }
       finish_call (task);
       return;
     }
@@ -642,7 +684,7 @@ read_cb (GObject      *source,
 
   g_byte_array_append (call->body, g_bytes_get_data (chunk, NULL), g_bytes_get_size (chunk));
   g_input_stream_read_bytes_async (G_INPUT_STREAM (source), READ_CHUNK, G_PRIORITY_DEFAULT,
-                                   g_task_get_cancellable (task), read_cb, g_object_ref (task));
+                                   call->cancellable, read_cb, g_object_ref (task));
 }
 
 static gboolean
@@ -699,13 +741,12 @@ send_cb (GObject      *source,
   Call *call = g_task_get_task_data (task);
   g_autoptr(GInputStream) stream = NULL;
   g_autoptr(GError) error = NULL;
-  GCancellable *cancellable;
   GError *kt_error = NULL;
 
   stream = soup_session_send_finish (SOUP_SESSION (source), result, &error);
   if (stream == NULL)
     {
-      set_transport_error (&kt_error, error);
+      set_transport_error (&kt_error, call, error);
       g_task_return_error (task, kt_error);
       return;
     }
@@ -727,9 +768,8 @@ send_cb (GObject      *source,
     }
 
   g_byte_array_set_size (call->body, 0);
-  cancellable = g_task_get_cancellable (task);
   g_input_stream_read_bytes_async (stream, READ_CHUNK, G_PRIORITY_DEFAULT,
-                                   cancellable, read_cb, g_steal_pointer (&task));
+                                   call->cancellable, read_cb, g_steal_pointer (&task));
 }
 
 static void
@@ -757,7 +797,26 @@ send_call (GTask *task)
     soup_message_set_request_body_from_bytes (call->message, "application/json", call->request_body);
 
   soup_session_send_async (self->session, call->message, G_PRIORITY_DEFAULT,
-                           g_task_get_cancellable (task), send_cb, g_object_ref (task));
+                           call->cancellable, send_cb, g_object_ref (task));
+}
+
+static void
+caller_cancelled_cb (GCancellable *caller,
+                     GCancellable *own)
+{
+  g_cancellable_cancel (own);
+}
+
+/* The call's time is up: whatever step it is in ends, and it ends as a timeout. */
+static gboolean
+deadline_cb (gpointer data)
+{
+  Call *call = data;
+
+  call->deadline_id = 0;
+  call->past_deadline = TRUE;
+  g_cancellable_cancel (call->cancellable);
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -776,6 +835,15 @@ start_call (KtClient            *self,
   g_task_set_source_tag (task, source_tag);
   call->body = g_byte_array_new ();
   call->retry_after_ms = -1;
+  call->cancellable = g_cancellable_new ();
+  if (cancellable != NULL)
+    {
+      call->caller = g_object_ref (cancellable);
+      call->caller_id = g_cancellable_connect (cancellable, G_CALLBACK (caller_cancelled_cb),
+                                               call->cancellable, NULL);
+    }
+  call->deadline_s = self->deadline_s;
+  call->deadline_id = g_timeout_add (self->deadline_s * 1000, deadline_cb, call);
   g_task_set_task_data (task, call, (GDestroyNotify) call_free);
 
   if (self->api_key == NULL)

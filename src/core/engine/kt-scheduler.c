@@ -348,7 +348,8 @@ on_error (KtScheduler  *self,
 {
   gboolean pauses_all = error->domain == KT_API_ERROR &&
                         (error->code == KT_API_ERROR_RATE_LIMITED || error->code == KT_API_ERROR_MAINTENANCE ||
-                         error->code == KT_API_ERROR_GATEWAY);
+                         error->code == KT_API_ERROR_GATEWAY || error->code == KT_API_ERROR_NETWORK ||
+                         error->code == KT_API_ERROR_TIMEOUT);
 
   entry->errors++;
   entry->last_error = error->code;
@@ -376,6 +377,12 @@ on_error (KtScheduler  *self,
     case KT_API_ERROR_GATEWAY:
       /* The way to Kie.ai is broken for every task alike: one pause, not one error per task. */
       pause_all (self, now_us, retry_after_ms, 15000, KT_SCHEDULER_UNREACHABLE, error->message);
+      break;
+    case KT_API_ERROR_NETWORK:
+    case KT_API_ERROR_TIMEOUT:
+      /* No connection, a cut one, a refused certificate, an answer too slow: the same for every
+       * task, so one short pause, doubling while it lasts, and one message. */
+      pause_all (self, now_us, -1, 5000, KT_SCHEDULER_UNREACHABLE, error->message);
       break;
     default:
       break;   /* the task's own back-off (kt_cadence_next_delay()) handles the rest */

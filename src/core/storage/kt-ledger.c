@@ -33,6 +33,7 @@ struct _KtLedger
   GHashTable *watched;     /* id -> Watch: every task of the list */
   GHashTable *dirty;       /* id -> NULL (set) */
   guint       flush_id;
+  guint       retry_ms;    /* after a failed write: the wait before the next try, doubling */
   char       *last_error;
 };
 
@@ -238,9 +239,16 @@ flush_cb (gpointer data)
   g_autoptr(GError) error = NULL;
 
   self->flush_id = 0;
-  /* A failure is kept in last-error for the window to show; the changes stay marked. */
+  /* A failure (a full disk, a lock another program holds) is kept in last-error for the
+   * window to show; the changes stay marked and are tried again after 1 s, 2 s, ... 1 min. */
   if (!kt_ledger_flush (self, &error))
-    g_debug ("%s", error->message);
+    {
+      g_debug ("%s", error->message);
+      self->retry_ms = self->retry_ms ? MIN (self->retry_ms * 2, 60000) : 1000;
+      self->flush_id = g_timeout_add_full (G_PRIORITY_LOW, self->retry_ms, flush_cb, self, NULL);
+    }
+  else
+    self->retry_ms = 0;
   return G_SOURCE_REMOVE;
 }
 

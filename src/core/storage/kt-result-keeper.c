@@ -28,7 +28,25 @@ struct _KtResultKeeper
   GHashTable    *errors;      /* url -> GError: why it could not be kept */
   GHashTable    *pending;     /* url set: downloads (or fresh links) under way */
   GHashTable    *kept;        /* "task-id\nurl" -> path, files kept in this run */
+  GHashTable    *retries;     /* url -> Retry: a download that failed for now, to try again */
+  GHashTable    *attempts;    /* url -> GUINT_TO_POINTER (failed tries in a row) */
+  guint          retry_ms;    /* the first wait before trying again; it doubles */
 };
+
+/* A download cut off, refused by a server in trouble or stopped by a full disk is tried again
+ * by itself, after 10 s, 20 s, 40 s, ... (about 40 minutes in all), unless it succeeds first. */
+#define RETRY_FIRST_MS 10000
+#define MAX_RETRIES 8
+
+typedef struct
+{
+  KtResultKeeper *self;       /* unowned: the table of retries is the keeper's */
+  KtTask         *task;
+  char           *url;
+  char           *link;
+  char           *name;
+  guint           timer;
+} Retry;
 
 enum {
   PROP_0,
@@ -52,8 +70,21 @@ typedef struct
   KtResultKeeper *self;
   KtTask         *task;
   char           *url;        /* the result's URL as the answer gave it */
+  char           *link;       /* what is fetched: the URL or a fresh link to it */
+  char           *name;       /* nullable: what names the file */
   char           *directory;  /* nullable: the store's folder for the task */
 } Keep;
+
+static void
+retry_free (Retry *retry)
+{
+  g_clear_handle_id (&retry->timer, g_source_remove);
+  g_object_unref (retry->task);
+  g_free (retry->url);
+  g_free (retry->link);
+  g_free (retry->name);
+  g_free (retry);
+}
 
 static void
 keep_free (Keep *keep)
@@ -61,6 +92,8 @@ keep_free (Keep *keep)
   g_object_unref (keep->self);
   g_object_unref (keep->task);
   g_free (keep->url);
+  g_free (keep->link);
+  g_free (keep->name);
   g_free (keep->directory);
   g_free (keep);
 }
@@ -91,6 +124,63 @@ changed (KtResultKeeper *self,
   g_signal_emit (self, signals[CHANGED], 0, task);
 }
 
+static void start_download (KtResultKeeper *self,
+                            KtTask         *task,
+                            const char     *url,
+                            const char     *link,
+                            const char     *directory,
+                            const char     *name);
+
+static gboolean
+retry_cb (gpointer data)
+{
+  Retry *retry = data;
+  KtResultKeeper *self = retry->self;
+
+  retry->timer = 0;
+  {
+    g_autofree char *key = NULL;
+    g_hash_table_steal_extended (self->retries, retry->url, (gpointer *) &key, NULL);
+  }
+  if (!g_hash_table_contains (self->pending, retry->url))
+    start_download (self, retry->task, retry->url, retry->link, NULL, retry->name);
+  retry_free (retry);
+  return G_SOURCE_REMOVE;
+}
+
+/* What may be over by itself: a cut connection, a server error, a full disk. An expired file
+ * has its own way back (a fresh link), a file too large or a refused address none. */
+static gboolean
+is_passing (const GError *error)
+{
+  return g_error_matches (error, KT_RESULT_ERROR, KT_RESULT_ERROR_NETWORK) ||
+         g_error_matches (error, KT_RESULT_ERROR, KT_RESULT_ERROR_HTTP) ||
+         g_error_matches (error, KT_RESULT_ERROR, KT_RESULT_ERROR_WRITE);
+}
+
+/* Keeping by itself (not a Save As into a folder the user chose) tries again later. */
+static void
+schedule_retry (KtResultKeeper *self,
+                Keep           *keep)
+{
+  guint attempts = GPOINTER_TO_UINT (g_hash_table_lookup (self->attempts, keep->url)) + 1;
+  Retry *retry;
+
+  g_hash_table_replace (self->attempts, g_strdup (keep->url), GUINT_TO_POINTER (attempts));
+  if (attempts > MAX_RETRIES || keep->directory != NULL)
+    return;
+
+  retry = g_new0 (Retry, 1);
+  retry->self = self;
+  retry->task = g_object_ref (keep->task);
+  retry->url = g_strdup (keep->url);
+  retry->link = g_strdup (keep->link);
+  retry->name = g_strdup (keep->name);
+  retry->timer = g_timeout_add ((guint) MIN ((guint64) self->retry_ms << (attempts - 1), G_MAXUINT),
+                                retry_cb, retry);
+  g_hash_table_replace (self->retries, g_strdup (keep->url), retry);
+}
+
 static void
 download_cb (GObject      *source,
              GAsyncResult *result,
@@ -110,9 +200,14 @@ download_cb (GObject      *source,
     }
 
   if (file == NULL)
-    g_hash_table_replace (self->errors, g_strdup (keep->url), error);
+    {
+      if (is_passing (error))
+        schedule_retry (self, keep);
+      g_hash_table_replace (self->errors, g_strdup (keep->url), error);
+    }
   else
     {
+      g_hash_table_remove (self->attempts, keep->url);
       g_hash_table_remove (self->errors, keep->url);
       g_hash_table_replace (self->kept, kept_key (keep->task, keep->url), g_file_get_path (file));
       if (self->ledger != NULL)
@@ -139,11 +234,13 @@ start_download (KtResultKeeper *self,
   keep->self = g_object_ref (self);
   keep->task = g_object_ref (task);
   keep->url = g_strdup (url);
+  keep->link = g_strdup (link);
+  keep->name = g_strdup (name ? name : info ? info->title : NULL);
   keep->directory = g_strdup (directory);
+  g_hash_table_remove (self->retries, url);
   set_pending (self, url, TRUE);
   /* A track or stem is named by what it is ("Night Drive.mp3", "Vocals.mp3"), others by the URL. */
-  kt_result_store_download_async (self->store, link, name ? name : info ? info->title : NULL,
-                                  kt_task_get_id (task), directory,
+  kt_result_store_download_async (self->store, link, keep->name, kt_task_get_id (task), directory,
                                   self->cancellable, download_cb, keep);
 }
 
@@ -192,6 +289,7 @@ kt_result_keeper_dispose (GObject *object)
   KtResultKeeper *self = KT_RESULT_KEEPER (object);
 
   g_cancellable_cancel (self->cancellable);
+  g_hash_table_remove_all (self->retries);
   g_clear_object (&self->store);
   g_clear_object (&self->ledger);
   g_clear_object (&self->client);
@@ -208,6 +306,8 @@ kt_result_keeper_finalize (GObject *object)
   g_hash_table_unref (self->errors);
   g_hash_table_unref (self->pending);
   g_hash_table_unref (self->kept);
+  g_hash_table_unref (self->retries);
+  g_hash_table_unref (self->attempts);
 
   G_OBJECT_CLASS (kt_result_keeper_parent_class)->finalize (object);
 }
@@ -257,6 +357,18 @@ kt_result_keeper_init (KtResultKeeper *self)
   self->errors = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_error_free);
   self->pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->kept = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->retries = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) retry_free);
+  self->attempts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->retry_ms = RETRY_FIRST_MS;
+}
+
+/* How long the first wait is before a download that failed for now is tried again. */
+void
+kt_result_keeper_set_retry_delay (KtResultKeeper *self,
+                                  guint           first_ms)
+{
+  g_return_if_fail (KT_IS_RESULT_KEEPER (self));
+  self->retry_ms = MAX (first_ms, 1);
 }
 
 /**
@@ -421,6 +533,7 @@ kt_result_keeper_refresh (KtResultKeeper *self,
   keep->url = g_strdup (url);
   set_pending (self, url, TRUE);
   g_hash_table_remove (self->errors, url);
+  g_hash_table_remove (self->attempts, url);   /* the user's word: a fresh count of tries */
   changed (self, task);
   kt_client_refresh_download_url_async (self->client, url, self->cancellable, fresh_link_cb, keep);
 }

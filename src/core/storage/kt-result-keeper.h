@@ -34,6 +34,8 @@ const GError   *kt_result_keeper_get_error    (KtResultKeeper  *self,
 gboolean        kt_result_keeper_is_keeping   (KtResultKeeper  *self,
                                                const char      *url);
 guint           kt_result_keeper_get_n_pending (KtResultKeeper *self);
+void            kt_result_keeper_set_retry_delay (KtResultKeeper *self,
+                                                guint           first_ms);
 GStrv           kt_result_keeper_get_extra_urls (KtResultKeeper *self,
                                                KtTask          *task,
                                                KtRecord        *record);

@@ -42,6 +42,8 @@ struct _KtResultStore
   SoupSession *session;
   char        *directory;
   guint64      max_size;
+  guint        stall_ms;       /* a download that gets fewer than stall_bytes in this long ends */
+  guint64      stall_bytes;
 };
 
 typedef struct
@@ -60,6 +62,13 @@ typedef struct
   char          *content_type;
   guint64        written;
   GBytes        *pending;
+  GCancellable  *cancellable;  /* every step's: cancelled by the caller's or when stalled */
+  GCancellable  *caller;
+  gulong         caller_id;
+  guint          watch_id;     /* checks the rate every stall_ms */
+  guint64        checked;      /* written at the last check */
+  guint64        stall_bytes;  /* the store's limit when the download began */
+  gboolean       stalled;
 } Download;
 
 G_DEFINE_QUARK (kt-result-error-quark, kt_result_error)
@@ -68,6 +77,11 @@ G_DEFINE_FINAL_TYPE (KtResultStore, kt_result_store, G_TYPE_OBJECT)
 static void
 download_free (Download *download)
 {
+  g_clear_handle_id (&download->watch_id, g_source_remove);
+  if (download->caller != NULL)
+    g_cancellable_disconnect (download->caller, download->caller_id);
+  g_clear_object (&download->caller);
+  g_clear_object (&download->cancellable);
   g_clear_object (&download->message);
   g_clear_pointer (&download->uri, g_uri_unref);
   g_clear_object (&download->input);
@@ -260,6 +274,8 @@ static void
 kt_result_store_init (KtResultStore *self)
 {
   self->max_size = KT_RESULT_STORE_DEFAULT_MAX_SIZE;
+  self->stall_ms = KT_RESULT_STORE_STALL_SECONDS * 1000;
+  self->stall_bytes = KT_RESULT_STORE_STALL_BYTES;
 }
 
 /* $XDG_DATA_HOME/io.github.kietasks.KieTasks/results */
@@ -300,6 +316,25 @@ kt_result_store_set_max_size (KtResultStore *self,
 {
   g_return_if_fail (KT_IS_RESULT_STORE (self));
   self->max_size = max_size;
+}
+
+/**
+ * kt_result_store_set_stall_limit:
+ * @ms: how often the download's rate is checked
+ * @min_bytes: what must arrive between two checks, or the download ends
+ *
+ * A result host that sends a byte now and then (never silent long enough for a read to time
+ * out) would otherwise hold a download, and the file's place in the queue, for ever.
+ */
+void
+kt_result_store_set_stall_limit (KtResultStore *self,
+                                 guint          ms,
+                                 guint64        min_bytes)
+{
+  g_return_if_fail (KT_IS_RESULT_STORE (self));
+  g_return_if_fail (ms > 0);
+  self->stall_ms = ms;
+  self->stall_bytes = min_bytes;
 }
 
 /* Makes the name of the directory entry durable too; a failure only weakens crash safety. */
@@ -408,7 +443,17 @@ fail_io (GTask        *task,
          KtResultError code,
          const char   *what)
 {
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  KtResultStore *self = g_task_get_source_object (task);
+  Download *download = g_task_get_task_data (task);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && download->stalled)
+    {
+      g_autofree char *least = g_format_size (self->stall_bytes);
+      g_task_return_new_error (task, KT_RESULT_ERROR, KT_RESULT_ERROR_NETWORK,
+                               _("The download stalled: less than %s arrived in %u seconds"),
+                               least, MAX (1, self->stall_ms / 1000));
+    }
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     g_task_return_error (task, g_error_copy (error));
   else
     g_task_return_new_error (task, KT_RESULT_ERROR, code, "%s: %s", what, error->message);
@@ -453,12 +498,26 @@ read_cb (GObject      *source,
   size = g_bytes_get_size (download->pending);
   if (size == 0)
     {
+      SoupMessageHeaders *headers = soup_message_get_response_headers (download->message);
+      goffset promised = soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH
+                         ? soup_message_headers_get_content_length (headers) : -1;
+
+      g_clear_handle_id (&download->watch_id, g_source_remove);
+      /* libsoup takes a connection closed early for the end: half a file is not the result. */
+      if (promised >= 0 && (goffset) download->written != promised)
+        {
+          g_autofree char *got = g_format_size (download->written);
+          g_autofree char *all = g_format_size (promised);
+          g_task_return_new_error (task, KT_RESULT_ERROR, KT_RESULT_ERROR_NETWORK,
+                                   _("The download broke off after %s of %s"), got, all);
+          return;
+        }
       g_task_run_in_thread (task, publish_in_thread);
       return;
     }
 
   download->written += size;
-  cancellable = g_task_get_cancellable (task);
+  cancellable = download->cancellable;
   if (download->written > self->max_size)
     {
       g_autofree char *limit = g_format_size (self->max_size);
@@ -479,7 +538,7 @@ read_next (GTask *task)
   Download *download = g_task_get_task_data (task);
 
   g_input_stream_read_bytes_async (download->input, CHUNK_SIZE, G_PRIORITY_DEFAULT,
-                                   g_task_get_cancellable (task), read_cb, task);
+                                   download->cancellable, read_cb, task);
 }
 
 /* The file the download is written to, in its final folder: unnamed where the file system
@@ -624,7 +683,31 @@ send_request (GTask *task)
   download->message = soup_message_new_from_uri ("GET", download->uri);
   soup_message_add_flags (download->message, SOUP_MESSAGE_NO_REDIRECT);
   soup_session_send_async (self->session, download->message, G_PRIORITY_LOW,
-                           g_task_get_cancellable (task), send_cb, task);
+                           download->cancellable, send_cb, task);
+}
+
+static void
+caller_cancelled_cb (GCancellable *caller,
+                     GCancellable *own)
+{
+  g_cancellable_cancel (own);
+}
+
+/* Fewer bytes than the limit since the last check (waiting for the headers too): the download ends. */
+static gboolean
+watch_rate_cb (gpointer data)
+{
+  Download *download = data;
+
+  if (download->written - download->checked >= download->stall_bytes)
+    {
+      download->checked = download->written;
+      return G_SOURCE_CONTINUE;
+    }
+  download->watch_id = 0;
+  download->stalled = TRUE;
+  g_cancellable_cancel (download->cancellable);
+  return G_SOURCE_REMOVE;
 }
 
 /**
@@ -672,6 +755,15 @@ kt_result_store_download_async (KtResultStore       *self,
 
   download->directory = directory ? g_file_new_for_path (directory)
                                   : g_file_new_build_filename (self->directory, download->task_id, NULL);
+  download->cancellable = g_cancellable_new ();
+  if (cancellable != NULL)
+    {
+      download->caller = g_object_ref (cancellable);
+      download->caller_id = g_cancellable_connect (cancellable, G_CALLBACK (caller_cancelled_cb),
+                                                   download->cancellable, NULL);
+    }
+  download->stall_bytes = self->stall_bytes;
+  download->watch_id = g_timeout_add (self->stall_ms, watch_rate_cb, download);
   send_request (g_steal_pointer (&task));
 }
 

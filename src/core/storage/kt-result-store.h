@@ -19,6 +19,9 @@ typedef enum
 } KtResultError;
 
 #define KT_RESULT_STORE_DEFAULT_MAX_SIZE (4 * (guint64) 1024 * 1024 * 1024)
+/* A download ends when less than this arrives in this long: a host that trickles holds no file. */
+#define KT_RESULT_STORE_STALL_SECONDS 30
+#define KT_RESULT_STORE_STALL_BYTES (16 * 1024)
 
 #define KT_TYPE_RESULT_STORE (kt_result_store_get_type ())
 
@@ -31,6 +34,9 @@ KtResultStore *kt_result_store_new              (SoupSession         *session,
 const char    *kt_result_store_get_directory    (KtResultStore       *self);
 void           kt_result_store_set_max_size     (KtResultStore       *self,
                                                  guint64              max_size);
+void           kt_result_store_set_stall_limit  (KtResultStore       *self,
+                                                 guint                ms,
+                                                 guint64              min_bytes);
 void           kt_result_store_download_async   (KtResultStore       *self,
                                                  const char          *url,
                                                  const char          *name,
