@@ -755,6 +755,73 @@ test_full_disk_ledger (Fixture       *f,
   g_unlink (path);
 }
 
+/* The data folder read-only (a full home quota, a backup restored read-only, a mount gone
+ * wrong): the history is shown as it was, the failure said in words, nothing is changed, and
+ * results that cannot be written say why. */
+static void
+test_read_only_data_folder (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *results = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *ids[] = { "ro1", "ro2", NULL };
+  const char *later[] = { "ro3", NULL };
+
+  if (!need_small_disk ())
+    return;
+  path = g_build_filename (small_disk, "ledger.sqlite3", NULL);
+  results = g_build_filename (small_disk, "results", NULL);
+  {
+    g_autoptr(KtLedger) ledger = kt_ledger_open (path, &error);
+    g_autoptr(KtTaskList) tasks = kt_task_list_new ();
+
+    g_assert_no_error (error);
+    g_assert_true (kt_ledger_load (ledger, tasks, &error));
+    g_ptr_array_unref (kt_task_list_add_ids (tasks, ids, 1000));
+    g_assert_true (kt_ledger_flush (ledger, &error));
+  }
+  g_assert_cmpint (mount (NULL, small_disk, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL), ==, 0);
+
+  {
+    g_autoptr(KtLedger) ledger = kt_ledger_open (path, &error);
+    Keeping k = { 0 };
+    KeptWait wait;
+    g_autofree char *url = NULL;
+    const GError *keep_error;
+    KtTask *task;
+
+    g_assert_no_error (error);
+    g_assert_true (kt_ledger_is_read_only (ledger));
+    g_assert_nonnull (strstr (kt_ledger_get_last_error (ledger), "cannot be written"));
+    g_assert_true (kt_ledger_load (ledger, f->tasks, &error));
+    g_assert_nonnull (kt_task_list_lookup (f->tasks, "ro1"));
+    g_assert_nonnull (kt_task_list_lookup (f->tasks, "ro2"));
+    /* What is pasted now stays in the list for this run; the failure stays said. */
+    g_ptr_array_unref (kt_task_list_add_ids (f->tasks, later, 2000));
+    g_assert_nonnull (kt_task_list_lookup (f->tasks, "ro3"));
+    g_assert_false (kt_ledger_flush (ledger, &error));
+    g_assert_error (error, KT_LEDGER_ERROR, KT_LEDGER_ERROR_WRITE);
+    g_clear_error (&error);
+
+    /* A result cannot be kept either, and says why. */
+    kt_test_server_script (f->server, "{\"media\":{\"ro.png\":{\"size\":1000}}}");
+    k.store = kt_result_store_new (kt_client_get_session (f->client), results);
+    k.ledger = g_object_ref (ledger);
+    k.keeper = kt_result_keeper_new (k.store, k.ledger, f->client);
+    task = keep_result (f, &k, "ro4", "ro.png");
+    url = kt_test_media_url (f->server, "ro.png");
+    wait = (KeptWait) { &k, task, url };
+    kt_test_wait_until (has_keep_error, &wait, 5000);
+    keep_error = kt_result_keeper_get_error (k.keeper, url);
+    g_assert_error ((GError *) keep_error, KT_RESULT_ERROR, KT_RESULT_ERROR_WRITE);
+    g_assert_nonnull (strstr (keep_error->message, g_strerror (EROFS)));
+    keeping_stop (&k);
+  }
+  g_assert_cmpint (mount (NULL, small_disk, NULL, MS_REMOUNT | MS_NOSUID | MS_NODEV, NULL), ==, 0);
+  g_unlink (path);
+}
+
 /* ---- a small disk of our own ------------------------------------------------------------ */
 
 static gboolean
@@ -813,6 +880,7 @@ main (int    argc,
   ADD ("/faults/download-trickle", test_download_trickle);
   ADD ("/faults/full-disk-downloads", test_full_disk_downloads);
   ADD ("/faults/full-disk-ledger", test_full_disk_ledger);
+  ADD ("/faults/read-only-data-folder", test_read_only_data_folder);
 #undef ADD
 
   status = g_test_run ();

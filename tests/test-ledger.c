@@ -2,6 +2,9 @@
 #include "config.h"
 
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <sqlite3.h>
 
 #include <glib/gstdio.h>
@@ -475,6 +478,157 @@ test_default_path (void)
   g_assert_cmpstr (path, ==, expected);
 }
 
+/* Reopens the ledger at @f->path: it must have been replaced by a new, empty one with the
+ * damaged file kept beside it, byte for byte, and the new one must work. */
+static void
+assert_moved_aside (Fixture    *f,
+                    const char *damaged,
+                    gsize       damaged_length)
+{
+  g_autoptr(KtLedger) ledger = NULL;
+  g_autoptr(KtTaskList) tasks = kt_task_list_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *kept = NULL;
+  gsize kept_length = 0;
+  const char *ids[] = { "after", NULL };
+
+  ledger = kt_ledger_open (f->path, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (kt_ledger_get_moved_aside (ledger));
+  g_assert_true (g_str_has_prefix (kt_ledger_get_moved_aside (ledger), f->path));
+  g_assert_true (g_file_get_contents (kt_ledger_get_moved_aside (ledger), &kept, &kept_length, NULL));
+  g_assert_cmpmem (kept, kept_length, damaged, damaged_length);
+
+  g_assert_true (kt_ledger_load (ledger, tasks, &error));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (tasks)), ==, 0);
+  g_ptr_array_unref (kt_task_list_add_ids (tasks, ids, 1000));
+  g_assert_null (kt_ledger_get_last_error (ledger));
+  g_clear_object (&ledger);
+
+  /* Opened again: the new ledger is fine, and the damaged one is not moved a second time. */
+  ledger = kt_ledger_open (f->path, &error);
+  g_assert_no_error (error);
+  g_assert_null (kt_ledger_get_moved_aside (ledger));
+}
+
+/* A file that is not a database at all (a sync tool's conflict copy, a stray write). */
+static void
+test_not_a_database (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autofree char *dir = g_path_get_dirname (f->path);
+  char garbage[8192];
+
+  for (gsize i = 0; i < sizeof garbage; i++)
+    garbage[i] = (char) (i * 7 + 3);
+  memcpy (garbage, "not a database", 14);
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (f->path, garbage, sizeof garbage, NULL));
+  assert_moved_aside (f, garbage, sizeof garbage);
+}
+
+/* A real ledger whose pages after the first were overwritten (a disk that failed). */
+static void
+test_damaged_pages (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+
+  {
+    g_autoptr(KtLedger) ledger = open_ledger (f);
+    g_autoptr(KtTaskList) tasks = kt_task_list_new ();
+    g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+    g_auto(GStrv) ids = NULL;
+
+    g_assert_true (kt_ledger_load (ledger, tasks, NULL));
+    for (guint i = 0; i < 500; i++)
+      g_strv_builder_take (builder, g_strdup_printf ("%032x", i));
+    ids = g_strv_builder_end (builder);
+    g_ptr_array_unref (kt_task_list_add_ids (tasks, (const char * const *) ids, 1000));
+    g_assert_true (kt_ledger_flush (ledger, NULL));
+  }
+  g_assert_true (g_file_get_contents (f->path, &contents, &length, NULL));
+  g_assert_cmpuint (length, >, 4 * 4096);
+  for (gsize i = 4096; i < length; i++)
+    contents[i] = (char) (i * 13 + 5);
+  g_assert_true (g_file_set_contents (f->path, contents, length, NULL));
+  assert_moved_aside (f, contents, length);
+}
+
+/* One of two processes opening the same fresh ledger: waits on @start, adds its tasks. */
+static int
+add_in_child (const char *path,
+              int         start,
+              const char *prefix)
+{
+  g_autoptr(KtLedger) ledger = NULL;
+  g_autoptr(KtTaskList) tasks = kt_task_list_new ();
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) ids = NULL;
+  g_autoptr(GError) error = NULL;
+  char go;
+
+  if (read (start, &go, 1) != 1)
+    return 2;
+  if ((ledger = kt_ledger_open (path, &error)) == NULL || !kt_ledger_load (ledger, tasks, &error))
+    {
+      g_printerr ("%s: %s\n", prefix, error->message);
+      return 3;
+    }
+  for (guint i = 0; i < 100; i++)
+    g_strv_builder_take (builder, g_strdup_printf ("%s-%03u", prefix, i));
+  ids = g_strv_builder_end (builder);
+  g_ptr_array_unref (kt_task_list_add_ids (tasks, (const char * const *) ids, 1000));
+  /* A write that met the other's lock is pending, and tried again until it goes through. */
+  for (guint tries = 0; kt_ledger_get_last_error (ledger) != NULL && tries < 100; tries++)
+    {
+      g_usleep (20000);
+      kt_ledger_flush (ledger, NULL);
+    }
+  return kt_ledger_get_last_error (ledger) == NULL ? 0 : 4;
+}
+
+/* Two processes (the window and kie-tasks, say) creating the same ledger at the same moment:
+ * both open it, and every task either added is in it. */
+static void
+test_two_processes_fresh_ledger (Fixture       *f,
+                                 gconstpointer  data)
+{
+  const char *prefixes[] = { "first", "second" };
+  int start[2];
+  pid_t children[2];
+
+  g_assert_cmpint (pipe (start), ==, 0);
+  for (guint i = 0; i < 2; i++)
+    {
+      children[i] = fork ();
+      g_assert_cmpint (children[i], >=, 0);
+      if (children[i] == 0)
+        _exit (add_in_child (f->path, start[0], prefixes[i]));
+    }
+  g_assert_cmpint (write (start[1], "gg", 2), ==, 2);   /* both go at once */
+  for (guint i = 0; i < 2; i++)
+    {
+      int status = 0;
+      g_assert_cmpint (waitpid (children[i], &status, 0), ==, children[i]);
+      g_assert_true (WIFEXITED (status));
+      g_assert_cmpint (WEXITSTATUS (status), ==, 0);
+    }
+  close (start[0]);
+  close (start[1]);
+
+  {
+    g_autoptr(KtLedger) ledger = open_ledger (f);
+    g_autoptr(KtTaskList) tasks = kt_task_list_new ();
+
+    g_assert_true (kt_ledger_load (ledger, tasks, NULL));
+    g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (tasks)), ==, 200);
+    g_assert_nonnull (kt_task_list_lookup (tasks, "first-099"));
+    g_assert_nonnull (kt_task_list_lookup (tasks, "second-000"));
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -492,6 +646,9 @@ main (int   argc,
   ADD ("/ledger/family-kept", test_family_kept);
   ADD ("/ledger/newer-schema", test_newer_schema_refused);
   ADD ("/ledger/unopenable", test_unopenable_path);
+  ADD ("/ledger/not-a-database", test_not_a_database);
+  ADD ("/ledger/damaged-pages", test_damaged_pages);
+  ADD ("/ledger/two-processes-fresh", test_two_processes_fresh_ledger);
   ADD ("/ledger/failed-write-kept", test_failed_write_is_kept);
   ADD ("/ledger/result-files", test_result_files);
 #undef ADD

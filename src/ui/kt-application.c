@@ -280,6 +280,13 @@ setup_core (KtApplication *self)
                                              "added now will be kept: %s"), error->message);
       g_clear_error (&error);
     }
+  else if (kt_ledger_get_moved_aside (self->ledger) != NULL)
+    {
+      /* The file's name is in the log and the README says where such files are kept. */
+      g_free (self->setup_error);
+      self->setup_error = g_strdup (_("Your task history was damaged; it was set aside and a new one started"));
+      kt_ledger_load (self->ledger, self->tasks, NULL);
+    }
   else if (!kt_ledger_load (self->ledger, self->tasks, &error))
     {
       g_free (self->setup_error);

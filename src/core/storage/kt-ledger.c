@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -35,6 +36,8 @@ struct _KtLedger
   guint       flush_id;
   guint       retry_ms;    /* after a failed write: the wait before the next try, doubling */
   char       *last_error;
+  char       *moved_aside; /* where a damaged ledger was put, when this one replaced it */
+  gboolean    read_only;   /* the file or its folder cannot be written: shown, never changed */
 };
 
 typedef struct
@@ -128,6 +131,20 @@ exec (KtLedger     *self,
   return TRUE;
 }
 
+/* Every write starts here: a ledger opened read-only refuses it in words, without trying. */
+static gboolean
+begin_write (KtLedger  *self,
+             GError   **error)
+{
+  if (self->read_only)
+    {
+      g_set_error (error, KT_LEDGER_ERROR, KT_LEDGER_ERROR_WRITE,
+                   _("The task ledger %s cannot be written (a read-only file or folder)"), self->path);
+      return FALSE;
+    }
+  return exec (self, "BEGIN IMMEDIATE", KT_LEDGER_ERROR_WRITE, error);
+}
+
 static sqlite3_stmt *
 prepare (KtLedger    *self,
          const char  *sql,
@@ -180,44 +197,63 @@ set_last_error (KtLedger     *self,
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_ERROR]);
 }
 
-static gboolean
-migrate (KtLedger  *self,
-         GError   **error)
+static int
+read_version (KtLedger  *self,
+              GError   **error)
 {
   sqlite3_stmt *stmt;
   int version;
 
   if ((stmt = prepare (self, "PRAGMA user_version", error)) == NULL)
-    return FALSE;
-  sqlite3_step (stmt);
+    return -1;
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    {
+      set_sqlite_error (self, error, KT_LEDGER_ERROR_READ, _("The task ledger could not be read"));
+      sqlite3_finalize (stmt);
+      return -1;
+    }
   version = sqlite3_column_int (stmt, 0);
   sqlite3_finalize (stmt);
+  return version;
+}
 
+/* Brings the schema up to date in one transaction. The version is read again inside it: two
+ * programs opening a new ledger at once both find it made, once. */
+static gboolean
+migrate (KtLedger  *self,
+         GError   **error)
+{
+  int version = read_version (self, error);
+
+  if (version < 0)
+    return FALSE;
+  if (version == (int) G_N_ELEMENTS (migrations))
+    return TRUE;
+
+  if (!exec (self, "BEGIN IMMEDIATE", KT_LEDGER_ERROR_SCHEMA, error))
+    return FALSE;
+  if ((version = read_version (self, error)) < 0)
+    goto failed;
   if (version > (int) G_N_ELEMENTS (migrations))
     {
       g_set_error (error, KT_LEDGER_ERROR, KT_LEDGER_ERROR_SCHEMA,
                    _("The task ledger was written by a newer Kie Tasks (schema %d); "
                      "it is left untouched"), version);
-      return FALSE;
+      goto failed;
     }
-
   for (; version < (int) G_N_ELEMENTS (migrations); version++)
     {
       g_autofree char *set_version = g_strdup_printf ("PRAGMA user_version = %d", version + 1);
 
-      if (!exec (self, "BEGIN IMMEDIATE", KT_LEDGER_ERROR_SCHEMA, error))
-        return FALSE;
       if (!exec (self, migrations[version], KT_LEDGER_ERROR_SCHEMA, error) ||
           !exec (self, set_version, KT_LEDGER_ERROR_SCHEMA, error))
-        {
-          exec (self, "ROLLBACK", KT_LEDGER_ERROR_SCHEMA, NULL);
-          return FALSE;
-        }
-      if (!exec (self, "COMMIT", KT_LEDGER_ERROR_SCHEMA, error))
-        return FALSE;
+        goto failed;
     }
+  return exec (self, "COMMIT", KT_LEDGER_ERROR_SCHEMA, error);
 
-  return TRUE;
+failed:
+  exec (self, "ROLLBACK", KT_LEDGER_ERROR_SCHEMA, NULL);
+  return FALSE;
 }
 
 static void task_notify_cb (KtTask *task, GParamSpec *pspec, KtLedger *self);
@@ -241,7 +277,7 @@ flush_cb (gpointer data)
   self->flush_id = 0;
   /* A failure (a full disk, a lock another program holds) is kept in last-error for the
    * window to show; the changes stay marked and are tried again after 1 s, 2 s, ... 1 min. */
-  if (!kt_ledger_flush (self, &error))
+  if (!kt_ledger_flush (self, &error) && !self->read_only)
     {
       g_debug ("%s", error->message);
       self->retry_ms = self->retry_ms ? MIN (self->retry_ms * 2, 60000) : 1000;
@@ -294,7 +330,7 @@ insert_tasks (KtLedger   *self,
   sqlite3_stmt *insert = NULL;
   sqlite3_stmt *restore = NULL;
 
-  if (!exec (self, "BEGIN IMMEDIATE", KT_LEDGER_ERROR_WRITE, error))
+  if (!begin_write (self, error))
     return FALSE;
   insert = prepare (self, "INSERT OR IGNORE INTO tasks (id, added_at) VALUES (?, ?)", error);
   restore = insert ? prepare (self, "UPDATE tasks SET removed_at = NULL WHERE id = ?", error) : NULL;
@@ -336,7 +372,7 @@ mark_removed (KtLedger  *self,
   g_autoptr(GError) error = NULL;
   sqlite3_stmt *stmt;
 
-  if (!exec (self, "BEGIN IMMEDIATE", KT_LEDGER_ERROR_WRITE, &error))
+  if (!begin_write (self, &error))
     goto out;
   if ((stmt = prepare (self, "UPDATE tasks SET removed_at = ? WHERE id = ?", &error)) == NULL)
     {
@@ -446,6 +482,7 @@ kt_ledger_finalize (GObject *object)
   g_clear_pointer (&self->db, sqlite3_close);
   g_free (self->path);
   g_free (self->last_error);
+  g_free (self->moved_aside);
 
   G_OBJECT_CLASS (kt_ledger_parent_class)->finalize (object);
 }
@@ -494,20 +531,146 @@ kt_ledger_default_path (void)
   return g_build_filename (g_get_user_data_dir (), DATA_DIR_NAME, "ledger.sqlite3", NULL);
 }
 
+/* Whether the database file (or what stands in its place) is damaged: not SQLite, or a
+ * page that does not hold together. */
+static gboolean
+is_damaged (KtLedger *self)
+{
+  int code = self->db ? sqlite3_errcode (self->db) : SQLITE_OK;
+
+  return code == SQLITE_NOTADB || code == SQLITE_CORRUPT;
+}
+
+/* Moves the damaged file (and its WAL and shared-memory files) aside, under a name that
+ * replaces nothing: ledger.sqlite3.damaged-20261202-1130 (2), ... */
+static char *
+move_aside (const char  *path,
+            GError     **error)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *stamp = g_date_time_format (now, "%Y%m%d-%H%M%S");
+
+  for (guint n = 1; n < 100; n++)
+    {
+      g_autofree char *target = n == 1 ? g_strdup_printf ("%s.damaged-%s", path, stamp)
+                                       : g_strdup_printf ("%s.damaged-%s (%u)", path, stamp, n);
+
+      if (g_file_test (target, G_FILE_TEST_EXISTS))
+        continue;
+      /* link() then unlink(): a name that exists is never replaced. */
+      if (link (path, target) != 0)
+        {
+          int saved = errno;
+          if (saved == EEXIST)
+            continue;
+          g_set_error (error, KT_LEDGER_ERROR, KT_LEDGER_ERROR_OPEN,
+                       _("The damaged task ledger %s could not be moved aside: %s"), path, g_strerror (saved));
+          return NULL;
+        }
+      g_unlink (path);
+      for (guint i = 0; i < 2; i++)
+        {
+          g_autofree char *side = g_strconcat (path, i ? "-shm" : "-wal", NULL);
+          g_autofree char *side_target = g_strconcat (target, i ? "-shm" : "-wal", NULL);
+          if (g_file_test (side, G_FILE_TEST_EXISTS) && g_rename (side, side_target) != 0)
+            g_unlink (side);
+        }
+      return g_steal_pointer (&target);
+    }
+  g_set_error (error, KT_LEDGER_ERROR, KT_LEDGER_ERROR_OPEN,
+               _("The damaged task ledger %s could not be moved aside"), path);
+  return NULL;
+}
+
+/* Opens @self->path, creating the schema; says whether the file was found damaged. */
+static gboolean
+open_database (KtLedger  *self,
+               gboolean  *damaged,
+               GError   **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  *damaged = FALSE;
+  rc = sqlite3_open_v2 (self->path, &self->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+  if (rc != SQLITE_OK || sqlite3_db_readonly (self->db, "main") == 1)
+    {
+      /* A file or folder that cannot be written: what it holds is shown and never changed. */
+      g_autofree char *uri = NULL;
+      g_autofree char *escaped = g_uri_escape_string (self->path, "/", FALSE);
+
+      sqlite3_close (self->db);
+      self->db = NULL;
+      if (!g_file_test (self->path, G_FILE_TEST_IS_REGULAR))
+        {
+          g_set_error (error, KT_LEDGER_ERROR, KT_LEDGER_ERROR_OPEN,
+                       _("Could not open the task ledger %s: %s"), self->path, sqlite3_errstr (rc));
+          return FALSE;
+        }
+      uri = g_strconcat ("file:", escaped, "?mode=ro&immutable=1", NULL);
+      if (sqlite3_open_v2 (uri, &self->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
+                           NULL) != SQLITE_OK)
+        {
+          set_sqlite_error (self, error, KT_LEDGER_ERROR_OPEN, _("Could not open the task ledger"));
+          return FALSE;
+        }
+      self->read_only = TRUE;
+      g_set_str (&self->last_error, NULL);
+      self->last_error = g_strdup_printf (_("The task ledger %s cannot be written (a read-only file or folder)"),
+                                          self->path);
+    }
+  /* Another program may be making the same new ledger: opening waits for it a while. */
+  sqlite3_busy_timeout (self->db, 5000);
+
+  if (!self->read_only &&
+      !exec (self, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
+                   "PRAGMA foreign_keys = ON;", KT_LEDGER_ERROR_OPEN, &local_error))
+    goto failed;
+  if (!self->read_only && !migrate (self, &local_error))
+    goto failed;
+
+  /* A cheap read of every task row's page: a damaged file shows itself here, not later. */
+  if ((stmt = prepare (self, "SELECT count(*) FROM tasks", &local_error)) == NULL)
+    goto failed;
+  rc = sqlite3_step (stmt);
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_ROW)
+    {
+      set_sqlite_error (self, &local_error, KT_LEDGER_ERROR_READ, _("The task ledger could not be read"));
+      goto failed;
+    }
+  /* From now on the main loop waits at most a moment; a longer lock is retried later. */
+  sqlite3_busy_timeout (self->db, 250);
+  return TRUE;
+
+failed:
+  *damaged = is_damaged (self);
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return FALSE;
+}
+
 /**
  * kt_ledger_open:
  * @path: (nullable): the database file; %NULL for the default place
+ *
+ * A file that is not a database, or a damaged one, is moved aside (never overwritten or
+ * deleted) and a new ledger started; kt_ledger_get_moved_aside() says where it went. A file
+ * that cannot be written is opened read-only (kt_ledger_is_read_only()).
  */
 KtLedger *
 kt_ledger_open (const char  *path,
                 GError     **error)
 {
   g_autoptr(KtLedger) self = g_object_new (KT_TYPE_LEDGER, NULL);
+  g_autoptr(GError) local_error = NULL;
   g_autofree char *dir = NULL;
+  gboolean damaged = FALSE;
 
   self->path = path ? g_strdup (path) : kt_ledger_default_path ();
   dir = g_path_get_dirname (self->path);
-  if (g_mkdir_with_parents (dir, 0700) != 0)
+  if (g_mkdir_with_parents (dir, 0700) != 0 && !g_file_test (self->path, G_FILE_TEST_IS_REGULAR))
     {
       int saved = errno;
       g_set_error (error, KT_LEDGER_ERROR, KT_LEDGER_ERROR_OPEN,
@@ -515,23 +678,39 @@ kt_ledger_open (const char  *path,
       return NULL;
     }
 
-  if (sqlite3_open_v2 (self->path, &self->db,
-                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+  if (open_database (self, &damaged, &local_error))
+    return g_steal_pointer (&self);
+  if (!damaged || self->read_only)
     {
-      g_set_error (error, KT_LEDGER_ERROR, KT_LEDGER_ERROR_OPEN,
-                   _("Could not open the task ledger %s: %s"), self->path,
-                   self->db ? sqlite3_errmsg (self->db) : "out of memory");
+      g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;
     }
-  sqlite3_busy_timeout (self->db, 250);
 
-  if (!exec (self, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
-                   "PRAGMA foreign_keys = ON;", KT_LEDGER_ERROR_OPEN, error))
+  sqlite3_close (self->db);
+  self->db = NULL;
+  if ((self->moved_aside = move_aside (self->path, error)) == NULL)
     return NULL;
-  if (!migrate (self, error))
+  g_message ("The task ledger was damaged (%s); it was moved to %s and a new one started",
+             local_error->message, self->moved_aside);
+  if (!open_database (self, &damaged, error))
     return NULL;
-
   return g_steal_pointer (&self);
+}
+
+/* Where a damaged ledger was moved when this one was started in its place, or NULL. */
+const char *
+kt_ledger_get_moved_aside (KtLedger *self)
+{
+  g_return_val_if_fail (KT_IS_LEDGER (self), NULL);
+  return self->moved_aside;
+}
+
+/* Whether the ledger could only be opened for reading (a read-only file or folder). */
+gboolean
+kt_ledger_is_read_only (KtLedger *self)
+{
+  g_return_val_if_fail (KT_IS_LEDGER (self), FALSE);
+  return self->read_only;
 }
 
 /* The titles and tags of a task's results, one result a line, "title\ttags": what the search
@@ -586,13 +765,15 @@ kt_ledger_load (KtLedger    *self,
   g_return_val_if_fail (KT_IS_TASK_LIST (tasks), FALSE);
   g_return_val_if_fail (self->tasks == NULL, FALSE);
 
-  /* What was removed in an earlier run is gone for good now. */
-  if (!exec (self, "DELETE FROM tasks WHERE removed_at IS NOT NULL", KT_LEDGER_ERROR_WRITE, error))
-    return FALSE;
+  /* What was removed in an earlier run is gone for good now; hidden, when it cannot be
+   * deleted (read-only, or another program writing at this moment: the next start does it). */
+  if (!self->read_only)
+    exec (self, "DELETE FROM tasks WHERE removed_at IS NOT NULL", KT_LEDGER_ERROR_WRITE, NULL);
 
   /* Rows are appended as tasks are added, so rowid order is the order they were added. */
   stmt = prepare (self, "SELECT id, added_at, state, raw_state, model, prompt, create_time, "
-                        "complete_time, last_checked, family, titles FROM tasks ORDER BY rowid", error);
+                        "complete_time, last_checked, family, titles FROM tasks "
+                        "WHERE removed_at IS NULL ORDER BY rowid", error);
   if (stmt == NULL)
     return FALSE;
 
@@ -649,7 +830,7 @@ save_task (KtLedger  *self,
   sqlite3_stmt *stmt;
   int rc;
 
-  if (!exec (self, "BEGIN IMMEDIATE", KT_LEDGER_ERROR_WRITE, error))
+  if (!begin_write (self, error))
     return FALSE;
 
   /* The row may never have been written (a full disk when the task was added). */
@@ -851,6 +1032,8 @@ kt_ledger_set_result_file (KtLedger    *self,
 
   g_return_val_if_fail (KT_IS_LEDGER (self), FALSE);
 
+  if (self->read_only)
+    return begin_write (self, error);
   stmt = prepare (self, "INSERT OR REPLACE INTO result_files (task_id, url, path, saved_at) "
                         "VALUES (?, ?, ?, ?)", error);
   if (stmt == NULL)

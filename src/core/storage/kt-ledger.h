@@ -55,5 +55,7 @@ char       *kt_ledger_get_result_file    (KtLedger            *self,
 GStrv       kt_ledger_get_result_urls    (KtLedger            *self,
                                           const char          *task_id);
 const char *kt_ledger_get_last_error     (KtLedger            *self);
+const char *kt_ledger_get_moved_aside    (KtLedger            *self);
+gboolean    kt_ledger_is_read_only       (KtLedger            *self);
 
 G_END_DECLS
