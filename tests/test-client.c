@@ -321,7 +321,8 @@ test_retry_after_date (void)
 {
   g_autoptr(KtFakeServer) server = kt_test_server_new (FALSE);
   g_autoptr(KtClient) client = client_for (server, KEY);
-  g_autoptr(GDateTime) later = g_date_time_add_seconds (g_date_time_new_now_utc (), 30);
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GDateTime) later = g_date_time_add_seconds (now, 30);
   g_autofree char *date = g_date_time_format (later, "%a, %d %b %Y %H:%M:%S GMT");
   g_autofree char *script = g_strdup_printf ("{\"tasks\":{\"t\":[{\"status\":429,\"body\":\"\",\"headers\":{\"Retry-After\":\"%s\"}}]}}", date);
   g_autoptr(KtRecord) record = NULL;

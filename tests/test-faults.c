@@ -781,7 +781,7 @@ test_read_only_data_folder (Fixture       *f,
     g_ptr_array_unref (kt_task_list_add_ids (tasks, ids, 1000));
     g_assert_true (kt_ledger_flush (ledger, &error));
   }
-  g_assert_cmpint (mount (NULL, small_disk, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL), ==, 0);
+  g_assert_cmpint (mount ("tmpfs", small_disk, "tmpfs", MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL), ==, 0);
 
   {
     g_autoptr(KtLedger) ledger = kt_ledger_open (path, &error);
@@ -818,7 +818,7 @@ test_read_only_data_folder (Fixture       *f,
     g_assert_nonnull (strstr (keep_error->message, g_strerror (EROFS)));
     keeping_stop (&k);
   }
-  g_assert_cmpint (mount (NULL, small_disk, NULL, MS_REMOUNT | MS_NOSUID | MS_NODEV, NULL), ==, 0);
+  g_assert_cmpint (mount ("tmpfs", small_disk, "tmpfs", MS_REMOUNT | MS_NOSUID | MS_NODEV, NULL), ==, 0);
   g_unlink (path);
 }
 
@@ -848,7 +848,7 @@ make_small_disk (void)
     }
   write_proc ("/proc/self/setgroups", "deny");
   if (!write_proc ("/proc/self/uid_map", uid_map) || !write_proc ("/proc/self/gid_map", gid_map) ||
-      mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+      mount ("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0 ||
       mount ("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0700") != 0)
     {
       small_disk_failure = g_strdup_printf ("mount: %s", g_strerror (errno));

@@ -5,8 +5,10 @@
 
 G_BEGIN_DECLS
 
-#define KT_THUMBNAIL_MAX_PIXELS (100 * 1000 * 1000)
+/* How long a preview may take to decode before its decoder is killed. */
+#define KT_THUMBNAIL_TIMEOUT_MS 15000
 
+void        kt_thumbnail_set_timeout (guint                ms);
 void        kt_thumbnail_load_async  (const char          *path,
                                       int                  size,
                                       GCancellable        *cancellable,

@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Hostile and broken images (made by make-hostile-media.py) through the preview decoder: each
+ * ends in a preview or in an error in words, in bounded time, and the app's own memory does
+ * not grow with what the file claims (its peak RSS is measured before and after).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <glib/gstdio.h>
+
+#include "kt-test-util.h"
+#include "kt-thumbnail.h"
+
+#define SIZE 256
+
+/* This process's peak resident size in kB (VmHWM). */
+static gint64
+peak_rss_kb (void)
+{
+  g_autofree char *status = NULL;
+  const char *line;
+
+  g_assert_true (g_file_get_contents ("/proc/self/status", &status, NULL, NULL));
+  line = strstr (status, "VmHWM:");
+  g_assert_nonnull (line);
+  return g_ascii_strtoll (line + 6, NULL, 10);
+}
+
+static char *
+hostile (const char *name)
+{
+  return g_build_filename (g_getenv ("KT_HOSTILE_MEDIA"), name, NULL);
+}
+
+/* Loads @name; returns the texture or NULL with @error set. */
+static GdkTexture *
+load (const char *name,
+      GError    **error,
+      gint64     *ms)
+{
+  g_autofree char *path = hostile (name);
+  KtTestAsync wait = { 0 };
+  g_autoptr(GAsyncResult) result = NULL;
+  gint64 start = g_get_monotonic_time ();
+
+  kt_thumbnail_load_async (path, SIZE, NULL, kt_test_async_cb, &wait);
+  result = kt_test_async_wait (&wait, 30000);
+  *ms = (g_get_monotonic_time () - start) / 1000;
+  return kt_thumbnail_load_finish (result, error);
+}
+
+static void
+test_hostile_files (void)
+{
+  static const struct {
+    const char *name;
+    const char *error;   /* words the error must hold, or NULL for a preview */
+  } cases[] = {
+    { "bomb-huge.png", "too large to show (40000 × 40000)" },
+    { "bomb-large.png", NULL },
+    { "huge.svg", "too large to show (100000 × 100000)" },
+    { "laughs.svg", "could not be read" },
+    { "frames.gif", NULL },
+    { "page.png", "not an image" },
+    { "video.jpg", "not an image" },
+    { "script.webp", "not an image" },
+    { "honest.jpg", NULL },
+  };
+  gint64 before = peak_rss_kb ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      gint64 ms = 0;
+      g_autoptr(GdkTexture) texture = load (cases[i].name, &error, &ms);
+
+      g_test_message ("%s: %s in %" G_GINT64_FORMAT " ms", cases[i].name,
+                      texture ? "preview" : error->message, ms);
+      if (cases[i].error == NULL)
+        {
+          g_assert_no_error (error);
+          g_assert_cmpint (gdk_texture_get_width (texture), <=, SIZE);
+          g_assert_cmpint (gdk_texture_get_height (texture), <=, SIZE);
+        }
+      else
+        {
+          g_assert_null (texture);
+          g_assert_nonnull (strstr (error->message, cases[i].error));
+        }
+    }
+
+  /* 64 million pixels were decoded (256 MB) and a billion shapes refused, none of it here. */
+  g_test_message ("peak RSS %" G_GINT64_FORMAT " kB before, %" G_GINT64_FORMAT " kB after",
+                  before, peak_rss_kb ());
+  g_assert_cmpint (peak_rss_kb () - before, <, 32 * 1024);
+}
+
+/* A PNG cut off halfway: what arrived is shown, or an error said; never a crash. */
+static void
+test_cut_file (void)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 ms = 0;
+  g_autoptr(GdkTexture) texture = load ("cut.png", &error, &ms);
+
+  g_assert_true ((texture != NULL) != (error != NULL));
+  if (texture != NULL)
+    g_assert_cmpint (gdk_texture_get_width (texture), ==, SIZE);
+}
+
+/* A decoder that never answers is killed at the timeout, and said so. */
+static void
+test_hanging_decoder (void)
+{
+  g_autofree char *dir = kt_test_make_temp_dir ();
+  g_autofree char *script = g_build_filename (dir, "hang", NULL);
+  g_autoptr(GError) error = NULL;
+  gint64 ms = 0;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *helper = g_strdup (g_getenv ("KT_THUMBNAILER"));
+
+  g_assert_true (g_file_set_contents (script, "#!/bin/sh\nexec sleep 60\n", -1, NULL));
+  g_assert_cmpint (g_chmod (script, 0700), ==, 0);
+  g_setenv ("KT_THUMBNAILER", script, TRUE);
+  kt_thumbnail_set_timeout (500);
+  texture = load ("honest.jpg", &error, &ms);
+  g_setenv ("KT_THUMBNAILER", helper, TRUE);
+  kt_thumbnail_set_timeout (KT_THUMBNAIL_TIMEOUT_MS);
+
+  g_assert_null (texture);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+  g_assert_cmpint (ms, <, 5000);
+  kt_test_remove_tree (dir);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/thumbnail/hostile-files", test_hostile_files);
+  g_test_add_func ("/thumbnail/cut-file", test_cut_file);
+  g_test_add_func ("/thumbnail/hanging-decoder", test_hanging_decoder);
+  return g_test_run ();
+}
