@@ -67,6 +67,7 @@ fixture_set_up (Fixture       *f,
     "  \"failCode\":\"E\\u001b[31m1\",\"failMsg\":\"line one\\nline two\\u001b[2J\\r\\u202eevil\\u009b31m \\u007f end\"}],"
     "\"stall\":[{\"state\":\"success\",\"resultUrls\":[\"$BASE/media/slow.bin\"]}],"
     "\"trailing\":[{\"status\":404,\"body\":\"1 {}\"}],"
+    "\"drip\":[{\"state\":\"generating\",\"trickleMs\":300},{\"state\":\"success\"}],"
     "\"trailing-ok\":[{\"body\":\"null {}\"}],"
     "\"nested-trailing\":[{\"body\":\"{\\\"code\\\":200,\\\"data\\\":{\\\"taskId\\\":\\\"n\\\",\\\"state\\\":\\\"success\\\",\\\"resultJson\\\":\\\"0 {}\\\"}}\"}]"
     FAMILY_TASKS
@@ -715,6 +716,65 @@ test_insecure_base_url (Fixture       *f,
   g_assert_nonnull (strstr (run->err, "unencrypted"));
 }
 
+/* A server that trickles its answer: the request is cut at --timeout, said in words, and
+ * watch asks again and finishes; nonsense for --timeout is a usage error. */
+static void
+test_timeout_option (Fixture       *f,
+                     gconstpointer  data)
+{
+  gint64 start = g_get_monotonic_time ();
+
+  {
+    const char *args[] = { "status", "--json", "--timeout", "1", "drip", NULL };
+    g_autoptr(Run) run = kie_task (f, KEY, NULL, args);
+    g_autoptr(GPtrArray) lines = json_lines (run->out);
+
+    g_assert_cmpint (run->status, ==, 1);
+    g_assert_cmpstr (json_object_get_string_member (line (lines, 0), "errorKind"), ==, "timeout");
+    g_assert_nonnull (strstr (json_object_get_string_member (line (lines, 0), "error"), "within 1 second"));
+    /* The answer would take about 100 s. */
+    g_assert_cmpint (g_get_monotonic_time () - start, <, 10 * G_USEC_PER_SEC);
+  }
+  {
+    const char *args[] = { "watch", "--timeout", "1", "drip", NULL };
+    g_autoptr(Run) run = kie_task (f, KEY, NULL, args);
+
+    g_assert_cmpint (run->status, ==, 0);
+    g_assert_nonnull (strstr (run->out, "success"));
+  }
+  {
+    const char *args[] = { "status", "--timeout", "0", "done", NULL };
+    g_autoptr(Run) run = kie_task (f, KEY, NULL, args);
+
+    g_assert_cmpint (run->status, ==, 2);
+    g_assert_nonnull (strstr (run->err, "--timeout takes 1 to 3600 seconds"));
+  }
+}
+
+/* No server at all: an error in words for each task, and no task lost from the output. */
+static void
+test_server_gone (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autofree char *url = g_strdup (kt_fake_server_get_url (f->server));
+  const char *args[] = { "status", "--json", "done", "text", NULL };
+  g_autoptr(Run) run = NULL;
+  g_autoptr(GPtrArray) lines = NULL;
+
+  g_clear_object (&f->server);
+  f->server = kt_test_server_new (FALSE);   /* for the fixture; nobody listens at @url */
+  run = kie_task (f, KEY, url, args);
+  lines = json_lines (run->out);
+  g_assert_cmpint (run->status, ==, 1);
+  g_assert_cmpuint (lines->len, ==, 2);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_assert_cmpstr (json_object_get_string_member (line (lines, i), "state"), ==, "error");
+      g_assert_cmpstr (json_object_get_string_member (line (lines, i), "errorKind"), ==, "network");
+      g_assert_nonnull (strstr (json_object_get_string_member (line (lines, i), "error"), "Could not reach Kie.ai"));
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -736,6 +796,8 @@ main (int   argc,
   ADD ("/cli/terminal-escapes", test_terminal_escapes);
   ADD ("/cli/killed-mid-download", test_killed_mid_download);
   ADD ("/cli/credits", test_credits);
+  ADD ("/cli/timeout-option", test_timeout_option);
+  ADD ("/cli/server-gone", test_server_gone);
   ADD ("/cli/usage", test_usage);
   ADD ("/cli/families", test_families);
   ADD ("/cli/family-option", test_family_option);

@@ -33,6 +33,7 @@ static const char *usage_text =
      "status, watch and save take --family NAME (market, veo, 4o-image, flux-kontext,\n"
      "midjourney, runway, runway-aleph, suno, suno-lyrics, suno-wav, suno-mp4,\n"
      "suno-vocal-removal, suno-midi, suno-cover) to skip looking for the tasks' family.\n"
+     "Every command takes --timeout SECONDS: the longest one request may take (30).\n"
      "\n"
      "The API key comes from KIE_API_KEY, else from the key stored by Kie Tasks in the\n"
      "Secret Service. KIE_API_BASE_URL changes the API address (https, or http on this\n"
@@ -294,6 +295,11 @@ check_ids (const char  *command,
   return TRUE;
 }
 
+/* --timeout SECONDS: the longest any one request may take, all of it (default 30). */
+static int timeout_seconds = -1;   /* not given */
+#define TIMEOUT_OPTION \
+  { "timeout", 0, 0, G_OPTION_ARG_INT, &timeout_seconds, N_("Give up on a request after SECONDS (default 30)"), N_("SECONDS") }
+
 /* --family NAME: the tasks' family, given, so none is looked for. */
 #define FAMILY_OPTION \
   { "family", 0, 0, G_OPTION_ARG_STRING, &family_name, N_("The tasks are of family NAME (see below)"), N_("NAME") }
@@ -353,6 +359,15 @@ make_client (int *exit_code)
       *exit_code = EXIT_USAGE;
       return NULL;
     }
+
+  if (timeout_seconds != -1 && (timeout_seconds < 1 || timeout_seconds > 3600))
+    {
+      g_printerr (_("kie-task: --timeout takes 1 to 3600 seconds\n"));
+      *exit_code = EXIT_USAGE;
+      return NULL;
+    }
+  if (timeout_seconds > 0)
+    kt_client_set_timeout (client, (guint) timeout_seconds);
 
   key = find_api_key ();
   if (key == NULL || *key == '\0')
@@ -473,6 +488,7 @@ command_status (int    argc,
   GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print one JSON object per line and task"), NULL },
     FAMILY_OPTION,
+    TIMEOUT_OPTION,
     { NULL }
   };
   KtFamily family;
@@ -526,6 +542,7 @@ command_save (int    argc,
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, N_("Save into DIR (default: the current folder)"), N_("DIR") },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print one JSON object per line and task"), NULL },
     FAMILY_OPTION,
+    TIMEOUT_OPTION,
     { NULL }
   };
   g_autofree char *output_dir = NULL;
@@ -724,6 +741,7 @@ command_watch (int    argc,
   GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print one JSON object per line and change"), NULL },
     FAMILY_OPTION,
+    TIMEOUT_OPTION,
     { NULL }
   };
   KtFamily family;
@@ -799,6 +817,7 @@ command_credits (int    argc,
   char number[G_ASCII_DTOSTR_BUF_SIZE];
   GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print a JSON object"), NULL },
+    TIMEOUT_OPTION,
     { NULL }
   };
 
