@@ -350,6 +350,27 @@ unpause_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* "gzip": true sends the body compressed, with Content-Encoding: gzip, as CDNs do when the
+ * request's Accept-Encoding allows it. */
+static void
+gzip_body (SoupServerMessage *msg)
+{
+  SoupMessageBody *body = soup_server_message_get_response_body (msg);
+  g_autoptr(GBytes) plain = soup_message_body_flatten (body);
+  g_autoptr(GZlibCompressor) compressor = g_zlib_compressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP, 9);
+  g_autoptr(GInputStream) source = g_memory_input_stream_new_from_bytes (plain);
+  g_autoptr(GInputStream) zipped = g_converter_input_stream_new (source, G_CONVERTER (compressor));
+  g_autoptr(GOutputStream) sink = g_memory_output_stream_new_resizable ();
+  g_autoptr(GBytes) packed = NULL;
+
+  g_output_stream_splice (sink, zipped, G_OUTPUT_STREAM_SPLICE_CLOSE_SOURCE | G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET,
+                          NULL, NULL);
+  packed = g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (sink));
+  soup_message_body_truncate (body);
+  soup_message_body_append_bytes (body, packed);
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Content-Encoding", "gzip");
+}
+
 static gboolean apply_body_faults (KtFakeServer      *self,
                                    SoupServerMessage *msg,
                                    JsonObject        *spec);
@@ -416,6 +437,13 @@ apply_step (KtFakeServer      *self,
     {
       g_autofree char *body = dress_record (self, task_id, step);
       respond_json (msg, body);
+    }
+  if (json_object_get_boolean_member_with_default (step, "gzip", FALSE))
+    {
+      const char *accepted = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                           "Accept-Encoding");
+      if (accepted != NULL && strstr (accepted, "gzip") != NULL)
+        gzip_body (msg);
     }
   apply_body_faults (self, msg, step);
 

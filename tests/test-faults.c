@@ -178,6 +178,35 @@ test_cut_answer (Fixture       *f,
   g_free (watch.seen);
 }
 
+/* A CDN compresses what the client says it can take. The client takes bodies as they are
+ * sent (libsoup's decoder would take a gzip stream cut in the middle for a whole one), so a
+ * cut answer is still seen as one. */
+static void
+test_uncompressed_answers (Fixture       *f,
+                           gconstpointer  data)
+{
+  Watch watch = { f, NULL };
+  KtTask *task;
+  GPtrArray *requests;
+
+  kt_test_server_script (f->server, "{\"tasks\":{\"z\":[{\"state\":\"generating\",\"gzip\":true},"
+                                    "{\"state\":\"generating\",\"gzip\":true,\"truncateAt\":60},"
+                                    "{\"state\":\"success\",\"gzip\":true}]}}");
+  task = kt_test_add_task (f->tasks, "z");
+  start (f, 0.005);
+  run_until_success (f, task, &watch, 10000);
+  g_assert_nonnull (watch.seen);
+  g_assert_nonnull (strstr (watch.seen, "broke off"));
+  requests = kt_fake_server_get_requests (f->server);
+  for (guint i = 0; i < requests->len; i++)
+    {
+      const char *accepted = g_hash_table_lookup (((KtFakeRequest *) g_ptr_array_index (requests, i))->headers,
+                                                  "accept-encoding");
+      g_assert_true (accepted == NULL || strstr (accepted, "gzip") == NULL);
+    }
+  g_free (watch.seen);
+}
+
 /* A body cut short with a matching length: JSON that ends mid-way. Not a verdict either. */
 static void
 test_truncated_json (Fixture       *f,
@@ -870,6 +899,7 @@ main (int    argc,
   ADD ("/faults/trickle", test_trickle);
   ADD ("/faults/cut-answer", test_cut_answer);
   ADD ("/faults/truncated-json", test_truncated_json);
+  ADD ("/faults/uncompressed-answers", test_uncompressed_answers);
   ADD ("/faults/error-pages-every-status", test_error_pages_every_status);
   ADD ("/faults/server-error-burst", test_server_error_burst);
   ADD ("/faults/rate-limit-storm", test_rate_limit_storm);

@@ -301,8 +301,11 @@ kt_client_new (const char  *base_url,
                                 "max-conns-per-host", 4,
                                 NULL);
   /* Requests are answered from the API, never from a cache, and redirects are followed by hand
-   * so that the key never goes to another host. */
+   * so that the key never goes to another host. Bodies are asked for and read as they are sent,
+   * never compressed: libsoup's decoder takes a gzip stream cut off in the middle for a whole
+   * one, where a plain body is checked against its Content-Length. */
   soup_session_remove_feature_by_type (self->session, SOUP_TYPE_CONTENT_SNIFFER);
+  soup_session_remove_feature_by_type (self->session, SOUP_TYPE_CONTENT_DECODER);
 
   if (ca_file != NULL && *ca_file != '\0')
     {
@@ -401,6 +404,25 @@ kt_client_get_session (KtClient *self)
 {
   g_return_val_if_fail (KT_IS_CLIENT (self), NULL);
   return self->session;
+}
+
+/**
+ * kt_message_get_promised_length:
+ *
+ * libsoup takes a connection closed early for the end of the body, so a body cut off in the
+ * middle reads as a short one. This is the length the response promised, to check against,
+ * or -1 when it promised none (chunked, or compressed though not asked to be).
+ */
+goffset
+kt_message_get_promised_length (SoupMessage *message)
+{
+  SoupMessageHeaders *headers = soup_message_get_response_headers (message);
+  const char *coding = soup_message_headers_get_one (headers, "Content-Encoding");
+
+  if (soup_message_headers_get_encoding (headers) != SOUP_ENCODING_CONTENT_LENGTH ||
+      (coding != NULL && g_ascii_strcasecmp (coding, "identity") != 0))
+    return -1;
+  return soup_message_headers_get_content_length (headers);
 }
 
 static void
@@ -656,9 +678,7 @@ read_cb (GObject      *source,
 
   if (g_bytes_get_size (chunk) == 0)
     {
-      SoupMessageHeaders *headers = soup_message_get_response_headers (call->message);
-      goffset promised = soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH
-                         ? soup_message_headers_get_content_length (headers) : -1;
+      goffset promised = kt_message_get_promised_length (call->message);
 
       g_input_stream_close_async (G_INPUT_STREAM (source), G_PRIORITY_DEFAULT, NULL, NULL, NULL);
       /* libsoup takes a connection closed early for the end of the body: half an answer is

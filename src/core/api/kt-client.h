@@ -29,6 +29,7 @@ guint        kt_client_get_key_generation       (KtClient            *self);
 void         kt_client_set_timeout              (KtClient            *self,
                                                  guint                seconds);
 SoupSession *kt_client_get_session              (KtClient            *self);
+goffset      kt_message_get_promised_length     (SoupMessage         *message);
 
 void         kt_client_query_record_async       (KtClient            *self,
                                                  KtFamily             family,

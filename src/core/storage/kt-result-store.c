@@ -498,9 +498,7 @@ read_cb (GObject      *source,
   size = g_bytes_get_size (download->pending);
   if (size == 0)
     {
-      SoupMessageHeaders *headers = soup_message_get_response_headers (download->message);
-      goffset promised = soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH
-                         ? soup_message_headers_get_content_length (headers) : -1;
+      goffset promised = kt_message_get_promised_length (download->message);
 
       g_clear_handle_id (&download->watch_id, g_source_remove);
       /* libsoup takes a connection closed early for the end: half a file is not the result. */
