@@ -17,6 +17,7 @@
 #include <sched.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
@@ -801,14 +802,26 @@ test_read_only_data_folder (Fixture       *f,
     return;
   path = g_build_filename (small_disk, "ledger.sqlite3", NULL);
   results = g_build_filename (small_disk, "results", NULL);
+  /* Written by a program that then died (its last tasks are still in the WAL file, not yet
+   * in the database file): a read-only opening must show them too. */
   {
-    g_autoptr(KtLedger) ledger = kt_ledger_open (path, &error);
-    g_autoptr(KtTaskList) tasks = kt_task_list_new ();
+    pid_t child = fork ();
+    int status = 0;
 
-    g_assert_no_error (error);
-    g_assert_true (kt_ledger_load (ledger, tasks, &error));
-    g_ptr_array_unref (kt_task_list_add_ids (tasks, ids, 1000));
-    g_assert_true (kt_ledger_flush (ledger, &error));
+    g_assert_cmpint (child, >=, 0);
+    if (child == 0)
+      {
+        KtLedger *ledger = kt_ledger_open (path, NULL);
+        KtTaskList *tasks = kt_task_list_new ();
+
+        if (ledger == NULL || !kt_ledger_load (ledger, tasks, NULL))
+          _exit (3);
+        g_ptr_array_unref (kt_task_list_add_ids (tasks, ids, 1000));
+        _exit (kt_ledger_flush (ledger, NULL) ? 0 : 4);
+      }
+    g_assert_cmpint (waitpid (child, &status, 0), ==, child);
+    g_assert_true (WIFEXITED (status) && WEXITSTATUS (status) == 0);
+    g_assert_true (g_file_test (path, G_FILE_TEST_EXISTS));
   }
   g_assert_cmpint (mount ("tmpfs", small_disk, "tmpfs", MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL), ==, 0);
 

@@ -252,7 +252,13 @@ update_banner (KtWindow *self)
     case KT_SCHEDULER_IDLE:
     case KT_SCHEDULER_POLLING:
     default:
-      if (self->ledger != NULL && kt_ledger_get_last_error (self->ledger) != NULL)
+      if (self->ledger != NULL && kt_ledger_is_read_only (self->ledger))
+        {
+          /* Nothing will be written this run; the file's place is in the tooltip. */
+          title = _("Your task history is read-only: changes are not saved");
+          details = kt_ledger_get_last_error (self->ledger);
+        }
+      else if (self->ledger != NULL && kt_ledger_get_last_error (self->ledger) != NULL)
         {
           /* Nothing is lost: the changes stay in memory and are written once the disk allows. */
           ledger_error = g_strdup_printf (_("Changes to your task history are not saved yet: %s"),

@@ -583,6 +583,30 @@ move_aside (const char  *path,
 }
 
 /* Opens @self->path, creating the schema; says whether the file was found damaged. */
+/* Opens the file for reading only: as a WAL database when its -shm can be read (what a crash
+ * left in the WAL is shown too), else as an immutable file. Then a first read proves it. */
+static gboolean
+open_read_only (KtLedger  *self,
+                gboolean   immutable,
+                GError   **error)
+{
+  g_autofree char *escaped = g_uri_escape_string (self->path, "/", FALSE);
+  g_autofree char *uri = g_strconcat ("file:", escaped, immutable ? "?mode=ro&immutable=1" : "?mode=ro", NULL);
+
+  if (self->db != NULL)
+    sqlite3_close (self->db);
+  self->db = NULL;
+  if (sqlite3_open_v2 (uri, &self->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
+                       NULL) != SQLITE_OK ||
+      sqlite3_exec (self->db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL) != SQLITE_OK)
+    {
+      set_sqlite_error (self, error, KT_LEDGER_ERROR_OPEN, _("Could not open the task ledger"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Opens @self->path, creating the schema; says whether the file was found damaged. */
 static gboolean
 open_database (KtLedger  *self,
                gboolean  *damaged,
@@ -598,26 +622,16 @@ open_database (KtLedger  *self,
   if (rc != SQLITE_OK || sqlite3_db_readonly (self->db, "main") == 1)
     {
       /* A file or folder that cannot be written: what it holds is shown and never changed. */
-      g_autofree char *uri = NULL;
-      g_autofree char *escaped = g_uri_escape_string (self->path, "/", FALSE);
-
-      sqlite3_close (self->db);
-      self->db = NULL;
       if (!g_file_test (self->path, G_FILE_TEST_IS_REGULAR))
         {
           g_set_error (error, KT_LEDGER_ERROR, KT_LEDGER_ERROR_OPEN,
                        _("Could not open the task ledger %s: %s"), self->path, sqlite3_errstr (rc));
           return FALSE;
         }
-      uri = g_strconcat ("file:", escaped, "?mode=ro&immutable=1", NULL);
-      if (sqlite3_open_v2 (uri, &self->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
-                           NULL) != SQLITE_OK)
-        {
-          set_sqlite_error (self, error, KT_LEDGER_ERROR_OPEN, _("Could not open the task ledger"));
-          return FALSE;
-        }
+      if (!open_read_only (self, FALSE, NULL) && !open_read_only (self, TRUE, error))
+        return FALSE;
       self->read_only = TRUE;
-      g_set_str (&self->last_error, NULL);
+      g_free (self->last_error);
       self->last_error = g_strdup_printf (_("The task ledger %s cannot be written (a read-only file or folder)"),
                                           self->path);
     }
