@@ -3,6 +3,7 @@
  * How start-up scales with the size of the ledger. Prints numbers, asserts nothing:
  *
  *   _build/tests/bench-ledger [ROWS]
+ *   _build/tests/bench-ledger --fill PATH ROWS    (only makes such a ledger, for other benchmarks)
  *
  * Fills a ledger in a temporary folder with ROWS finished tasks (default 100,000), each with a
  * realistic last answer, then measures, in this one process:
@@ -115,7 +116,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  guint rows = argc > 1 ? (guint) g_ascii_strtoull (argv[1], NULL, 10) : 100000;
+  guint rows = argc == 2 ? (guint) g_ascii_strtoull (argv[1], NULL, 10) : 100000;
   guint small_rows = MAX (rows / 100, 1);
   g_autofree char *dir = kt_test_make_temp_dir ();
   g_autofree char *big = g_build_filename (dir, "big.sqlite3", NULL);
@@ -124,6 +125,11 @@ main (int   argc,
   g_autoptr(KtTaskList) small_tasks = NULL;
   double small_ms, big_ms, full_ms, small_lookup, big_lookup;
 
+  if (argc == 4 && g_str_equal (argv[1], "--fill"))
+    {
+      fill (argv[2], (guint) g_ascii_strtoull (argv[3], NULL, 10));
+      return 0;
+    }
   printf ("filling ledgers with %u and %u finished tasks...\n", small_rows, rows);
   fill (small, small_rows);
   fill (big, rows);

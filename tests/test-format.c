@@ -8,6 +8,40 @@
 #define MIN_MS (60 * 1000)
 #define HOUR_MS (60 * MIN_MS)
 
+/* The moment a time text next reads differently, and never a moment too early: the text just
+ * before it is the text now, the text at it is not. */
+static void
+test_next_change (void)
+{
+  gint64 then = 1795000000000 + 123;   /* not on a whole second */
+  const struct { KtTimeFormat format; gint64 ago; gint64 next; } cases[] = {
+    { kt_format_relative_time, 0, 45 * 1000 },               /* "just now" until 45 s */
+    { kt_format_relative_time, 44 * 1000 + 999, 45 * 1000 },
+    { kt_format_relative_time, 45 * 1000, 90 * 1000 },       /* "1 min ago" until 1 min 30 s */
+    { kt_format_relative_time, 10 * MIN_MS, 10 * MIN_MS + 30 * 1000 },
+    { kt_format_relative_time, 2 * HOUR_MS + 5, 3 * HOUR_MS },   /* "2 h ago" for an hour */
+    { kt_format_relative_time, 30 * HOUR_MS, 48 * HOUR_MS },     /* "yesterday" */
+    { kt_format_elapsed, 3 * 1000 + 10, 4 * 1000 },          /* "3 s", a second at a time */
+    { kt_format_elapsed, 2 * HOUR_MS + 90 * 1000, 2 * HOUR_MS + 2 * MIN_MS },   /* "2 h 01 min" */
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      gint64 now = then + cases[i].ago;
+      gint64 next = kt_format_next_change (cases[i].format, then, now);
+      g_autofree char *at_now = cases[i].format (then, now);
+      g_autofree char *before = cases[i].format (then, next - 1);
+      g_autofree char *at_next = cases[i].format (then, next);
+
+      g_assert_cmpint (next, ==, then + cases[i].next);
+      g_assert_cmpstr (before, ==, at_now);
+      g_assert_cmpstr (at_next, !=, at_now);
+    }
+  /* A date ("2 Dec") stays as it is: no moment to wake up for. */
+  g_assert_cmpint (kt_format_next_change (kt_format_relative_time, then, then + 72 * HOUR_MS), ==, -1);
+  g_assert_cmpint (kt_format_next_change (kt_format_relative_time, -1, then), ==, -1);
+}
+
 static void
 test_relative_time (void)
 {
@@ -212,6 +246,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/format/relative-time", test_relative_time);
+  g_test_add_func ("/format/next-change", test_next_change);
   g_test_add_func ("/format/duration", test_duration);
   g_test_add_func ("/format/days", test_days);
   g_test_add_func ("/format/date-time", test_date_time);

@@ -211,6 +211,31 @@ test_starts_with_ledger_tasks (void)
   g_assert_cmpuint (kt_fake_server_count_requests (server, NULL, DONE_ID), ==, 0);
 }
 
+/* With nothing running, the rows' clock is set for the moment a caption will read differently
+ * (the task that finished a minute ago turns "2 min ago" at 90 s), not every second; a task
+ * that runs ("running 3 s") sets it for the next second. */
+static void
+test_idle_clock (void)
+{
+  gint64 now = g_get_real_time () / 1000;
+  gint64 done_at = kt_task_get_complete_time (task (RESUME_ID));
+  gint64 expected = kt_format_next_change (kt_format_relative_time, done_at, now);
+  gint64 next;
+
+  kt_test_spin (300);
+  g_assert_false (kt_scheduler_has_timer (kt_application_get_scheduler (app)));
+  next = kt_task_row_get_next_tick ();
+  g_assert_cmpint (next, ==, expected);
+  g_assert_cmpint (next - now, >, 20000);   /* "1 min ago" stays for half a minute at least */
+
+  add_tasks (SLOW_ID);
+  wait_for_state (SLOW_ID, KT_STATE_WAITING);
+  kt_test_spin (100);
+  next = kt_task_row_get_next_tick ();
+  g_assert_cmpint (next, >, 0);
+  g_assert_cmpint (next - g_get_real_time () / 1000, <=, 1005);
+}
+
 static char *
 resume_url (void)
 {
@@ -2540,6 +2565,7 @@ main (int   argc,
 
 #define ADD(path, func) g_test_add_data_func (path, func, run_test)
   ADD ("/window/starts-with-ledger-tasks", test_starts_with_ledger_tasks);
+  ADD ("/window/idle-clock", test_idle_clock);
   ADD ("/window/resumes-keeping-after-restart", test_resumes_keeping_after_restart);
   ADD ("/window/paste-adds-tasks", test_paste_adds_tasks);
   ADD ("/window/command-line", test_command_line_adds_to_running_instance);

@@ -46,7 +46,7 @@ struct _KtTaskPage
   GPtrArray      *rows;            /* rows added to the timeline */
   Section         dirty;
   guint           update_idle;
-  guint           summary_tick;    /* keeps "2 min ago" true while the page is shown */
+  guint           summary_tick;    /* set for when "2 min ago" next changes, while shown */
 
   KtStateBadge   *badge;
   GtkLabel       *title;
@@ -139,6 +139,19 @@ remove_rows_of (KtTaskPage          *self,
 /* ---- sections ------------------------------------------------------------------------ */
 
 /* "Finished 2 min ago, took 4 s, 3.5 credits": how long and what it cost come from the answer. */
+static void show_summary (KtTaskPage *self);
+
+static gboolean
+summary_tick_cb (gpointer data)
+{
+  KtTaskPage *self = data;
+
+  self->summary_tick = 0;
+  if (self->task != NULL)
+    show_summary (self);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 show_summary (KtTaskPage *self)
 {
@@ -146,12 +159,23 @@ show_summary (KtTaskPage *self)
   gboolean finished = state == KT_STATE_SUCCESS || state == KT_STATE_FAIL;
   gint64 took = finished && self->record != NULL ? kt_record_duration_ms (self->record) : -1;
   double credits = finished && self->record != NULL ? self->record->credits_consumed : -1;
+  gint64 now = g_get_real_time () / 1000;
   g_autofree char *line = kt_format_task_summary (state, kt_task_get_added_time (self->task),
                                                   kt_task_get_create_time (self->task),
                                                   kt_task_get_complete_time (self->task),
-                                                  took, credits, g_get_real_time () / 1000);
+                                                  took, credits, now);
+  gint64 since = kt_format_task_summary_since (state, kt_task_get_added_time (self->task),
+                                               kt_task_get_create_time (self->task),
+                                               kt_task_get_complete_time (self->task));
+  gint64 next = kt_format_next_change (kt_format_relative_time, since, now);
 
   gtk_label_set_label (self->summary, line);
+  /* "2 min ago" stays true while the page is shown: redrawn when it would read differently,
+   * not before. */
+  g_clear_handle_id (&self->summary_tick, g_source_remove);
+  if (next > 0 && gtk_widget_get_mapped (GTK_WIDGET (self)))
+    self->summary_tick = g_timeout_add_full (G_PRIORITY_DEFAULT, (guint) MIN (next - now + 5, G_MAXUINT),
+                                             summary_tick_cb, self, NULL);
 }
 
 static void
@@ -414,15 +438,6 @@ copy_failure_action (GtkWidget  *widget,
 
 /* ---- life cycle ---------------------------------------------------------------------- */
 
-static gboolean
-summary_tick_cb (gpointer data)
-{
-  KtTaskPage *self = data;
-
-  if (self->task != NULL)
-    show_summary (self);
-  return G_SOURCE_CONTINUE;
-}
 
 static void
 kt_task_page_map (GtkWidget *widget)
@@ -431,9 +446,7 @@ kt_task_page_map (GtkWidget *widget)
 
   GTK_WIDGET_CLASS (kt_task_page_parent_class)->map (widget);
   if (self->task != NULL)
-    show_summary (self);
-  if (self->summary_tick == 0)
-    self->summary_tick = g_timeout_add_seconds (30, summary_tick_cb, self);
+    show_summary (self);   /* which sets the clock for its next change */
 }
 
 static void

@@ -49,18 +49,55 @@ static GParamSpec *properties[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (KtTaskRow, kt_task_row, GTK_TYPE_WIDGET)
 
-/* One clock for every row on screen: the relative times move on together, once a second. */
+/*
+ * One clock for every row on screen, set for the moment the first of their captions will read
+ * differently ("just now" becomes "1 min ago" at 45 s, "3 h ago" waits an hour, a date never
+ * changes) and not before: with nothing running, the list causes no wake-up of its own.
+ */
 static GPtrArray *ticking_rows;
 static guint tick_id;
+static gint64 tick_at;   /* real time in ms the clock is set for; 0 when it is not set */
 
 static void update_caption (KtTaskRow *self);
+static KtTimeFormat caption_time (KtTaskRow *self,
+                                  gint64    *since);
+static gboolean tick_cb (gpointer data);
+
+/* Sets the clock for @at (real time, ms) unless it is set earlier already. */
+static void
+tick_no_later_than (gint64 at)
+{
+  gint64 now = g_get_real_time () / 1000;
+
+  if (at <= 0 || (tick_id != 0 && tick_at <= at))
+    return;
+  g_clear_handle_id (&tick_id, g_source_remove);
+  tick_at = at;
+  /* A few ms late rather than early: the text at the moment itself is the new one. */
+  tick_id = g_timeout_add_full (G_PRIORITY_DEFAULT, (guint) MIN (MAX (at - now, 0) + 5, G_MAXUINT),
+                                tick_cb, NULL, NULL);
+}
+
+/* When @self's caption will next read differently, or -1. */
+static gint64
+caption_next_change (KtTaskRow *self,
+                     gint64     now)
+{
+  gint64 since = 0;
+  KtTimeFormat format = self->task ? caption_time (self, &since) : NULL;
+
+  return format != NULL ? kt_format_next_change (format, since, now) : -1;
+}
 
 static gboolean
 tick_cb (gpointer data)
 {
+  tick_id = 0;
+  tick_at = 0;
+  /* Each caption sets the clock again for its own next change. */
   for (guint i = 0; i < ticking_rows->len; i++)
     update_caption (g_ptr_array_index (ticking_rows, i));
-  return G_SOURCE_CONTINUE;
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -70,8 +107,7 @@ start_ticking (KtTaskRow *self)
     ticking_rows = g_ptr_array_new ();
   if (!g_ptr_array_find (ticking_rows, self, NULL))
     g_ptr_array_add (ticking_rows, self);
-  if (tick_id == 0)
-    tick_id = g_timeout_add_seconds (1, tick_cb, NULL);
+  tick_no_later_than (caption_next_change (self, g_get_real_time () / 1000));
 }
 
 static void
@@ -80,8 +116,52 @@ stop_ticking (KtTaskRow *self)
   if (ticking_rows == NULL)
     return;
   g_ptr_array_remove (ticking_rows, self);
+  /* A clock set for a row that left fires once, finds nothing to change and sets the next. */
   if (ticking_rows->len == 0)
-    g_clear_handle_id (&tick_id, g_source_remove);
+    {
+      g_clear_handle_id (&tick_id, g_source_remove);
+      tick_at = 0;
+    }
+}
+
+/**
+ * kt_task_row_get_next_tick:
+ *
+ * Returns: the real time (ms) the rows' shared clock is set for, or 0 when it is not set (for
+ *   tests: what wakes the app up while nothing runs)
+ */
+gint64
+kt_task_row_get_next_tick (void)
+{
+  return tick_id != 0 ? tick_at : 0;
+}
+
+/* What the caption's time counts from, and how it is written: the time since the task was
+ * added (not checked yet), since it finished, or how long it has been running. */
+static KtTimeFormat
+caption_time (KtTaskRow *self,
+              gint64    *since)
+{
+  KtState state = kt_task_get_state (self->task);
+
+  if (state == KT_STATE_NEW)
+    {
+      *since = kt_task_get_added_time (self->task);
+      return kt_format_relative_time;
+    }
+  if (kt_task_is_finished (self->task) || state == KT_STATE_UNKNOWN)
+    {
+      *since = kt_task_get_complete_time (self->task);
+      if (*since <= 0)
+        *since = kt_task_get_last_checked (self->task);
+      if (*since <= 0)
+        *since = kt_task_get_added_time (self->task);
+      return kt_format_relative_time;
+    }
+  *since = kt_task_get_create_time (self->task);
+  if (*since <= 0)
+    *since = kt_task_get_added_time (self->task);
+  return kt_format_elapsed;
 }
 
 static void
@@ -89,8 +169,11 @@ update_caption (KtTaskRow *self)
 {
   gint64 now = g_get_real_time () / 1000;
   g_autofree char *short_id = NULL;
+  g_autofree char *time = NULL;
   g_autofree char *when = NULL;
   g_autofree char *text = NULL;
+  KtTimeFormat format;
+  gint64 since = 0;
   KtState state;
 
   if (self->task == NULL)
@@ -98,36 +181,22 @@ update_caption (KtTaskRow *self)
 
   state = kt_task_get_state (self->task);
   short_id = kt_format_short_id (kt_task_get_id (self->task));
+  format = caption_time (self, &since);
+  time = format (since, now);
   if (state == KT_STATE_NEW)
-    {
-      g_autofree char *ago = kt_format_relative_time (kt_task_get_added_time (self->task), now);
-      /* TRANSLATORS: when a task not checked yet was added, e.g. "added 2 min ago" */
-      when = g_strdup_printf (_("added %s"), ago);
-    }
-  else if (kt_task_is_finished (self->task) || state == KT_STATE_UNKNOWN)
-    {
-      gint64 at = kt_task_get_complete_time (self->task);
-      if (at <= 0)
-        at = kt_task_get_last_checked (self->task);
-      if (at <= 0)
-        at = kt_task_get_added_time (self->task);
-      when = kt_format_relative_time (at, now);
-    }
+    /* TRANSLATORS: when a task not checked yet was added, e.g. "added 2 min ago" */
+    when = g_strdup_printf (_("added %s"), time);
+  else if (format == kt_format_elapsed)
+    /* TRANSLATORS: how long a running task has been going, e.g. "running 2 min 05 s" */
+    when = g_strdup_printf (_("running %s"), time);
   else
-    {
-      gint64 since = kt_task_get_create_time (self->task);
-      g_autofree char *elapsed = NULL;
-
-      if (since <= 0)
-        since = kt_task_get_added_time (self->task);
-      elapsed = kt_format_duration (now - since);
-      /* TRANSLATORS: how long a running task has been going, e.g. "running 2 min 05 s" */
-      when = g_strdup_printf (_("running %s"), elapsed);
-    }
+    when = g_steal_pointer (&time);
 
   /* A task not checked yet already has its short ID as its title. */
   text = state == KT_STATE_NEW ? g_steal_pointer (&when) : g_strdup_printf ("%s · %s", short_id, when);
   gtk_label_set_label (self->caption, text);
+  /* A task that started running, or finished, may need the clock sooner. */
+  tick_no_later_than (caption_next_change (self, now));
 }
 
 static void

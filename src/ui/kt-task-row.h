@@ -16,4 +16,6 @@ KtTask *kt_task_row_get_task (KtTaskRow *self);
 void    kt_task_row_set_task (KtTaskRow *self,
                               KtTask    *task);
 
+gint64      kt_task_row_get_next_tick        (void);
+
 G_END_DECLS

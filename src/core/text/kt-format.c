@@ -58,6 +58,59 @@ kt_format_duration (gint64 ms)
   return g_strdup_printf (_("%d h %02d min"), (int) (seconds / 3600), (int) ((seconds % 3600) / 60));
 }
 
+/* The time between @then_ms and @now_ms as kt_format_duration() writes it. */
+char *
+kt_format_elapsed (gint64 then_ms,
+                   gint64 now_ms)
+{
+  return kt_format_duration (now_ms - then_ms);
+}
+
+/**
+ * kt_format_next_change:
+ * @format: kt_format_relative_time() or kt_format_elapsed()
+ * @then_ms: the moment the text counts from
+ * @now_ms: now
+ *
+ * When what @format writes for @then_ms will next read differently: the moment a label needs
+ * redrawing, and not a second before. Both formats only move forward ("1 min ago" never comes
+ * back), so the first different second is found by halving, whatever the text's bands are.
+ *
+ * Returns: that moment in ms, or -1 when the text stays as it is for two days and more (a
+ *   date: "2 Dec")
+ */
+gint64
+kt_format_next_change (KtTimeFormat format,
+                       gint64       then_ms,
+                       gint64       now_ms)
+{
+  g_autofree char *current = NULL;
+  /* The texts change on whole seconds after @then_ms. */
+  gint64 low = MAX (0, (now_ms - then_ms) / 1000);
+  gint64 high = low + 49 * 60 * 60;
+
+  if (then_ms <= 0)
+    return -1;
+  current = format (then_ms, then_ms + low * 1000);
+  {
+    g_autofree char *last = format (then_ms, then_ms + high * 1000);
+    if (g_strcmp0 (last, current) == 0)
+      return -1;
+  }
+  /* format (low) == current, format (high) != current */
+  while (high - low > 1)
+    {
+      gint64 mid = low + (high - low) / 2;
+      g_autofree char *text = format (then_ms, then_ms + mid * 1000);
+
+      if (g_strcmp0 (text, current) == 0)
+        low = mid;
+      else
+        high = mid;
+    }
+  return then_ms + high * 1000;
+}
+
 /* The local day a moment falls on, as a number that sorts like the days. */
 gint64
 kt_format_day_key (gint64 then_ms)
@@ -167,6 +220,18 @@ format_credits (double credits)
  * The one line that says where a task stands: "Finished 2 min ago, took 4 s, 3.5 credits",
  * "Failed yesterday, after 1 min 05 s", "Started 5 min ago", "Added just now".
  */
+/* The moment kt_format_task_summary() counts "2 min ago" from. */
+gint64
+kt_format_task_summary_since (KtState state,
+                              gint64  added_ms,
+                              gint64  created_ms,
+                              gint64  finished_ms)
+{
+  gboolean finished = state == KT_STATE_SUCCESS || state == KT_STATE_FAIL;
+
+  return finished && finished_ms > 0 ? finished_ms : created_ms > 0 ? created_ms : added_ms;
+}
+
 char *
 kt_format_task_summary (KtState state,
                         gint64  added_ms,
@@ -178,7 +243,7 @@ kt_format_task_summary (KtState state,
 {
   g_autoptr(GString) line = g_string_new (NULL);
   gboolean finished = state == KT_STATE_SUCCESS || state == KT_STATE_FAIL;
-  gint64 when = finished && finished_ms > 0 ? finished_ms : created_ms > 0 ? created_ms : added_ms;
+  gint64 when = kt_format_task_summary_since (state, added_ms, created_ms, finished_ms);
   g_autofree char *ago = kt_format_relative_time (when, now_ms);
 
   if (state == KT_STATE_SUCCESS)

@@ -19,9 +19,18 @@ KtMediaKind kt_guess_media_kind      (const char *model,
                                       const char *url);
 const char *kt_media_kind_icon       (KtMediaKind kind);
 
+/* A text of the time from a moment to now: kt_format_relative_time, kt_format_elapsed. */
+typedef char *(*KtTimeFormat) (gint64 then_ms,
+                               gint64 now_ms);
+
 char       *kt_format_relative_time  (gint64      then_ms,
                                       gint64      now_ms);
 char       *kt_format_duration       (gint64      ms);
+char       *kt_format_elapsed        (gint64      then_ms,
+                                      gint64      now_ms);
+gint64      kt_format_next_change    (KtTimeFormat format,
+                                      gint64      then_ms,
+                                      gint64      now_ms);
 char       *kt_format_day            (gint64      then_ms,
                                       gint64      now_ms);
 gint64      kt_format_day_key        (gint64      then_ms);
@@ -35,6 +44,10 @@ char       *kt_format_task_title     (const char *model,
                                       const char *id,
                                       gboolean    answered,
                                       gboolean    not_found);
+gint64      kt_format_task_summary_since (KtState state,
+                                      gint64      added_ms,
+                                      gint64      created_ms,
+                                      gint64      finished_ms);
 char       *kt_format_task_summary   (KtState     state,
                                       gint64      added_ms,
                                       gint64      created_ms,
