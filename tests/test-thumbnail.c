@@ -57,12 +57,13 @@ test_hostile_files (void)
 {
   static const struct {
     const char *name;
-    const char *error;   /* words the error must hold, or NULL for a preview */
+    const char *error;   /* words the error must hold (one of them, split by |), or NULL for a preview */
   } cases[] = {
     { "bomb-huge.png", "too large to show (40000 × 40000)" },
     { "bomb-large.png", NULL },
     { "huge.svg", "too large to show (100000 × 100000)" },
-    { "laughs.svg", "could not be read" },
+    /* librsvg's own limit after 6 s; built with sanitizers it is slower and killed at 15 s */
+    { "laughs.svg", "could not be read|took too long" },
     { "frames.gif", NULL },
     { "page.png", "not an image" },
     { "video.jpg", "not an image" },
@@ -87,8 +88,14 @@ test_hostile_files (void)
         }
       else
         {
+          g_auto(GStrv) words = g_strsplit (cases[i].error, "|", -1);
+          gboolean said = FALSE;
+
           g_assert_null (texture);
-          g_assert_nonnull (strstr (error->message, cases[i].error));
+          for (guint w = 0; words[w] != NULL; w++)
+            said = said || strstr (error->message, words[w]) != NULL;
+          if (!said)
+            g_error ("%s: \"%s\" does not say \"%s\"", cases[i].name, error->message, cases[i].error);
         }
     }
 

@@ -1253,13 +1253,20 @@ toggle_label (const char *name)
   return adw_toggle_get_label (adw_toggle_group_get_toggle_by_name (g_ptr_array_index (groups, 0), name));
 }
 
+static gboolean
+search_entry_shown (gpointer data)
+{
+  g_autoptr(GPtrArray) entries = find_widgets (GTK_WIDGET (window), GTK_TYPE_SEARCH_ENTRY);
+  return entries->len > 0;
+}
+
 static GtkEditable *
 open_search (void)
 {
   g_autoptr(GPtrArray) entries = NULL;
 
   gtk_widget_activate_action (GTK_WIDGET (window), "win.search", NULL);
-  kt_test_spin (100);
+  kt_test_wait_until (search_entry_shown, NULL, 5000);
   entries = find_widgets (GTK_WIDGET (window), GTK_TYPE_SEARCH_ENTRY);
   return g_ptr_array_index (entries, 0);
 }
