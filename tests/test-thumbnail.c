@@ -143,6 +143,41 @@ test_hanging_decoder (void)
   kt_test_remove_tree (dir);
 }
 
+/* The decoder is given no secret: not the API key, not the session bus where the Secret
+ * Service would hand it out. A helper that writes down its environment shows what it got. */
+static void
+test_decoder_environment (void)
+{
+  g_autofree char *dir = kt_test_make_temp_dir ();
+  g_autofree char *script = g_build_filename (dir, "tell", NULL);
+  g_autofree char *told = g_build_filename (dir, "environment", NULL);
+  g_autofree char *contents = NULL;
+  g_autofree char *body = g_strdup_printf ("#!/bin/sh\nenv > '%s'\necho no >&2\nexit 2\n", told);
+  g_autofree char *helper = g_strdup (g_getenv ("KT_THUMBNAILER"));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  gint64 ms = 0;
+
+  g_assert_true (g_file_set_contents (script, body, -1, NULL));
+  g_assert_cmpint (g_chmod (script, 0700), ==, 0);
+  g_setenv ("KT_THUMBNAILER", script, TRUE);
+  g_setenv ("KIE_API_KEY", "sk-secret-for-the-test", TRUE);
+  g_setenv ("DBUS_SESSION_BUS_ADDRESS", "unix:path=/tmp/kt-test-bus", TRUE);
+  g_setenv ("LANG", "C.UTF-8", TRUE);
+  texture = load ("honest.jpg", &error, &ms);
+  g_setenv ("KT_THUMBNAILER", helper, TRUE);
+  g_unsetenv ("KIE_API_KEY");
+  g_unsetenv ("DBUS_SESSION_BUS_ADDRESS");
+
+  g_assert_null (texture);
+  g_assert_true (g_file_get_contents (told, &contents, NULL, NULL));
+  g_assert_null (strstr (contents, "sk-secret"));
+  g_assert_null (strstr (contents, "KIE_API_KEY"));
+  g_assert_null (strstr (contents, "DBUS_SESSION_BUS_ADDRESS"));
+  g_assert_nonnull (strstr (contents, "LANG=C.UTF-8"));   /* what it may know, it knows */
+  kt_test_remove_tree (dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -151,5 +186,6 @@ main (int    argc,
   g_test_add_func ("/thumbnail/hostile-files", test_hostile_files);
   g_test_add_func ("/thumbnail/cut-file", test_cut_file);
   g_test_add_func ("/thumbnail/hanging-decoder", test_hanging_decoder);
+  g_test_add_func ("/thumbnail/decoder-environment", test_decoder_environment);
   return g_test_run ();
 }

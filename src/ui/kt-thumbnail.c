@@ -60,6 +60,24 @@ thumbnailer_path (void)
   return g_build_filename (LIBEXECDIR, "kt-thumbnailer", NULL);
 }
 
+/* What the decoder may know of the app's environment: its language and where image loaders
+ * are. Not the API key, not the session bus (where the Secret Service would give the key to
+ * anyone who asks), not the display. */
+static GStrv
+decoder_environment (void)
+{
+  static const char *names[] = {
+    "PATH", "LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LC_CTYPE", "XDG_DATA_DIRS",
+    "GDK_PIXBUF_MODULE_FILE", "GDK_PIXBUF_MODULEDIR", "G_SLICE", "G_DEBUG",
+  };
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    if (g_getenv (names[i]) != NULL)
+      g_strv_builder_take (builder, g_strdup_printf ("%s=%s", names[i], g_getenv (names[i])));
+  return g_strv_builder_end (builder);
+}
+
 static gboolean
 timeout_cb (gpointer data)
 {
@@ -160,15 +178,18 @@ kt_thumbnail_load_async (const char          *path,
   g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
   g_autofree char *helper = thumbnailer_path ();
   g_autofree char *size_text = g_strdup_printf ("%d", size);
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_auto(GStrv) environment = NULL;
   g_autoptr(GError) error = NULL;
   Request *request = g_new0 (Request, 1);
 
   g_task_set_source_tag (task, kt_thumbnail_load_async);
   g_task_set_task_data (task, request, (GDestroyNotify) request_free);
   request->size = size;
-  request->process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE |
-                                       G_SUBPROCESS_FLAGS_STDIN_INHERIT, &error,
-                                       helper, path, size_text, NULL);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  environment = decoder_environment ();
+  g_subprocess_launcher_set_environ (launcher, environment);
+  request->process = g_subprocess_launcher_spawn (launcher, &error, helper, path, size_text, NULL);
   if (request->process == NULL)
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED,
