@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <utime.h>
 
 #include <glib/gstdio.h>
 
@@ -35,13 +36,13 @@ hostile (const char *name)
   return g_build_filename (g_getenv ("KT_HOSTILE_MEDIA"), name, NULL);
 }
 
-/* Loads @name; returns the texture or NULL with @error set. */
+/* Loads @name (a file of the hostile set, or a path); returns the texture or NULL with @error. */
 static GdkTexture *
 load (const char *name,
       GError    **error,
       gint64     *ms)
 {
-  g_autofree char *path = hostile (name);
+  g_autofree char *path = g_path_is_absolute (name) ? g_strdup (name) : hostile (name);
   KtTestAsync wait = { 0 };
   g_autoptr(GAsyncResult) result = NULL;
   gint64 start = g_get_monotonic_time ();
@@ -118,12 +119,27 @@ test_cut_file (void)
     g_assert_cmpint (gdk_texture_get_width (texture), ==, SIZE);
 }
 
+/* A copy of honest.jpg in @dir, which no preview was made of yet (none comes from the cache). */
+static char *
+fresh_copy (const char *dir)
+{
+  g_autofree char *original = hostile ("honest.jpg");
+  g_autofree char *contents = NULL;
+  char *copy = g_build_filename (dir, "fresh.jpg", NULL);
+  gsize length = 0;
+
+  g_assert_true (g_file_get_contents (original, &contents, &length, NULL));
+  g_assert_true (g_file_set_contents (copy, contents, length, NULL));
+  return copy;
+}
+
 /* A decoder that never answers is killed at the timeout, and said so. */
 static void
 test_hanging_decoder (void)
 {
   g_autofree char *dir = kt_test_make_temp_dir ();
   g_autofree char *script = g_build_filename (dir, "hang", NULL);
+  g_autofree char *fresh = fresh_copy (dir);
   g_autoptr(GError) error = NULL;
   gint64 ms = 0;
   g_autoptr(GdkTexture) texture = NULL;
@@ -133,7 +149,7 @@ test_hanging_decoder (void)
   g_assert_cmpint (g_chmod (script, 0700), ==, 0);
   g_setenv ("KT_THUMBNAILER", script, TRUE);
   kt_thumbnail_set_timeout (500);
-  texture = load ("honest.jpg", &error, &ms);
+  texture = load (fresh, &error, &ms);
   g_setenv ("KT_THUMBNAILER", helper, TRUE);
   kt_thumbnail_set_timeout (KT_THUMBNAIL_TIMEOUT_MS);
 
@@ -151,6 +167,7 @@ test_decoder_environment (void)
   g_autofree char *dir = kt_test_make_temp_dir ();
   g_autofree char *script = g_build_filename (dir, "tell", NULL);
   g_autofree char *told = g_build_filename (dir, "environment", NULL);
+  g_autofree char *fresh = fresh_copy (dir);
   g_autofree char *contents = NULL;
   g_autofree char *body = g_strdup_printf ("#!/bin/sh\nenv > '%s'\necho no >&2\nexit 2\n", told);
   g_autofree char *helper = g_strdup (g_getenv ("KT_THUMBNAILER"));
@@ -164,7 +181,7 @@ test_decoder_environment (void)
   g_setenv ("KIE_API_KEY", "sk-secret-for-the-test", TRUE);
   g_setenv ("DBUS_SESSION_BUS_ADDRESS", "unix:path=/tmp/kt-test-bus", TRUE);
   g_setenv ("LANG", "C.UTF-8", TRUE);
-  texture = load ("honest.jpg", &error, &ms);
+  texture = load (fresh, &error, &ms);
   g_setenv ("KT_THUMBNAILER", helper, TRUE);
   g_unsetenv ("KIE_API_KEY");
   g_unsetenv ("DBUS_SESSION_BUS_ADDRESS");
@@ -178,6 +195,51 @@ test_decoder_environment (void)
   kt_test_remove_tree (dir);
 }
 
+/* A preview made once is not made again while the file is unchanged (rows bound again when
+ * the list scrolls back); a changed file is decoded anew. */
+static void
+test_cache (void)
+{
+  g_autofree char *dir = kt_test_make_temp_dir ();
+  g_autofree char *script = g_build_filename (dir, "refuse", NULL);
+  g_autofree char *copy = g_build_filename (dir, "picture.png", NULL);
+  g_autofree char *original = hostile ("honest.jpg");
+  g_autofree char *helper = g_strdup (g_getenv ("KT_THUMBNAILER"));
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+  GdkTexture *textures[3] = { NULL, NULL, NULL };
+
+  g_assert_true (g_file_get_contents (original, &contents, &length, NULL));
+  g_assert_true (g_file_set_contents (copy, contents, length, NULL));
+  g_assert_true (g_file_set_contents (script, "#!/bin/sh\necho refused >&2\nexit 2\n", -1, NULL));
+  g_assert_cmpint (g_chmod (script, 0700), ==, 0);
+
+  for (guint i = 0; i < 3; i++)
+    {
+      KtTestAsync wait = { 0 };
+      g_autoptr(GAsyncResult) result = NULL;
+
+      if (i == 1)
+        g_setenv ("KT_THUMBNAILER", script, TRUE);   /* no decoder from now on */
+      if (i == 2)
+        {
+          /* The file changes (its time, here): the cache does not answer for it. */
+          g_assert_cmpint (g_utime (copy, &(struct utimbuf) { 1, 1 }), ==, 0);
+        }
+      kt_thumbnail_load_async (copy, SIZE, NULL, kt_test_async_cb, &wait);
+      result = kt_test_async_wait (&wait, 10000);
+      textures[i] = kt_thumbnail_load_finish (result, NULL);
+    }
+  g_setenv ("KT_THUMBNAILER", helper, TRUE);
+
+  g_assert_nonnull (textures[0]);
+  g_assert_true (textures[1] == textures[0]);   /* from the cache, no decoder asked */
+  g_assert_null (textures[2]);                  /* changed: the (refusing) decoder was asked */
+  g_clear_object (&textures[0]);
+  g_clear_object (&textures[1]);
+  kt_test_remove_tree (dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -187,5 +249,6 @@ main (int    argc,
   g_test_add_func ("/thumbnail/cut-file", test_cut_file);
   g_test_add_func ("/thumbnail/hanging-decoder", test_hanging_decoder);
   g_test_add_func ("/thumbnail/decoder-environment", test_decoder_environment);
+  g_test_add_func ("/thumbnail/cache", test_cache);
   return g_test_run ();
 }

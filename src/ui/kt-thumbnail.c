@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 
 #include "kt-thumbnail.h"
 
@@ -14,7 +15,8 @@
  * (kt-thumbnailer, with a format allow-list and caps on pixels, memory and CPU time): a
  * corrupt or hostile file ends in an error in words, and never costs the app its memory, its
  * main loop or its life. A decoder that has not answered after KT_THUMBNAIL_TIMEOUT_MS is
- * killed. docs/reliability.md lists the files it is tested with.
+ * killed. docs/reliability.md lists the files it is tested with. The last few hundred
+ * previews are kept, keyed by the file's path, time and length.
  */
 
 typedef struct
@@ -23,7 +25,43 @@ typedef struct
   guint        timer;
   gboolean     timed_out;
   int          size;
+  char        *key;          /* what the cache knows the texture by */
 } Request;
+
+/* The last previews made, so that a row bound again (scrolling back, a new filter) costs no
+ * new decoder: "SIZE:MTIME:LENGTH:PATH" -> GdkTexture, the oldest dropped past CACHE_SIZE. */
+#define CACHE_SIZE 256
+static GHashTable *cache;
+static GQueue cache_order = G_QUEUE_INIT;
+
+static char *
+cache_key (const char *path,
+           int         size)
+{
+  GStatBuf st;
+
+  if (g_stat (path, &st) != 0)
+    return NULL;
+  return g_strdup_printf ("%d:%" G_GINT64_FORMAT ":%" G_GINT64_FORMAT ":%s", size,
+                          (gint64) st.st_mtime, (gint64) st.st_size, path);
+}
+
+static void
+cache_add (const char *key,
+           GdkTexture *texture)
+{
+  if (cache == NULL)
+    cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  if (g_hash_table_contains (cache, key))
+    return;
+  g_hash_table_insert (cache, g_strdup (key), g_object_ref (texture));
+  g_queue_push_tail (&cache_order, g_strdup (key));
+  while (g_queue_get_length (&cache_order) > CACHE_SIZE)
+    {
+      g_autofree char *oldest = g_queue_pop_head (&cache_order);
+      g_hash_table_remove (cache, oldest);
+    }
+}
 
 static guint timeout_ms = KT_THUMBNAIL_TIMEOUT_MS;
 
@@ -41,6 +79,7 @@ request_free (Request *request)
   if (request->process != NULL)
     g_subprocess_force_exit (request->process);
   g_clear_object (&request->process);
+  g_free (request->key);
   g_free (request);
 }
 
@@ -163,9 +202,13 @@ communicate_cb (GObject      *source,
 
   texture = parse_output (out, request->size, &error);
   if (texture == NULL)
-    g_task_return_error (task, g_steal_pointer (&error));
-  else
-    g_task_return_pointer (task, texture, g_object_unref);
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (request->key != NULL)
+    cache_add (request->key, texture);
+  g_task_return_pointer (task, texture, g_object_unref);
 }
 
 void
@@ -186,6 +229,12 @@ kt_thumbnail_load_async (const char          *path,
   g_task_set_source_tag (task, kt_thumbnail_load_async);
   g_task_set_task_data (task, request, (GDestroyNotify) request_free);
   request->size = size;
+  request->key = cache_key (path, size);
+  if (request->key != NULL && cache != NULL && g_hash_table_contains (cache, request->key))
+    {
+      g_task_return_pointer (task, g_object_ref (g_hash_table_lookup (cache, request->key)), g_object_unref);
+      return;
+    }
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
   environment = decoder_environment ();
   g_subprocess_launcher_set_environ (launcher, environment);
