@@ -331,6 +331,44 @@ test_sigkill (void)
   g_hash_table_unref (state.kept);
 }
 
+/* SIGTERM (the session ending) is a quit: the window exits by itself, having written what was
+ * pending and closed the ledger (its WAL folded into the file and gone). */
+static void
+test_sigterm_quits (void)
+{
+  g_autoptr(GSubprocess) app = spawn_app (NULL);
+  g_autofree char *a = task_id (N_TASKS - 1);
+  g_autofree char *b = task_id (N_TASKS - 2);
+  const char *args[] = { a, b, NULL };
+  g_autofree char *path = ledger_path ();
+  g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+  GStatBuf st;
+
+  kt_test_wait_until (app_on_bus, GINT_TO_POINTER (TRUE), 20000);
+  {
+    g_autoptr(GSubprocess) adder = spawn_app (args);
+    wait_for_exit (adder);
+    g_assert_cmpint (g_subprocess_get_exit_status (adder), ==, 0);
+  }
+  kt_test_spin (300);   /* polling under way: answers arrive, changes are marked */
+  kill (atoi (g_subprocess_get_identifier (app)), SIGTERM);
+  wait_for_exit (app);
+  g_assert_true (g_subprocess_get_if_exited (app));
+  g_assert_cmpint (g_subprocess_get_exit_status (app), ==, 0);
+  kt_test_wait_until (app_on_bus, GINT_TO_POINTER (FALSE), 10000);
+
+  g_assert_true (g_stat (wal, &st) != 0 || st.st_size == 0);
+  {
+    g_autoptr(GHashTable) acknowledged = g_hash_table_new (g_str_hash, g_str_equal);
+    g_autoptr(GHashTable) present = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+    g_autoptr(GHashTable) kept = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+
+    g_hash_table_add (acknowledged, a);
+    g_hash_table_add (acknowledged, b);
+    check_ledger (acknowledged, present, kept);
+  }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -366,6 +404,7 @@ main (int    argc,
   kt_test_server_script (server, script->str);
 
   g_test_add_func ("/crash/sigkill", test_sigkill);
+  g_test_add_func ("/crash/sigterm-quits", test_sigterm_quits);
   status = g_test_run ();
 
   g_clear_object (&server);

@@ -3,9 +3,11 @@
 
 #include "config.h"
 
+#include <signal.h>
 #include <string.h>
 
 #include <glib/gi18n.h>
+#include <glib-unix.h>
 
 #include "kt-application.h"
 #include "kt-format.h"
@@ -36,6 +38,7 @@ struct _KtApplication
   gboolean        held;          /* polling on in the background with no window */
   gboolean        key_checked;   /* the environment and the keyring have been asked */
   char           *setup_error;
+  guint           signal_ids[3]; /* SIGTERM, SIGINT, SIGHUP: quit */
 };
 
 enum {
@@ -402,6 +405,15 @@ static const GActionEntry app_actions[] = {
   { "about", about_action },
 };
 
+/* The session ending (SIGTERM at logout), a terminal's Ctrl+C or hang-up: quit as Quit does,
+ * so the ledger writes what is pending and closes. */
+static gboolean
+quit_on_signal (gpointer data)
+{
+  g_application_quit (G_APPLICATION (data));
+  return G_SOURCE_CONTINUE;
+}
+
 static void
 kt_application_startup (GApplication *app)
 {
@@ -419,6 +431,10 @@ kt_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.search", (const char *[]) { "<Control>f", NULL });
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "window.close", (const char *[]) { "<Control>w", NULL });
 
+  self->signal_ids[0] = g_unix_signal_add (SIGTERM, quit_on_signal, self);
+  self->signal_ids[1] = g_unix_signal_add (SIGINT, quit_on_signal, self);
+  self->signal_ids[2] = g_unix_signal_add (SIGHUP, quit_on_signal, self);
+
   setup_core (self);
 }
 
@@ -427,9 +443,12 @@ kt_application_shutdown (GApplication *app)
 {
   KtApplication *self = KT_APPLICATION (app);
 
+  for (guint i = 0; i < G_N_ELEMENTS (self->signal_ids); i++)
+    g_clear_handle_id (&self->signal_ids[i], g_source_remove);
   g_cancellable_cancel (self->cancellable);
+  /* The window may hold the ledger past this point; the file is closed now, whole. */
   if (self->ledger != NULL)
-    kt_ledger_flush (self->ledger, NULL);
+    kt_ledger_close (self->ledger);
   g_clear_object (&self->notifier);
   g_clear_object (&self->scheduler);
 

@@ -121,6 +121,11 @@ exec (KtLedger     *self,
 {
   char *message = NULL;
 
+  if (self->db == NULL)
+    {
+      g_set_error (error, KT_LEDGER_ERROR, code, _("The task ledger is closed"));
+      return FALSE;
+    }
   if (sqlite3_exec (self->db, sql, NULL, NULL, &message) != SQLITE_OK)
     {
       g_set_error (error, KT_LEDGER_ERROR, code, _("The task ledger could not be updated: %s"),
@@ -152,6 +157,11 @@ prepare (KtLedger    *self,
 {
   sqlite3_stmt *stmt = NULL;
 
+  if (self->db == NULL)
+    {
+      g_set_error (error, KT_LEDGER_ERROR, KT_LEDGER_ERROR_READ, _("The task ledger is closed"));
+      return NULL;
+    }
   if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
     {
       set_sqlite_error (self, error, KT_LEDGER_ERROR_READ, _("The task ledger could not be read"));
@@ -709,6 +719,28 @@ kt_ledger_open (const char  *path,
   if (!open_database (self, &damaged, error))
     return NULL;
   return g_steal_pointer (&self);
+}
+
+/**
+ * kt_ledger_close:
+ *
+ * Writes what is pending and closes the database (SQLite folds the WAL into the file): for
+ * quitting, when other holders of the ledger may outlive the application. Later changes are
+ * kept in memory and refused in words.
+ */
+void
+kt_ledger_close (KtLedger *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (KT_IS_LEDGER (self));
+
+  if (self->db == NULL)
+    return;
+  if (!kt_ledger_flush (self, &error))
+    g_message ("Task history not saved at exit: %s", error->message);
+  g_clear_handle_id (&self->flush_id, g_source_remove);
+  g_clear_pointer (&self->db, sqlite3_close);
 }
 
 /* Where a damaged ledger was moved when this one was started in its place, or NULL. */

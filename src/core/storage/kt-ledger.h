@@ -38,6 +38,7 @@ gboolean    kt_ledger_load               (KtLedger            *self,
                                           GError             **error);
 gboolean    kt_ledger_flush              (KtLedger            *self,
                                           GError             **error);
+void        kt_ledger_close              (KtLedger            *self);
 KtRecord   *kt_ledger_load_record        (KtLedger            *self,
                                           const char          *id,
                                           GError             **error);
