@@ -143,29 +143,44 @@ add_tasks (const char *text)
   kt_window_add_text (window, text, KT_FAMILY_UNKNOWN);
 }
 
+/* The window as it is on screen, rendered to a texture. A window between two frames (a new
+ * colour scheme, a loaded machine) has nothing to snapshot for a moment: it is asked again. */
+static GdkTexture *
+render_window (void)
+{
+  int width = gtk_widget_get_width (GTK_WIDGET (window));
+  int height = gtk_widget_get_height (GTK_WIDGET (window));
+  GskRenderer *renderer = gtk_native_get_renderer (GTK_NATIVE (window));
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+  g_assert_nonnull (renderer);
+  while (TRUE)
+    {
+      g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (GTK_WIDGET (window));
+      g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+      g_autoptr(GskRenderNode) node = NULL;
+
+      gdk_paintable_snapshot (paintable, snapshot, width, height);
+      node = gtk_snapshot_to_node (snapshot);
+      if (node != NULL)
+        return gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      kt_test_spin (50);
+    }
+}
+
 /* Renders the window to PNG in KT_SCREENSHOT_DIR: the test artifacts. */
 static void
 screenshot (const char *name)
 {
   const char *dir = g_getenv ("KT_SCREENSHOT_DIR");
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
-  g_autoptr(GskRenderNode) node = NULL;
   g_autoptr(GdkTexture) texture = NULL;
   g_autofree char *path = NULL;
-  int width = gtk_widget_get_width (GTK_WIDGET (window));
-  int height = gtk_widget_get_height (GTK_WIDGET (window));
-  GskRenderer *renderer = gtk_native_get_renderer (GTK_NATIVE (window));
 
-  if (dir == NULL || renderer == NULL)
+  if (dir == NULL || gtk_native_get_renderer (GTK_NATIVE (window)) == NULL)
     return;
   kt_test_spin (300);
-  paintable = gtk_widget_paintable_new (GTK_WIDGET (window));
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_to_node (snapshot);
-  if (node == NULL)
-    return;
-  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  texture = render_window ();
   g_mkdir_with_parents (dir, 0755);
   path = g_build_filename (dir, name, NULL);
   g_assert_true (gdk_texture_save_to_png (texture, path));
@@ -449,12 +464,9 @@ badge_contrast (const char *id)
   g_autoptr(GPtrArray) badges = find_widgets (GTK_WIDGET (row_for (id)), KT_TYPE_STATE_BADGE);
   GtkWidget *badge = g_ptr_array_index (badges, 0);
   g_autoptr(GPtrArray) labels = find_widgets (badge, GTK_TYPE_LABEL);
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (GTK_WIDGET (window));
   int width = gtk_widget_get_width (GTK_WIDGET (window));
   int height = gtk_widget_get_height (GTK_WIDGET (window));
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
+  g_autoptr(GdkTexture) texture = render_window ();
   g_autofree guchar *pixels = g_malloc ((gsize) width * height * 4);
   graphene_point_t inside = GRAPHENE_POINT_INIT (gtk_widget_get_width (badge) / 2.0, 1);
   graphene_point_t at;
@@ -463,10 +475,6 @@ badge_contrast (const char *id)
   guchar *pixel;
 
   gtk_widget_get_color (g_ptr_array_index (labels, 0), &text);
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
   gdk_texture_download (texture, pixels, (gsize) width * 4);   /* B G R A, premultiplied */
   g_assert_true (gtk_widget_compute_point (badge, GTK_WIDGET (window), &inside, &at));
   pixel = pixels + ((gsize) at.y * width + (gsize) at.x) * 4;
@@ -1253,6 +1261,35 @@ toggle_label (const char *name)
   return adw_toggle_get_label (adw_toggle_group_get_toggle_by_name (g_ptr_array_index (groups, 0), name));
 }
 
+typedef struct
+{
+  const char *name;
+  const char *expected;
+} ToggleWait;
+
+static gboolean
+toggle_reads (gpointer data)
+{
+  ToggleWait *wait = data;
+  return g_strcmp0 (toggle_label (wait->name), wait->expected) == 0;
+}
+
+/* The filter's label reads @expected (its count follows the list on idle: waited for). */
+static void
+assert_toggle_label_at (const char *name,
+                        const char *expected,
+                        const char *where)
+{
+  ToggleWait wait = { name, expected };
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+  while (!toggle_reads (&wait) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE), g_usleep (1000);
+  if (!toggle_reads (&wait))
+    g_error ("%s: the %s filter reads \"%s\", not \"%s\"", where, name, toggle_label (name), expected);
+}
+#define assert_toggle_label(name, expected) assert_toggle_label_at ((name), (expected), G_STRLOC)
+
 static gboolean
 search_entry_shown (gpointer data)
 {
@@ -1334,15 +1371,15 @@ test_selection_follows_filter (void)
   g_assert_cmpuint (g_list_model_get_n_items (visible), ==, 1);
   g_assert_cmpstr (kt_window_get_content_state (window), ==, "task");
   g_assert_cmpstr (kt_task_get_id (kt_task_page_get_task (page ())), ==, IMAGE_ID);
-  g_assert_cmpstr (toggle_label ("all"), ==, "All 1");
-  g_assert_cmpstr (toggle_label ("succeeded"), ==, "Succeeded 1");
-  g_assert_cmpstr (toggle_label ("active"), ==, "Active");
-  g_assert_cmpstr (toggle_label ("failed"), ==, "Failed");
+  assert_toggle_label ("all", "All 1");
+  assert_toggle_label ("succeeded", "Succeeded 1");
+  assert_toggle_label ("active", "Active");
+  assert_toggle_label ("failed", "Failed");
 
   gtk_editable_set_text (entry, "no such thing anywhere");
   kt_test_spin (400);
   g_assert_cmpstr (kt_window_get_content_state (window), ==, "none");
-  g_assert_cmpstr (toggle_label ("all"), ==, "All");
+  assert_toggle_label ("all", "All");
   gtk_widget_activate_action (GTK_WIDGET (window), "win.remove", NULL);
   kt_test_spin (100);
   gtk_editable_set_text (entry, "");
@@ -1704,11 +1741,11 @@ test_toggles_fit (void)
               screenshot ("list-360-large-text.png");
             }
           if (d == 0 && widths[w] == 360)
-            g_assert_cmpstr (toggle_label ("succeeded"), ==, "Succeeded");   /* words, where they fit */
+            assert_toggle_label ("succeeded", "Succeeded");   /* words, where they fit */
           if (d == 0 && widths[w] == 1400)
             {
-              g_assert_cmpstr (toggle_label ("all"), ==, "All 140");
-              g_assert_cmpstr (toggle_label ("succeeded"), ==, "Succeeded 123");
+              assert_toggle_label ("all", "All 140");
+              assert_toggle_label ("succeeded", "Succeeded 123");
               screenshot ("list-1400.png");
             }
           if (d == 1 && widths[w] == 1100)
@@ -1741,8 +1778,8 @@ test_narrow_rows (void)
   gtk_window_set_default_size (GTK_WINDOW (window), 360, 700);
   kt_test_wait_until (window_narrow, GINT_TO_POINTER (TRUE), 5000);
   kt_test_spin (300);
-  g_assert_cmpstr (toggle_label ("all"), ==, "All");
-  g_assert_cmpstr (toggle_label ("succeeded"), ==, "Succeeded");
+  assert_toggle_label ("all", "All");
+  assert_toggle_label ("succeeded", "Succeeded");
   badges = find_widgets (GTK_WIDGET (row_for (DONE_ID)), KT_TYPE_STATE_BADGE);
   badge = g_ptr_array_index (badges, 0);
   labels = find_widgets (GTK_WIDGET (badge), GTK_TYPE_LABEL);
@@ -1774,7 +1811,7 @@ test_narrow_rows (void)
   gtk_window_set_default_size (GTK_WINDOW (window), 1200, 700);
   kt_test_wait_until (window_narrow, GINT_TO_POINTER (FALSE), 5000);
   kt_test_spin (300);
-  g_assert_cmpstr (toggle_label ("succeeded"), ==, "Succeeded 3");
+  assert_toggle_label ("succeeded", "Succeeded 3");
   g_assert_cmpstr (row_badge_text (DONE_ID), ==, "Succeeded");
   g_ptr_array_unref (badges);
   badges = find_widgets (GTK_WIDGET (row_for (DONE_ID)), KT_TYPE_STATE_BADGE);
@@ -1816,7 +1853,7 @@ test_empty_window (void)
   add_tasks (IMAGE_ID);
   kt_test_spin (300);
   g_assert_false (adw_navigation_split_view_get_collapsed (split_view));
-  g_assert_cmpstr (toggle_label ("all"), ==, "All 1");
+  assert_toggle_label ("all", "All 1");
 }
 
 /* The Add dialog counts the IDs in what is typed and adds them. */
@@ -2028,7 +2065,7 @@ assert_not_checked_yet (const char *id)
   g_assert_true (has_label_exactly (GTK_WIDGET (row_for (id)), short_id));
   g_assert_true (has_label_exactly (GTK_WIDGET (row_for (id)), "added just now"));
   g_assert_cmpstr (row_badge_text (id), ==, "Waiting to check");
-  g_assert_cmpstr (toggle_label ("active"), ==, "Active");
+  assert_toggle_label ("active", "Active");
 }
 
 static void
