@@ -648,12 +648,23 @@ open_database (KtLedger  *self,
   /* Another program may be making the same new ledger: opening waits for it a while. */
   sqlite3_busy_timeout (self->db, 5000);
 
-  if (!self->read_only &&
-      !exec (self, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
-                   "PRAGMA foreign_keys = ON;", KT_LEDGER_ERROR_OPEN, &local_error))
-    goto failed;
-  if (!self->read_only && !migrate (self, &local_error))
-    goto failed;
+  /* Switching to WAL and making the schema need the file to themselves a moment; where
+   * another program holds it, SQLite may say "locked" at once rather than wait (to avoid a
+   * deadlock), so the two are tried again for up to 5 s. */
+  for (guint attempt = 0; !self->read_only; attempt++)
+    {
+      int code;
+
+      if (exec (self, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
+                      "PRAGMA foreign_keys = ON;", KT_LEDGER_ERROR_OPEN, &local_error) &&
+          migrate (self, &local_error))
+        break;
+      code = sqlite3_errcode (self->db);
+      if ((code != SQLITE_BUSY && code != SQLITE_LOCKED) || attempt >= 100)
+        goto failed;
+      g_clear_error (&local_error);
+      g_usleep (50 * 1000);
+    }
 
   /* A cheap read of every task row's page: a damaged file shows itself here, not later. */
   if ((stmt = prepare (self, "SELECT count(*) FROM tasks", &local_error)) == NULL)
