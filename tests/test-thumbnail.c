@@ -196,7 +196,7 @@ test_decoder_environment (void)
 }
 
 /* A preview made once is not made again while the file is unchanged (rows bound again when
- * the list scrolls back); a changed file is decoded anew. */
+ * the list scrolls back); a changed file is decoded anew; a large one is not kept. */
 static void
 test_cache (void)
 {
@@ -237,6 +237,30 @@ test_cache (void)
   g_assert_null (textures[2]);                  /* changed: the (refusing) decoder was asked */
   g_clear_object (&textures[0]);
   g_clear_object (&textures[1]);
+
+  /* A large preview (2100 px a side, 17 MB) is not kept: the cache holds 64 MB, each at most
+   * a quarter of it. Asked again, the (refusing) decoder answers. */
+  {
+    g_autofree char *large = hostile ("bomb-large.png");
+    KtTestAsync first = { 0 }, second = { 0 };
+    g_autoptr(GAsyncResult) r1 = NULL;
+    g_autoptr(GAsyncResult) r2 = NULL;
+    g_autoptr(GdkTexture) made = NULL;
+    g_autoptr(GdkTexture) again = NULL;
+
+    g_setenv ("KT_THUMBNAILER", helper, TRUE);
+    kt_thumbnail_load_async (large, 2100, NULL, kt_test_async_cb, &first);
+    r1 = kt_test_async_wait (&first, 20000);
+    made = kt_thumbnail_load_finish (r1, NULL);
+    g_assert_nonnull (made);
+    g_assert_cmpint (gdk_texture_get_width (made), ==, 2100);
+    g_setenv ("KT_THUMBNAILER", script, TRUE);
+    kt_thumbnail_load_async (large, 2100, NULL, kt_test_async_cb, &second);
+    r2 = kt_test_async_wait (&second, 10000);
+    again = kt_thumbnail_load_finish (r2, NULL);
+    g_assert_null (again);
+  }
+  g_setenv ("KT_THUMBNAILER", helper, TRUE);
   kt_test_remove_tree (dir);
 }
 

@@ -15,8 +15,8 @@
  * (kt-thumbnailer, with a format allow-list and caps on pixels, memory and CPU time): a
  * corrupt or hostile file ends in an error in words, and never costs the app its memory, its
  * main loop or its life. A decoder that has not answered after KT_THUMBNAIL_TIMEOUT_MS is
- * killed. docs/reliability.md lists the files it is tested with. The last few hundred
- * previews are kept, keyed by the file's path, time and length.
+ * killed. docs/reliability.md lists the files it is tested with. The last previews made
+ * (64 MB of them) are kept, keyed by the file's path, time and length.
  */
 
 typedef struct
@@ -29,10 +29,19 @@ typedef struct
 } Request;
 
 /* The last previews made, so that a row bound again (scrolling back, a new filter) costs no
- * new decoder: "SIZE:MTIME:LENGTH:PATH" -> GdkTexture, the oldest dropped past CACHE_SIZE. */
-#define CACHE_SIZE 256
+ * new decoder: "SIZE:MTIME:LENGTH:PATH" -> GdkTexture, the oldest dropped once they hold more
+ * than CACHE_BYTES. A preview larger than a quarter of that (a full-size image in the viewer)
+ * is not kept at all. */
+#define CACHE_BYTES ((gsize) 64 * 1024 * 1024)
 static GHashTable *cache;
 static GQueue cache_order = G_QUEUE_INIT;
+static gsize cache_bytes;
+
+static gsize
+texture_bytes (GdkTexture *texture)
+{
+  return (gsize) gdk_texture_get_width (texture) * gdk_texture_get_height (texture) * 4;
+}
 
 static char *
 cache_key (const char *path,
@@ -50,15 +59,22 @@ static void
 cache_add (const char *key,
            GdkTexture *texture)
 {
+  gsize bytes = texture_bytes (texture);
+
+  if (bytes > CACHE_BYTES / 4)
+    return;
   if (cache == NULL)
     cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   if (g_hash_table_contains (cache, key))
     return;
   g_hash_table_insert (cache, g_strdup (key), g_object_ref (texture));
   g_queue_push_tail (&cache_order, g_strdup (key));
-  while (g_queue_get_length (&cache_order) > CACHE_SIZE)
+  cache_bytes += bytes;
+  while (cache_bytes > CACHE_BYTES)
     {
       g_autofree char *oldest = g_queue_pop_head (&cache_order);
+
+      cache_bytes -= texture_bytes (g_hash_table_lookup (cache, oldest));
       g_hash_table_remove (cache, oldest);
     }
 }
