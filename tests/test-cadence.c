@@ -15,6 +15,7 @@ running (gint64      age_ms,
     .model = model,
     .last_error = -1,
     .retry_after_ms = -1,
+    .planned_ms = -1,
   };
   return input;
 }

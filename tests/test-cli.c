@@ -113,7 +113,7 @@ kie_task (Fixture     *f,
                                 base_url ? base_url : kt_fake_server_get_url (f->server), TRUE);
   if (g_str_has_prefix (kt_fake_server_get_url (f->server), "https"))
     g_subprocess_launcher_setenv (launcher, "KIE_API_CA_FILE", g_getenv ("KT_TEST_CERT"), TRUE);
-  g_subprocess_launcher_setenv (launcher, "KIE_TASK_TIME_SCALE", "0.02", TRUE);
+  g_subprocess_launcher_setenv (launcher, "KT_TIME_SCALE", "0.02", TRUE);
   g_subprocess_launcher_set_cwd (launcher, f->dir);
 
   run->status = kt_test_run (launcher, (const char * const *) argv->pdata, &run->out, &run->err);

@@ -210,6 +210,27 @@ reap_adder (GSubprocess *adder)
   return FALSE;
 }
 
+static gboolean
+wake_cb (gpointer data)
+{
+  *(guint *) data = 0;
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs the main loop until @done or the monotonic time @until_us, whichever comes first; a
+ * timer wakes it at @until_us however quiet the server is. */
+static void
+run_until (gboolean *done,
+           gint64    until_us)
+{
+  guint wake = 0;
+
+  wake = g_timeout_add (MAX (until_us - g_get_monotonic_time (), 0) / 1000 + 1, wake_cb, &wake);
+  while ((done == NULL || !*done) && g_get_monotonic_time () < until_us)
+    g_main_context_iteration (NULL, TRUE);
+  g_clear_handle_id (&wake, g_source_remove);
+}
+
 /* Adds two IDs a command, two commands at most, then lets polling and downloading go on; the
  * window is killed at @kill_us wherever it is. Those whose command ended with 0 are
  * acknowledged. */
@@ -228,8 +249,7 @@ add_until_killed (State       *state,
 
       state->next += 2;
       g_subprocess_wait_async (adder, NULL, wait_cb, &done);
-      while (!done && g_get_monotonic_time () < kill_us)
-        g_main_context_iteration (NULL, TRUE);
+      run_until (&done, kill_us);
       if (!done)
         {
           kill (atoi (g_subprocess_get_identifier (app)), SIGKILL);
@@ -243,8 +263,7 @@ add_until_killed (State       *state,
           g_hash_table_add (state->acknowledged, g_strdup (b));
         }
     }
-  while (g_get_monotonic_time () < kill_us)
-    g_main_context_iteration (NULL, TRUE);
+  run_until (NULL, kill_us);
   kill (atoi (g_subprocess_get_identifier (app)), SIGKILL);
 }
 

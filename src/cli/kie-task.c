@@ -411,13 +411,14 @@ run_new (KtClient  *client,
          gboolean   single_pass)
 {
   Run *run = g_new0 (Run, 1);
-  const char *scale;
+  /* KT_TIME_SCALE runs everything faster: for tests and demonstrations against the local server. */
+  g_autoptr(KtClock) clock = kt_clock_new_system (kt_time_scale_from_env ());
 
   run->loop = g_main_loop_new (NULL, FALSE);
   run->client = client;
   run->tasks = kt_task_list_new ();
   run->order = g_ptr_array_new_with_free_func (g_object_unref);
-  g_ptr_array_unref (kt_task_list_add_ids (run->tasks, (const char * const *) argv + 1, g_get_real_time () / 1000));
+  g_ptr_array_unref (kt_task_list_add_ids (run->tasks, (const char * const *) argv + 1, kt_clock_get_real_ms (clock)));
   for (int i = 1; i < argc; i++)
     {
       KtTask *task = kt_task_list_lookup (run->tasks, argv[i]);
@@ -427,11 +428,8 @@ run_new (KtClient  *client,
       g_ptr_array_add (run->order, g_object_ref (task));
     }
 
-  run->scheduler = kt_scheduler_new (client, run->tasks, NULL);
+  run->scheduler = kt_scheduler_new (client, run->tasks, NULL, clock);
   kt_scheduler_set_single_pass (run->scheduler, single_pass);
-  /* For tests and demonstrations against the local server: shrink the polling rhythm. */
-  if ((scale = g_getenv ("KIE_TASK_TIME_SCALE")) != NULL && g_ascii_strtod (scale, NULL) > 0)
-    kt_scheduler_set_time_scale (run->scheduler, g_ascii_strtod (scale, NULL));
   return run;
 }
 

@@ -263,6 +263,7 @@ static void
 setup_core (KtApplication *self)
 {
   g_autoptr(GError) error = NULL;
+  g_autoptr(KtClock) clock = NULL;
   const char *env_key = g_getenv ("KIE_API_KEY");
 
   self->tasks = kt_task_list_new ();
@@ -306,10 +307,9 @@ setup_core (KtApplication *self)
   if (env_key != NULL && *env_key != '\0')
     kt_client_set_api_key (self->client, env_key);
 
-  self->scheduler = kt_scheduler_new (self->client, self->tasks, NULL);
+  clock = kt_clock_new_system (kt_time_scale_from_env ());
+  self->scheduler = kt_scheduler_new (self->client, self->tasks, NULL, clock);
   kt_scheduler_set_rate_limit (self->scheduler, g_settings_get_double (self->settings, "rate-limit"));
-  if (g_getenv ("KT_TIME_SCALE") != NULL)
-    kt_scheduler_set_time_scale (self->scheduler, g_ascii_strtod (g_getenv ("KT_TIME_SCALE"), NULL));
   self->notifier = kt_notifier_new (GTK_APPLICATION (self), self->scheduler, self->settings);
   g_signal_connect_object (self->scheduler, "state-changed", G_CALLBACK (state_changed_cb), self,
                            G_CONNECT_SWAPPED);

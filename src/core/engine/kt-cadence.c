@@ -80,7 +80,10 @@ kt_cadence_next_delay (const KtCadenceInput *input)
       input->state == KT_STATE_NOT_FOUND)
     return -1;
 
-  delay = delay_for_age (MAX (input->age_ms, 0), input->model);
+  if (input->planned_ms > 0)
+    delay = MIN (input->planned_ms, KT_CADENCE_FLOOR_MS);
+  else
+    delay = delay_for_age (MAX (input->age_ms, 0), input->model);
 
   if (input->not_found_count > 0 && input->last_error == KT_API_ERROR_NOT_FOUND)
     delay = backoff (3000, input->not_found_count, 20000);

@@ -8,6 +8,7 @@
 #include "kt-api-error.h"
 #include "kt-cadence.h"
 #include "kt-core-enums.h"
+#include "kt-forecast.h"
 #include "kt-rate-limiter.h"
 #include "kt-scheduler.h"
 
@@ -16,6 +17,15 @@
  * kt_cadence_next_delay(); this object adds what is global: one rate cap for the key, a few
  * requests in flight at most, jitter, pauses the server asks for, and the network's state.
  * There is a single timer, armed for the earliest due task, and none when nothing is due.
+ *
+ * With the predicting policy (the default), a task that answered is asked again when its
+ * model's history says it is likely to have ended (kt_forecast_next_delay()), and when the
+ * rate cap leaves fewer requests than tasks due, each goes to the task most likely to have
+ * ended since it was last asked (kt_forecast_catch_chance()): a short image near its end is
+ * never starved behind long videos. Every task that ends well teaches the forecast.
+ *
+ * All time is the clock's (kt-clock.h): the real one, one sped up for tests and demos (every
+ * delay, age, pause and the rate cap alike), or a manual one for the replay simulator.
  *
  * A task whose family is not known is looked for on each family's endpoint in turn
  * (kt_family_probe_order()), one request at a time under the same cap, until one knows it;
@@ -29,6 +39,8 @@ typedef struct
 {
   KtTask  *task;
   gint64   due_us;             /* monotonic */
+  gint64   asked_us;           /* when it was last asked, or 0 */
+  gint64   running_since_ms;   /* when it was first seen generating, or 0 */
   guint    errors;
   int      last_error;
   gint64   retry_after_ms;
@@ -38,6 +50,7 @@ typedef struct
   gboolean gone;               /* Kie.ai no longer keeps its record: never asked again */
   gboolean probe_on;           /* the round of probing goes on: ask the next family at once */
   gboolean in_flight;
+  double   worth;              /* while it is due: see worth() */
 } Entry;
 
 struct _KtScheduler
@@ -45,6 +58,9 @@ struct _KtScheduler
   GObject            parent_instance;
 
   KtClient          *client;
+  KtClock           *clock;
+  KtForecast        *forecast;
+  KtPollPolicy       policy;
   KtTaskList        *tasks;
   GNetworkMonitor   *monitor;
   GCancellable      *cancellable;
@@ -54,7 +70,6 @@ struct _KtScheduler
   double             rate;
   guint              max_in_flight;
   guint              in_flight;
-  double             time_scale;
   guint              timer_id;
   gboolean           single_pass;
 
@@ -112,10 +127,22 @@ entry_free (Entry *entry)
   g_free (entry);
 }
 
+static gint64
+clock_us (KtScheduler *self)
+{
+  return kt_clock_get_monotonic_us (self->clock);
+}
+
+static gint64
+clock_ms (KtScheduler *self)
+{
+  return kt_clock_get_real_ms (self->clock);
+}
+
 static gboolean
 is_paused (KtScheduler *self)
 {
-  return self->pause.until_us > g_get_monotonic_time ();
+  return self->pause.until_us > clock_us (self);
 }
 
 static KtSchedulerStatus
@@ -153,13 +180,6 @@ set_status_message (KtScheduler *self,
 }
 
 static gint64
-scaled_us (KtScheduler *self,
-           gint64       ms)
-{
-  return (gint64) (ms * 1000.0 * self->time_scale);
-}
-
-static gint64
 jittered (KtScheduler *self,
           gint64       us)
 {
@@ -167,13 +187,47 @@ jittered (KtScheduler *self,
 }
 
 static gint64
-task_age_ms (KtTask *task)
+task_age_ms (KtScheduler *self,
+             KtTask      *task)
 {
   gint64 since = kt_task_get_create_time (task);
 
   if (since <= 0)
     since = kt_task_get_added_time (task);
-  return g_get_real_time () / 1000 - since;
+  return clock_ms (self) - since;
+}
+
+static KtForecastInput
+forecast_input (KtScheduler *self,
+                Entry       *entry)
+{
+  KtForecastInput input = {
+    .model = kt_task_get_model (entry->task),
+    .state = kt_task_get_state (entry->task),
+    .age_ms = task_age_ms (self, entry->task),
+    .running_ms = entry->running_since_ms > 0 ? clock_ms (self) - entry->running_since_ms : -1,
+  };
+  return input;
+}
+
+/* The delay after a plain answer that the policy plans, or -1 for the rhythm by age. */
+static gint64
+planned_delay (KtScheduler *self,
+               Entry       *entry)
+{
+  switch (self->policy)
+    {
+    case KT_POLL_PREDICT:
+      {
+        KtForecastInput input = forecast_input (self, entry);
+        return kt_forecast_next_delay (self->forecast, &input);
+      }
+    case KT_POLL_FIXED:
+      return KT_CADENCE_FIXED_MS;
+    case KT_POLL_SCHEDULE:
+    default:
+      return -1;
+    }
 }
 
 static void
@@ -182,13 +236,14 @@ schedule_next (KtScheduler *self,
                gint64       now_us)
 {
   KtCadenceInput input = {
-    .age_ms = task_age_ms (entry->task),
+    .age_ms = task_age_ms (self, entry->task),
     .state = kt_task_get_state (entry->task),
     .model = kt_task_get_model (entry->task),
     .consecutive_errors = entry->errors,
     .last_error = entry->last_error,
     .retry_after_ms = -1,
     .not_found_count = entry->not_found_count,
+    .planned_ms = planned_delay (self, entry),
   };
   gint64 delay_ms = kt_cadence_next_delay (&input);
   gint64 delay_us;
@@ -199,8 +254,9 @@ schedule_next (KtScheduler *self,
       return;
     }
 
-  delay_us = jittered (self, scaled_us (self, delay_ms));
-  /* A delay the server asked for is honoured as it came, in real time. */
+  /* A fixed poll is the baseline scripts use: no jitter. A planned delay is already exact. */
+  delay_us = self->policy == KT_POLL_SCHEDULE ? jittered (self, delay_ms * 1000) : delay_ms * 1000;
+  /* A delay the server asked for is honoured. */
   if (entry->retry_after_ms > 0)
     delay_us = MAX (delay_us, entry->retry_after_ms * 1000);
   entry->due_us = now_us + delay_us;
@@ -249,7 +305,7 @@ pause_all (KtScheduler       *self,
   if (retry_after_ms > 0)
     wait_us = retry_after_ms * 1000;
   else
-    wait_us = scaled_us (self, first_ms) << MIN (self->pause.streak, 5);
+    wait_us = first_ms * 1000 << MIN (self->pause.streak, 5);
   wait_us = MIN (wait_us, (gint64) KT_SCHEDULER_MAX_PAUSE_MS * 1000);
 
   self->pause.streak++;
@@ -282,6 +338,26 @@ on_answer (KtScheduler *self,
   if (!self->halt.on && !self->offline)
     set_status_message (self, NULL);
   kt_task_apply_record (entry->task, record, now_ms);
+  if (entry->running_since_ms == 0 && kt_task_get_state (entry->task) == KT_STATE_GENERATING)
+    entry->running_since_ms = now_ms;
+}
+
+/* A task that ended well tells how long its model takes now. */
+static void
+learn (KtScheduler *self,
+       Entry       *entry,
+       gint64       now_ms)
+{
+  KtDurationSample sample = {
+    .model = (char *) kt_task_get_model (entry->task),
+    .create_ms = kt_task_get_create_time (entry->task),
+    .running_ms = entry->running_since_ms,
+    .complete_ms = kt_task_get_complete_time (entry->task),
+  };
+
+  if (sample.complete_ms <= 0)
+    sample.complete_ms = now_ms;
+  kt_forecast_learn (self->forecast, &sample);
 }
 
 /* "Not visible yet" is normal in the first 90 s after a task was created; only after that,
@@ -311,7 +387,7 @@ on_not_found (KtScheduler *self,
   if (entry->not_found_since_us == 0)
     entry->not_found_since_us = now_us;
   if (self->single_pass ||
-      now_us - entry->not_found_since_us >= scaled_us (self, KT_CADENCE_NOT_FOUND_GRACE_MS))
+      now_us - entry->not_found_since_us >= KT_CADENCE_NOT_FOUND_GRACE_MS * 1000)
     kt_task_set_not_found (entry->task, now_ms);
 }
 
@@ -400,6 +476,9 @@ after_poll (KtScheduler *self,
   g_autoptr(KtTask) task = g_object_ref (entry->task);
   gboolean probing = entry->probe_on;
 
+  if (before != KT_STATE_SUCCESS && kt_task_get_state (task) == KT_STATE_SUCCESS)
+    learn (self, entry, clock_ms (self));
+
   if (probing)
     entry->due_us = now_us;   /* the next family's endpoint, as soon as the cap allows */
   else if (kt_task_is_finished (task) || self->single_pass || entry->gone)
@@ -451,8 +530,7 @@ poll_cb (GObject      *source,
   g_autoptr(KtRecord) record = NULL;
   g_autoptr(GError) error = NULL;
   gint64 retry_after_ms = -1;
-  gint64 now_us = g_get_monotonic_time ();
-  gint64 now_ms = g_get_real_time () / 1000;
+  gint64 now_us, now_ms;
   Entry *entry;
   KtState before;
 
@@ -462,6 +540,8 @@ poll_cb (GObject      *source,
   record = kt_client_query_record_finish (KT_CLIENT (source), result, &retry_after_ms, &error);
   if (self == NULL || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
+  now_us = clock_us (self);
+  now_ms = clock_ms (self);
 
   self->in_flight--;
   entry = g_hash_table_lookup (self->entries, task_id);
@@ -517,6 +597,7 @@ dispatch (KtScheduler *self,
   poll->key_generation = kt_client_get_key_generation (self->client);
 
   entry->in_flight = TRUE;
+  entry->asked_us = now_us;
   self->in_flight++;
   self->n_requests++;
   kt_rate_limiter_take (&self->limiter, now_us);
@@ -530,7 +611,26 @@ compare_due (gconstpointer a,
   const Entry *ea = *(Entry * const *) a;
   const Entry *eb = *(Entry * const *) b;
 
+  if (ea->worth != eb->worth)
+    return ea->worth > eb->worth ? -1 : 1;
   return (ea->due_us > eb->due_us) - (ea->due_us < eb->due_us);
+}
+
+/* What asking about @entry now is worth: the chance its task ended since it was last asked.
+ * A task never asked, or asked again after an error or to find its family, comes first. */
+static double
+worth (KtScheduler *self,
+       Entry       *entry,
+       gint64       now_us)
+{
+  KtForecastInput input;
+
+  if (self->policy != KT_POLL_PREDICT)
+    return 0;   /* by due time alone */
+  if (entry->asked_us == 0 || entry->errors > 0 || entry->probe_on || entry->not_found_count > 0)
+    return 2;
+  input = forecast_input (self, entry);
+  return kt_forecast_catch_chance (self->forecast, &input, (now_us - entry->asked_us) / 1000);
 }
 
 static gboolean
@@ -551,12 +651,14 @@ static void
 reschedule (KtScheduler *self)
 {
   g_autoptr(GPtrArray) due = g_ptr_array_new ();
-  gint64 now_us = g_get_monotonic_time ();
+  gint64 now_us = clock_us (self);
   gint64 next_us = G_MAXINT64;
   GHashTableIter iter;
   Entry *entry;
 
-  g_clear_handle_id (&self->timer_id, g_source_remove);
+  if (self->timer_id != 0)
+    kt_clock_remove_timeout (self->clock, self->timer_id);
+  self->timer_id = 0;
   update_status (self);
 
   if (self->halt.on || self->offline)
@@ -574,7 +676,10 @@ reschedule (KtScheduler *self)
       if (entry->in_flight || entry->due_us == G_MAXINT64)
         continue;
       if (entry->due_us <= now_us)
-        g_ptr_array_add (due, entry);
+        {
+          entry->worth = worth (self, entry, now_us);
+          g_ptr_array_add (due, entry);
+        }
       else
         next_us = MIN (next_us, entry->due_us);
     }
@@ -599,9 +704,7 @@ arm:
   update_status (self);
   if (next_us != G_MAXINT64)
     {
-      gint64 delay_ms = MAX (0, (next_us - now_us + 999) / 1000);
-      self->timer_id = g_timeout_add_full (G_PRIORITY_DEFAULT, (guint) MIN (delay_ms, G_MAXUINT),
-                                           tick_cb, self, NULL);
+      self->timer_id = kt_clock_add_timeout (self->clock, next_us - now_us, tick_cb, self);
     }
 }
 
@@ -610,7 +713,7 @@ track_position_range (KtScheduler *self,
                       guint        position,
                       guint        n)
 {
-  gint64 now_us = g_get_monotonic_time ();
+  gint64 now_us = clock_us (self);
 
   for (guint i = position; i < position + n; i++)
     {
@@ -648,7 +751,7 @@ items_changed_cb (KtScheduler *self,
 static void
 make_all_due (KtScheduler *self)
 {
-  gint64 now_us = g_get_monotonic_time ();
+  gint64 now_us = clock_us (self);
   GHashTableIter iter;
   Entry *entry;
 
@@ -714,7 +817,9 @@ kt_scheduler_dispose (GObject *object)
   KtScheduler *self = KT_SCHEDULER (object);
 
   g_cancellable_cancel (self->cancellable);
-  g_clear_handle_id (&self->timer_id, g_source_remove);
+  if (self->timer_id != 0 && self->clock != NULL)
+    kt_clock_remove_timeout (self->clock, self->timer_id);
+  self->timer_id = 0;
   if (self->tasks != NULL)
     g_signal_handlers_disconnect_by_data (self->tasks, self);
   if (self->client != NULL)
@@ -724,6 +829,8 @@ kt_scheduler_dispose (GObject *object)
   g_clear_object (&self->tasks);
   g_clear_object (&self->client);
   g_clear_object (&self->monitor);
+  g_clear_object (&self->clock);
+  g_clear_object (&self->forecast);
   g_clear_pointer (&self->entries, g_hash_table_unref);
 
   G_OBJECT_CLASS (kt_scheduler_parent_class)->dispose (object);
@@ -804,20 +911,22 @@ kt_scheduler_init (KtScheduler *self)
   self->rand = g_rand_new ();
   self->rate = KT_SCHEDULER_DEFAULT_RATE;
   self->max_in_flight = KT_SCHEDULER_DEFAULT_IN_FLIGHT;
-  self->time_scale = 1.0;
+  self->forecast = kt_forecast_new ();
   kt_rate_limiter_init (&self->limiter, self->rate, 1.0);
 }
 
 /**
  * kt_scheduler_new:
  * @monitor: (nullable): the network monitor; %NULL for the default one
+ * @clock: (nullable): the time to live in (kt-clock.h); %NULL for the real one
  *
  * Starts polling every unfinished task of @tasks, now and as tasks are added.
  */
 KtScheduler *
 kt_scheduler_new (KtClient        *client,
                   KtTaskList      *tasks,
-                  GNetworkMonitor *monitor)
+                  GNetworkMonitor *monitor,
+                  KtClock         *clock)
 {
   KtScheduler *self;
 
@@ -828,6 +937,7 @@ kt_scheduler_new (KtClient        *client,
   self->client = g_object_ref (client);
   self->tasks = g_object_ref (tasks);
   self->monitor = g_object_ref (monitor != NULL ? monitor : g_network_monitor_get_default ());
+  self->clock = clock != NULL ? g_object_ref (clock) : kt_clock_new_system (1.0);
   self->offline = !g_network_monitor_get_network_available (self->monitor);
 
   g_signal_connect_object (tasks, "items-changed", G_CALLBACK (items_changed_cb), self,
@@ -881,17 +991,26 @@ kt_scheduler_set_single_pass (KtScheduler *self,
   self->single_pass = single_pass;
 }
 
-/* Shrinks every delay of the cadence (not the rate cap, nor what the server asks for); for
- * tests and the demo mode. */
+/**
+ * kt_scheduler_set_policy:
+ *
+ * How tasks are timed: %KT_POLL_PREDICT (the default) for the programs, the others as
+ * baselines for benchmarks.
+ */
 void
-kt_scheduler_set_time_scale (KtScheduler *self,
-                             double       scale)
+kt_scheduler_set_policy (KtScheduler  *self,
+                         KtPollPolicy  policy)
 {
   g_return_if_fail (KT_IS_SCHEDULER (self));
-  g_return_if_fail (scale > 0);
+  self->policy = policy;
+}
 
-  /* It only shrinks, and a scale from the environment must not overflow a delay. */
-  self->time_scale = CLAMP (scale, 1e-6, 1.0);
+/* What the scheduler knows of each model's durations: teach it the ledger's history. */
+KtForecast *
+kt_scheduler_get_forecast (KtScheduler *self)
+{
+  g_return_val_if_fail (KT_IS_SCHEDULER (self), NULL);
+  return self->forecast;
 }
 
 /* Checks a task (or, with %NULL, every unfinished task) as soon as the rate cap allows. */
@@ -910,10 +1029,13 @@ kt_scheduler_refresh (KtScheduler *self,
 
       if (task == NULL)
         return;
-      track (self, task, g_get_monotonic_time ());
+      track (self, task, clock_us (self));
       entry = g_hash_table_lookup (self->entries, task_id);
       if (!entry->in_flight)
-        entry->due_us = g_get_monotonic_time ();
+        {
+          entry->due_us = clock_us (self);
+          entry->asked_us = 0;   /* asked for by the user: before any other */
+        }
     }
 
   /* A refresh asked for by the user overrides a halt for a rejected key and any pause. */

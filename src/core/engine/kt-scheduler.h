@@ -3,7 +3,10 @@
 
 #include <gio/gio.h>
 
+#include "kt-cadence.h"
 #include "kt-client.h"
+#include "kt-clock.h"
+#include "kt-forecast.h"
 #include "kt-task-list.h"
 
 G_BEGIN_DECLS
@@ -43,13 +46,15 @@ G_DECLARE_FINAL_TYPE (KtScheduler, kt_scheduler, KT, SCHEDULER, GObject)
 
 KtScheduler       *kt_scheduler_new                 (KtClient        *client,
                                                      KtTaskList      *tasks,
-                                                     GNetworkMonitor *monitor);
+                                                     GNetworkMonitor *monitor,
+                                                     KtClock         *clock);
 void               kt_scheduler_set_rate_limit      (KtScheduler     *self,
                                                      double           requests_per_second);
 void               kt_scheduler_set_max_in_flight   (KtScheduler     *self,
                                                      guint            max_in_flight);
-void               kt_scheduler_set_time_scale      (KtScheduler     *self,
-                                                     double           scale);
+void               kt_scheduler_set_policy          (KtScheduler     *self,
+                                                     KtPollPolicy     policy);
+KtForecast        *kt_scheduler_get_forecast        (KtScheduler     *self);
 void               kt_scheduler_set_single_pass     (KtScheduler     *self,
                                                      gboolean         single_pass);
 void               kt_scheduler_refresh             (KtScheduler     *self,

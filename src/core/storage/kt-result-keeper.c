@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "kt-result-keeper.h"
 
@@ -26,7 +27,7 @@ struct _KtResultKeeper
   KtClient      *client;      /* nullable: then there are no fresh links */
   GCancellable  *cancellable;
   GHashTable    *errors;      /* url -> GError: why it could not be kept */
-  GHashTable    *pending;     /* url set: downloads (or fresh links) under way */
+  GHashTable    *pending;     /* kept_key () set: downloads (or fresh links) under way */
   GHashTable    *kept;        /* "task-id\nurl" -> path, files kept in this run */
   GHashTable    *retries;     /* url -> Retry: a download that failed for now, to try again */
   GHashTable    *attempts;    /* url -> GUINT_TO_POINTER (failed tries in a row) */
@@ -105,16 +106,28 @@ kept_key (KtTask     *task,
   return g_strconcat (kt_task_get_id (task), "\n", url, NULL);
 }
 
+/* Pending by task and URL: two tasks with one result URL each get their file. */
 static void
 set_pending (KtResultKeeper *self,
+             KtTask         *task,
              const char     *url,
              gboolean        pending)
 {
-  gboolean changed = pending ? g_hash_table_add (self->pending, g_strdup (url))
-                             : g_hash_table_remove (self->pending, url);
+  g_autofree char *key = kept_key (task, url);
+  gboolean changed = pending ? g_hash_table_add (self->pending, g_steal_pointer (&key))
+                             : g_hash_table_remove (self->pending, key);
 
   if (changed)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_PENDING]);
+}
+
+static gboolean
+is_pending (KtResultKeeper *self,
+            KtTask         *task,
+            const char     *url)
+{
+  g_autofree char *key = kept_key (task, url);
+  return g_hash_table_contains (self->pending, key);
 }
 
 static void
@@ -142,7 +155,7 @@ retry_cb (gpointer data)
     g_autofree char *key = NULL;
     g_hash_table_steal_extended (self->retries, retry->url, (gpointer *) &key, NULL);
   }
-  if (!g_hash_table_contains (self->pending, retry->url))
+  if (!is_pending (self, retry->task, retry->url))
     start_download (self, retry->task, retry->url, retry->link, NULL, retry->name);
   retry_free (retry);
   return G_SOURCE_REMOVE;
@@ -214,7 +227,7 @@ download_cb (GObject      *source,
         kt_ledger_set_result_file (self->ledger, kt_task_get_id (keep->task), keep->url,
                                    g_file_peek_path (file), NULL);
     }
-  set_pending (self, keep->url, FALSE);
+  set_pending (self, keep->task, keep->url, FALSE);
   changed (self, keep->task);
   keep_free (keep);
 }
@@ -238,7 +251,7 @@ start_download (KtResultKeeper *self,
   keep->name = g_strdup (name ? name : info ? info->title : NULL);
   keep->directory = g_strdup (directory);
   g_hash_table_remove (self->retries, url);
-  set_pending (self, url, TRUE);
+  set_pending (self, task, url, TRUE);
   /* A track or stem is named by what it is ("Night Drive.mp3", "Vocals.mp3"), others by the URL. */
   kt_result_store_download_async (self->store, link, keep->name, kt_task_get_id (task), directory,
                                   self->cancellable, download_cb, keep);
@@ -263,7 +276,7 @@ keep_record (KtResultKeeper *self,
         {
           g_autofree char *existing = NULL;
 
-          if (g_hash_table_contains (self->pending, urls[i]))
+          if (is_pending (self, task, urls[i]))
             continue;
           if (only_unrecorded && self->ledger != NULL)
             existing = kt_ledger_get_result_file (self->ledger, kt_task_get_id (task), urls[i]);
@@ -504,7 +517,7 @@ fresh_link_cb (GObject      *source,
       return;
     }
 
-  set_pending (self, keep->url, FALSE);
+  set_pending (self, keep->task, keep->url, FALSE);
   if (link == NULL)
     g_hash_table_replace (self->errors, g_strdup (keep->url),
                           g_error_new (KT_RESULT_ERROR, KT_RESULT_ERROR_EXPIRED,
@@ -531,7 +544,7 @@ kt_result_keeper_refresh (KtResultKeeper *self,
   keep->self = g_object_ref (self);
   keep->task = g_object_ref (task);
   keep->url = g_strdup (url);
-  set_pending (self, url, TRUE);
+  set_pending (self, task, url, TRUE);
   g_hash_table_remove (self->errors, url);
   g_hash_table_remove (self->attempts, url);   /* the user's word: a fresh count of tries */
   changed (self, task);
@@ -574,8 +587,19 @@ gboolean
 kt_result_keeper_is_keeping (KtResultKeeper *self,
                              const char     *url)
 {
+  GHashTableIter iter;
+  const char *key;
+
   g_return_val_if_fail (KT_IS_RESULT_KEEPER (self), FALSE);
-  return g_hash_table_contains (self->pending, url);
+
+  g_hash_table_iter_init (&iter, self->pending);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &key, NULL))
+    {
+      const char *newline = strchr (key, '\n');
+      if (newline != NULL && g_str_equal (newline + 1, url))
+        return TRUE;
+    }
+  return FALSE;
 }
 
 /* How many downloads and fresh links are under way. */
