@@ -60,6 +60,11 @@ main (int   argc,
       g_printerr ("kie-fake-server: %s\n", error->message);
       return 1;
     }
+  /* KT_TIME_SCALE: timed tasks run as fast as the programs that ask about them. */
+  {
+    g_autoptr(KtClock) clock = kt_clock_new_system (kt_time_scale_from_env ());
+    kt_fake_server_set_clock (server, clock);
+  }
   if (script != NULL)
     {
       if (!g_file_get_contents (script, &contents, NULL, &error) ||

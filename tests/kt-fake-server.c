@@ -8,6 +8,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "kt-clock.h"
 #include "kt-fake-server.h"
 
 /*
@@ -41,6 +42,14 @@
  * Kie.ai answers one it does not know: 422 or 200 with "record is null" and no data. With
  * "visibleAfterMs", no endpoint knows the task until that long after the script was loaded,
  * as with a task created a moment ago.
+ *
+ * A timed task runs on the server's clock instead of by steps (docs/fake-server.md):
+ *   "ID": { "timed": true, "model": "m", "startMs": S, "visibleAfterMs": V, "queueMs": Q,
+ *           "runMs": R, "end": "success" | "fail", "resultUrls": [...] }
+ * is created S ms after the script was loaded, unknown for V ms more, waiting for Q ms, then
+ * generating for R ms, then ended, with its createTime and completeTime to match.
+ * The clock is the real one, sped up by KT_TIME_SCALE, or the one kt_fake_server_set_clock()
+ * gives (the replay simulator's manual clock).
  */
 
 /* The families' query endpoints, as Kie.ai's documentation gives them (not the app's table:
@@ -74,7 +83,9 @@ struct _KtFakeServer
   char        *url;
   char        *api_key;
   double       credits;
+  KtClock     *clock;
   GHashTable  *scripts;       /* id -> JsonArray of steps */
+  GHashTable  *timed;         /* id -> JsonObject: a timed task, "createdAt" (clock ms) added */
   GHashTable  *families;      /* id -> family name, for tasks not Market's */
   GHashTable  *visible_at;    /* id -> monotonic µs before which no endpoint knows it */
   GHashTable  *veo_videos;    /* "ID 1080p" or "ID 4k" -> JsonObject {notReadyTimes, url} */
@@ -149,7 +160,9 @@ dress_record (KtFakeServer *self,
   const char *state = get_string (step, "state");
   const char *model = get_string (step, "model");
   const char *prompt = get_string (step, "prompt");
-  gint64 created = g_get_real_time () / 1000 - 5000;
+  gint64 created = json_object_get_int_member_with_default (step, "createTime",
+                                                            kt_clock_get_real_ms (self->clock) - 5000);
+  gint64 completed = json_object_get_int_member_with_default (step, "completeTime", created + 4000);
 
   if (model == NULL)
     model = "grok-imagine/text-to-image";
@@ -233,9 +246,9 @@ dress_record (KtFakeServer *self,
   if (state != NULL && (g_ascii_strcasecmp (state, "success") == 0 || g_ascii_strcasecmp (state, "fail") == 0))
     {
       json_builder_set_member_name (b, "completeTime");
-      json_builder_add_int_value (b, created + 4000);
+      json_builder_add_int_value (b, completed);
       json_builder_set_member_name (b, "costTime");
-      json_builder_add_int_value (b, 4);
+      json_builder_add_int_value (b, (completed - created) / 1000);
     }
   if (json_object_has_member (step, "creditsConsumed"))
     {
@@ -461,6 +474,56 @@ apply_step (KtFakeServer      *self,
 }
 
 static void
+answer_unknown (SoupServerMessage *msg,
+                guint              endpoint)
+{
+  if (endpoints[endpoint].says_null_with_200)
+    respond_json (msg, "{\"code\":200,\"msg\":\"record is null\",\"data\":null}");
+  else
+    respond_json (msg, "{\"code\":422,\"msg\":\"recordInfo is null\",\"data\":null}");
+}
+
+/* A timed task's answer now, on the server's clock. */
+static void
+handle_timed (KtFakeServer      *self,
+              SoupServerMessage *msg,
+              const char        *task_id,
+              JsonObject        *spec)
+{
+  gint64 created = json_object_get_int_member (spec, "createdAt");
+  gint64 age = kt_clock_get_real_ms (self->clock) - created;
+  gint64 queue = json_object_get_int_member_with_default (spec, "queueMs", 0);
+  gint64 run = json_object_get_int_member_with_default (spec, "runMs", 0);
+  const char *end = get_string (spec, "end");
+  g_autoptr(JsonObject) step = json_object_new ();
+
+  if (age < json_object_get_int_member_with_default (spec, "visibleAfterMs", 0))
+    {
+      answer_unknown (msg, 0);
+      return;
+    }
+  json_object_set_string_member (step, "model", get_string (spec, "model"));
+  json_object_set_int_member (step, "createTime", created);
+  json_object_set_int_member (step, "completeTime", created + queue + run);
+  if (age < queue)
+    json_object_set_string_member (step, "state", "waiting");
+  else if (age < queue + run)
+    json_object_set_string_member (step, "state", "generating");
+  else if (end != NULL && g_str_equal (end, "fail"))
+    {
+      json_object_set_string_member (step, "state", "fail");
+      json_object_set_string_member (step, "failMsg", "The model could not make this");
+    }
+  else
+    {
+      json_object_set_string_member (step, "state", "success");
+      if (json_object_has_member (spec, "resultUrls"))
+        json_object_set_member (step, "resultUrls", json_node_copy (json_object_get_member (spec, "resultUrls")));
+    }
+  apply_step (self, msg, task_id, step);
+}
+
+static void
 handle_record (KtFakeServer      *self,
                SoupServerMessage *msg,
                guint              endpoint,
@@ -489,6 +552,12 @@ handle_record (KtFakeServer      *self,
       return;
     }
 
+  if (g_hash_table_contains (self->timed, task_id) && g_str_equal (endpoints[endpoint].family, "market"))
+    {
+      handle_timed (self, msg, task_id, g_hash_table_lookup (self->timed, task_id));
+      return;
+    }
+
   steps = g_hash_table_lookup (self->scripts, task_id);
   family = g_hash_table_lookup (self->families, task_id);
   if (family == NULL)
@@ -497,10 +566,7 @@ handle_record (KtFakeServer      *self,
   if (steps == NULL || json_array_get_length (steps) == 0 || !g_str_equal (family, endpoints[endpoint].family) ||
       (visible_at != NULL && g_get_monotonic_time () < *(gint64 *) visible_at))
     {
-      if (endpoints[endpoint].says_null_with_200)
-        respond_json (msg, "{\"code\":200,\"msg\":\"record is null\",\"data\":null}");
-      else
-        respond_json (msg, "{\"code\":422,\"msg\":\"recordInfo is null\",\"data\":null}");
+      answer_unknown (msg, endpoint);
       return;
     }
 
@@ -692,7 +758,7 @@ handler_cb (SoupServer        *server,
       g_autoptr(GBytes) bytes = soup_message_body_flatten (request_body);
       request->body = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
     }
-  request->time_us = g_get_monotonic_time ();
+  request->time_us = kt_clock_get_monotonic_us (self->clock);
   g_ptr_array_add (self->requests, request);
   log_request (self, request);
 
@@ -814,6 +880,8 @@ kt_fake_server_finalize (GObject *object)
   g_free (self->api_key);
   g_free (self->storm_retry_after);
   g_clear_pointer (&self->scripts, g_hash_table_unref);
+  g_clear_pointer (&self->timed, g_hash_table_unref);
+  g_clear_object (&self->clock);
   g_clear_pointer (&self->families, g_hash_table_unref);
   g_clear_pointer (&self->visible_at, g_hash_table_unref);
   g_clear_pointer (&self->veo_videos, g_hash_table_unref);
@@ -840,6 +908,8 @@ static void
 kt_fake_server_init (KtFakeServer *self)
 {
   self->credits = 100;
+  self->clock = kt_clock_new_system (1.0);
+  self->timed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) json_object_unref);
   self->scripts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) json_array_unref);
   self->families = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->visible_at = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
@@ -950,6 +1020,17 @@ kt_fake_server_load_script (KtFakeServer  *self,
 
           g_hash_table_remove (self->families, l->data);
           g_hash_table_remove (self->visible_at, l->data);
+          g_hash_table_remove (self->timed, l->data);
+          if (JSON_NODE_HOLDS_OBJECT (node) &&
+              json_object_get_boolean_member_with_default (json_node_get_object (node), "timed", FALSE))
+            {
+              JsonObject *spec = json_object_ref (json_node_get_object (node));
+
+              json_object_set_int_member (spec, "createdAt", kt_clock_get_real_ms (self->clock) +
+                                          json_object_get_int_member_with_default (spec, "startMs", 0));
+              g_hash_table_replace (self->timed, g_strdup (l->data), spec);
+              continue;
+            }
           if (JSON_NODE_HOLDS_OBJECT (node))
             {
               JsonObject *task = json_node_get_object (node);
@@ -1020,6 +1101,15 @@ kt_fake_server_load_script (KtFakeServer  *self,
     }
 
   return TRUE;
+}
+
+/* The time the server lives in: timed tasks and the times of requests (KtFakeRequest.time_us). */
+void
+kt_fake_server_set_clock (KtFakeServer *self,
+                          KtClock      *clock)
+{
+  g_return_if_fail (KT_IS_FAKE_SERVER (self));
+  g_set_object (&self->clock, clock);
 }
 
 /* Returns: (transfer none) (element-type KtFakeRequest): every request so far, oldest first */

@@ -3,6 +3,8 @@
 
 #include <libsoup/soup.h>
 
+#include "kt-clock.h"
+
 G_BEGIN_DECLS
 
 /* One request as the server saw it, for tests to assert what the client sent, to whom, when. */
@@ -15,7 +17,7 @@ typedef struct
   char       *authorization; /* the header, or NULL */
   char       *body;
   GHashTable *headers;       /* lower-case name -> value */
-  gint64      time_us;       /* monotonic */
+  gint64      time_us;       /* monotonic, on the server's clock */
 } KtFakeRequest;
 
 #define KT_TYPE_FAKE_SERVER (kt_fake_server_get_type ())
@@ -40,5 +42,7 @@ guint         kt_fake_server_count_requests (KtFakeServer  *self,
 void          kt_fake_server_clear_requests (KtFakeServer  *self);
 void          kt_fake_server_set_log_file   (KtFakeServer  *self,
                                              const char    *path);
+void          kt_fake_server_set_clock      (KtFakeServer  *self,
+                                             KtClock       *clock);
 
 G_END_DECLS

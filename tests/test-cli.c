@@ -5,6 +5,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "kt-ledger.h"
 #include "kt-test-util.h"
 
 #define KEY "cli-key-42"
@@ -98,6 +99,7 @@ kie_task (Fixture     *f,
   g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
                                                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autofree char *data_home = g_build_filename (f->dir, "data", NULL);
   Run *run = g_new0 (Run, 1);
 
   g_ptr_array_add (argv, (char *) g_getenv ("KIE_TASK"));
@@ -114,6 +116,8 @@ kie_task (Fixture     *f,
   if (g_str_has_prefix (kt_fake_server_get_url (f->server), "https"))
     g_subprocess_launcher_setenv (launcher, "KIE_API_CA_FILE", g_getenv ("KT_TEST_CERT"), TRUE);
   g_subprocess_launcher_setenv (launcher, "KT_TIME_SCALE", "0.02", TRUE);
+  /* The window's data (its ledger, which watch reads for predictions) is the test's own. */
+  g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", data_home, TRUE);
   g_subprocess_launcher_set_cwd (launcher, f->dir);
 
   run->status = kt_test_run (launcher, (const char * const *) argv->pdata, &run->out, &run->err);
@@ -254,6 +258,71 @@ test_watch (Fixture       *f,
   g_assert_cmpint (json_object_get_int_member (line (lines, 1), "progress"), ==, 40);
   g_assert_cmpstr (json_object_get_string_member (line (lines, 2), "state"), ==, "success");
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (line (lines, 2), "resultUrls")), ==, 2);
+}
+
+/* watch times its checks by the window's history when there is one: it reads the ledger and
+ * leaves it as it was (no byte changed, no journal made beside it). */
+static void
+test_watch_reads_history (Fixture       *f,
+                          gconstpointer  data)
+{
+  const char *args[] = { "watch", "0f3c2a9b8e7d6c5b4a3928170f1e2d3c", NULL };
+  g_autofree char *folder = g_build_filename (f->dir, "data", DATA_DIR_NAME, NULL);
+  g_autofree char *path = g_build_filename (folder, "ledger.sqlite3", NULL);
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  gsize before_length = 0, after_length = 0;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Run) run = NULL;
+  g_autoptr(GDir) dir = NULL;
+  guint files = 0;
+
+  {
+    g_autoptr(KtLedger) ledger = kt_ledger_open (path, &error);
+    g_autoptr(KtTaskList) tasks = kt_task_list_new ();
+    g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+
+    g_assert_no_error (error);
+    g_assert_true (kt_ledger_load (ledger, tasks, &error));
+    for (guint i = 0; i < 25; i++)
+      g_ptr_array_add (ids, g_strdup_printf ("history%02u", i));
+    g_ptr_array_add (ids, NULL);
+    g_ptr_array_unref (kt_task_list_add_ids (tasks, (const char * const *) ids->pdata, 1764400000000));
+    for (guint i = 0; i < 25; i++)
+      {
+        g_autofree char *body = g_strdup_printf (
+          "{\"code\":200,\"data\":{\"taskId\":\"history%02u\",\"model\":\"grok-imagine/text-to-image\","
+          "\"state\":\"success\",\"createTime\":%" G_GINT64_FORMAT ",\"completeTime\":%" G_GINT64_FORMAT "}}",
+          i, 1764400000000 + i * 60000, 1764400000000 + i * 60000 + 20000 + i * 100);
+        g_autoptr(KtRecord) record = kt_record_parse (body, strlen (body), 200, &error);
+
+        g_assert_no_error (error);
+        kt_task_list_apply_record (tasks, record, 1764400000000 + i * 60000 + 21000);
+      }
+    g_assert_true (kt_ledger_flush (ledger, &error));
+    kt_ledger_close (ledger);
+  }
+  g_assert_true (g_file_get_contents (path, &before, &before_length, NULL));
+  {
+    g_autoptr(GArray) samples = kt_ledger_read_durations (path, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (samples->len, ==, 25);
+  }
+
+  g_setenv ("G_MESSAGES_DEBUG", "kt-forecast", TRUE);
+  run = kie_task (f, KEY, NULL, args);
+  g_unsetenv ("G_MESSAGES_DEBUG");
+  g_assert_cmpint (run->status, ==, 0);
+  g_assert_nonnull (strstr (run->out, "success"));
+  /* GLib writes debug messages to standard output */
+  g_assert_nonnull (strstr (run->out, "learned the durations of 25 finished tasks, 1 models"));
+
+  g_assert_true (g_file_get_contents (path, &after, &after_length, NULL));
+  g_assert_cmpmem (before, before_length, after, after_length);
+  dir = g_dir_open (folder, 0, NULL);
+  while (g_dir_read_name (dir) != NULL)
+    files++;
+  g_assert_cmpuint (files, ==, 1);
 }
 
 static void
@@ -786,6 +855,7 @@ main (int   argc,
   ADD ("/cli/status-error-exit", test_status_error_exit);
   ADD ("/cli/status-table", test_status_table);
   ADD ("/cli/watch", test_watch);
+  ADD ("/cli/watch-reads-history", test_watch_reads_history);
   ADD ("/cli/watch-failure-exit", test_watch_failure_exit);
   ADD ("/cli/watch-rejected-key", test_watch_rejected_key);
   ADD ("/cli/save", test_save);

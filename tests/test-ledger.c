@@ -629,6 +629,100 @@ test_two_processes_fresh_ledger (Fixture       *f,
   }
 }
 
+static void
+apply_timed (KtTaskList *tasks,
+             const char *id,
+             const char *model,
+             const char *state,
+             gint64      create_ms,
+             gint64      complete_ms,
+             gint64      checked_ms)
+{
+  g_autofree char *body = g_strdup_printf (
+    "{\"code\":200,\"data\":{\"taskId\":\"%s\",\"model\":\"%s\",\"state\":\"%s\","
+    "\"createTime\":%" G_GINT64_FORMAT ",\"completeTime\":%" G_GINT64_FORMAT "}}",
+    id, model, state, create_ms, complete_ms);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KtRecord) record = kt_record_parse (body, strlen (body), 200, &error);
+
+  g_assert_no_error (error);
+  kt_task_list_apply_record (tasks, record, checked_ms);
+}
+
+/* The history the forecast learns from: each finished task's creation, first generating and
+ * completion, read read-only (the file is not changed, nothing is created) and in a thread. */
+static void
+test_durations (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) samples = NULL;
+  GStatBuf before, after;
+
+  /* no ledger yet: no history, and still no file */
+  samples = kt_ledger_read_durations (f->path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (samples->len, ==, 0);
+  g_assert_false (g_file_test (f->path, G_FILE_TEST_EXISTS));
+  g_clear_pointer (&samples, g_array_unref);
+
+  {
+    g_autoptr(KtLedger) ledger = open_ledger (f);
+    g_autoptr(KtTaskList) tasks = kt_task_list_new ();
+    const char *ids[] = { "done", "failed", "running", NULL };
+    const gint64 t0 = 1761234000000;
+
+    g_assert_true (kt_ledger_load (ledger, tasks, &error));
+    g_ptr_array_unref (kt_task_list_add_ids (tasks, ids, t0));
+    /* "done": queued 4 s, then generating from 4 s (seen then), done at 30 s */
+    apply_timed (tasks, "done", "m/image", "waiting", t0, 0, t0 + 2000);
+    g_assert_true (kt_ledger_flush (ledger, &error));
+    apply_timed (tasks, "done", "m/image", "generating", t0, 0, t0 + 4000);
+    g_assert_true (kt_ledger_flush (ledger, &error));
+    apply_timed (tasks, "done", "m/image", "success", t0, t0 + 30000, t0 + 31000);
+    apply_timed (tasks, "failed", "m/image", "fail", t0, t0 + 9000, t0 + 9000);
+    apply_timed (tasks, "running", "m/image", "generating", t0, 0, t0 + 9000);
+    g_assert_true (kt_ledger_flush (ledger, &error));
+  }
+  g_assert_cmpint (g_stat (f->path, &before), ==, 0);
+
+  samples = kt_ledger_read_durations (f->path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (samples->len, ==, 1);   /* only what ended well teaches a duration */
+  {
+    KtDurationSample *s = &g_array_index (samples, KtDurationSample, 0);
+    g_assert_cmpstr (s->model, ==, "m/image");
+    g_assert_cmpint (s->create_ms, ==, 1761234000000);
+    g_assert_cmpint (s->running_ms, ==, 1761234004000);
+    g_assert_cmpint (s->complete_ms, ==, 1761234030000);
+  }
+  g_assert_cmpint (g_stat (f->path, &after), ==, 0);
+  g_assert_cmpint (before.st_mtime, ==, after.st_mtime);
+  g_assert_cmpint (before.st_size, ==, after.st_size);
+  g_clear_pointer (&samples, g_array_unref);
+
+  /* A file that cannot be written is read all the same. */
+  g_assert_cmpint (g_chmod (f->path, 0400), ==, 0);
+  {
+    KtTestAsync wait = { 0 };
+    g_autoptr(GAsyncResult) result = NULL;
+
+    kt_ledger_read_durations_async (f->path, NULL, kt_test_async_cb, &wait);
+    result = kt_test_async_wait (&wait, 5000);
+    samples = kt_ledger_read_durations_finish (result, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (samples->len, ==, 1);
+  }
+  g_clear_pointer (&samples, g_array_unref);
+
+  /* Something that is not a ledger: an error in words, never a crash. */
+  g_assert_cmpint (g_chmod (f->path, 0600), ==, 0);
+  g_assert_true (g_file_set_contents (f->path, "not a database at all, just some text that goes on", -1, NULL));
+  samples = kt_ledger_read_durations (f->path, &error);
+  g_assert_null (samples);
+  g_assert_error (error, KT_LEDGER_ERROR, KT_LEDGER_ERROR_READ);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -651,6 +745,7 @@ main (int   argc,
   ADD ("/ledger/two-processes-fresh", test_two_processes_fresh_ledger);
   ADD ("/ledger/failed-write-kept", test_failed_write_is_kept);
   ADD ("/ledger/result-files", test_result_files);
+  ADD ("/ledger/durations", test_durations);
 #undef ADD
   g_test_add_func ("/ledger/default-path", test_default_path);
 

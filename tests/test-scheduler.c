@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "kt-api-error.h"
@@ -371,8 +372,9 @@ test_rate_cap_and_in_flight (Fixture       *f,
       g_autofree char *id = g_strdup_printf ("t%d", i);
       kt_test_add_task (f->tasks, id);
     }
-  start (f, 1.0, rate);   /* 40 tasks due at once: more than the cap lets through in 3 s */
+  start (f, 1.0, rate);
   kt_scheduler_set_max_in_flight (f->scheduler, 2);
+  kt_scheduler_refresh (f->scheduler, NULL);   /* 40 tasks due at once: more than the cap lets through in 3 s */
   kt_test_spin (3000);
 
   requests = kt_fake_server_get_requests (f->server);
@@ -608,6 +610,65 @@ test_pauses_bounded_and_overridable (Fixture       *f,
   wait_for_state (b, KT_STATE_SUCCESS, 5000);
 }
 
+/* Two programs on one account (here two schedulers, each its own task list) take their
+ * requests from one shared bucket: together they stay under the one cap. */
+static void
+test_rate_cap_shared (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(GString) script = g_string_new ("{\"tasks\":{");
+  g_autoptr(KtTaskList) other_tasks = kt_task_list_new ();
+  g_autoptr(KtScheduler) other = NULL;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *requests;
+  guint mine = 0, theirs = 0, most = 0;
+  const double rate = 5;
+
+  for (int i = 0; i < 60; i++)
+    g_string_append_printf (script, "%s\"s%d\":[{\"state\":\"generating\"}]", i ? "," : "", i);
+  g_string_append (script, "}}");
+  kt_test_server_script (f->server, script->str);
+  for (int i = 0; i < 60; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("s%d", i);
+      kt_test_add_task (i % 2 ? other_tasks : f->tasks, id);
+    }
+
+  start (f, 1.0, rate);
+  other = kt_scheduler_new (f->client, other_tasks, f->monitor, f->clock);
+  kt_scheduler_set_rate_limit (other, rate);
+  g_assert_true (kt_scheduler_share_rate_limit (f->scheduler, &error));
+  g_assert_no_error (error);
+  g_assert_true (kt_scheduler_share_rate_limit (other, &error));
+  kt_scheduler_set_policy (f->scheduler, KT_POLL_FIXED);
+  kt_scheduler_set_policy (other, KT_POLL_FIXED);
+  kt_scheduler_refresh (f->scheduler, NULL);   /* 60 tasks due at once, 30 each */
+  kt_scheduler_refresh (other, NULL);
+  kt_test_spin (3000);
+
+  requests = kt_fake_server_get_requests (f->server);
+  for (guint i = 0; i < requests->len; i++)
+    {
+      KtFakeRequest *r = g_ptr_array_index (requests, i);
+      guint in_second = 0;
+
+      if (atoi (r->task_id + 1) % 2)
+        theirs++;
+      else
+        mine++;
+      for (guint j = i; j < requests->len; j++)
+        in_second += ((KtFakeRequest *) g_ptr_array_index (requests, j))->time_us - r->time_us < G_USEC_PER_SEC;
+      most = MAX (most, in_second);
+    }
+  g_test_message ("%u and %u requests in 3 s, at most %u in one second, at a shared cap of %.0f/s",
+                  mine, theirs, most, rate);
+  g_assert_cmpuint (most, <=, (guint) rate);
+  g_assert_cmpuint (mine, >, 0);
+  g_assert_cmpuint (theirs, >, 0);
+  g_assert_cmpuint (mine + theirs, >=, 12);   /* the cap is spent, not starved */
+  g_assert_finalize_object (g_steal_pointer (&other));
+}
+
 static void
 count_checked_cb (KtScheduler *scheduler,
                   KtTask      *task,
@@ -779,6 +840,7 @@ main (int   argc,
   ADD ("/scheduler/auth-rejection-halts", test_auth_rejection_halts);
   ADD ("/scheduler/retry-after", test_retry_after_pauses_all);
   ADD ("/scheduler/rate-cap", test_rate_cap_and_in_flight);
+  ADD ("/scheduler/rate-cap-shared", test_rate_cap_shared);
   ADD ("/scheduler/offline", test_offline_pauses_and_resumes);
   ADD ("/scheduler/errors-keep-task-alive", test_errors_keep_task_alive);
   ADD ("/scheduler/error-visible", test_error_is_visible_on_task);

@@ -430,6 +430,16 @@ run_new (KtClient  *client,
 
   run->scheduler = kt_scheduler_new (client, run->tasks, NULL, clock);
   kt_scheduler_set_single_pass (run->scheduler, single_pass);
+  /* One cap with the window and other kie-task runs; alone if the bucket cannot be made. */
+  kt_scheduler_share_rate_limit (run->scheduler, NULL);
+  if (!single_pass)
+    {
+      /* The window's history, read-only, times the watch; without it the priors do. */
+      g_autoptr(GArray) samples = kt_ledger_read_durations (NULL, NULL);
+
+      if (samples != NULL)
+        kt_forecast_learn_all (kt_scheduler_get_forecast (run->scheduler), samples);
+    }
   return run;
 }
 

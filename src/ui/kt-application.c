@@ -260,6 +260,26 @@ rate_limit_changed_cb (KtApplication *self,
 }
 
 static void
+durations_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(KtApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) samples = kt_ledger_read_durations_finish (result, &error);
+
+  if (samples == NULL)
+    {
+      /* Predictions start from the priors; the tasks and the list are not touched. */
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_warning ("%s", error->message);
+      return;
+    }
+  if (self->scheduler != NULL)
+    kt_forecast_learn_all (kt_scheduler_get_forecast (self->scheduler), samples);
+}
+
+static void
 setup_core (KtApplication *self)
 {
   g_autoptr(GError) error = NULL;
@@ -310,6 +330,16 @@ setup_core (KtApplication *self)
   clock = kt_clock_new_system (kt_time_scale_from_env ());
   self->scheduler = kt_scheduler_new (self->client, self->tasks, NULL, clock);
   kt_scheduler_set_rate_limit (self->scheduler, g_settings_get_double (self->settings, "rate-limit"));
+  /* One cap with kie-task running beside it; alone if the bucket's file cannot be made. */
+  if (!kt_scheduler_share_rate_limit (self->scheduler, &error) && error != NULL)
+    {
+      g_debug ("%s", error->message);
+      g_clear_error (&error);
+    }
+  /* How long each model took before: read in a thread, taken in when it is there. */
+  if (self->ledger != NULL)
+    kt_ledger_read_durations_async (kt_ledger_get_path (self->ledger), self->cancellable,
+                                    durations_cb, g_object_ref (self));
   self->notifier = kt_notifier_new (GTK_APPLICATION (self), self->scheduler, self->settings);
   g_signal_connect_object (self->scheduler, "state-changed", G_CALLBACK (state_changed_cb), self,
                            G_CONNECT_SWAPPED);

@@ -37,6 +37,8 @@
 #define BROAD_SIGMA 1.0
 #define BROAD_SHARE 0.03
 #define FIRST_CHECK_MS 3000 /* a task not answered yet: its model makes every later guess better */
+#define FITTED_WEIGHT 2.5   /* this many recent tasks (in weight) make a model's own fit */
+#define LIKELY 0.01         /* the likely window: from 1 % of ends behind to 1 % ahead */
 
 typedef struct
 {
@@ -101,6 +103,7 @@ typedef struct
   double    share;    /* of the broad one */
   double    t;        /* seconds since the clock of @main started */
   gboolean  known;    /* FALSE before the task's first answer */
+  gboolean  fitted;   /* @main was fitted to the model's own history */
 } Belief;
 
 static double
@@ -180,7 +183,7 @@ believe (KtForecast            *self,
   Belief b = { .share = 0, .known = FALSE };
   const LogNormal *prior;
   Model *model;
-  double running_weight = 0;
+  double running_weight = 0, total_weight = 0;
 
   b.t = MAX (input->age_ms, 0) / 1000.0;
   if (input->model == NULL)
@@ -206,15 +209,17 @@ believe (KtForecast            *self,
     {
       LogNormal running = fit (&model->running, prior, &running_weight);
 
-      if (running_weight >= 2)
+      if (running_weight >= FITTED_WEIGHT)
         {
           b.main = running;
           b.broad.mu = running.mu;
           b.t = input->running_ms / 1000.0;
+          b.fitted = TRUE;
           return b;
         }
     }
-  b.main = fit (&model->total, prior, NULL);
+  b.main = fit (&model->total, prior, &total_weight);
+  b.fitted = total_weight >= FITTED_WEIGHT;
   return b;
 }
 
@@ -343,6 +348,8 @@ kt_forecast_learn_all (KtForecast *self,
   g_array_sort (samples, compare_complete);
   for (guint i = 0; i < samples->len; i++)
     kt_forecast_learn (self, &g_array_index (samples, KtDurationSample, i));
+  g_debug ("learned the durations of %u finished tasks, %u models", samples->len,
+           g_hash_table_size (self->models));
 }
 
 static double
@@ -373,7 +380,7 @@ kt_forecast_next_delay (KtForecast            *self,
 
   b = believe (self, input);
   if (!b.known)
-    return MAX (FIRST_CHECK_MS - input->age_ms, 250);
+    return MAX (FIRST_CHECK_MS - input->age_ms, 0);
 
   for (t = b.t; t - b.t < max_s; t += dt)
     {
@@ -385,6 +392,25 @@ kt_forecast_next_delay (KtForecast            *self,
       if (sum >= 1)
         break;
     }
+  /* While the end is likely, a task of a model known well is never left longer than the lag
+   * it may cost: the sparse polling of long videos must not make their ends the late ones. */
+  if (b.fitted)
+    {
+      double s_now = belief_survival (&b, b.t);
+
+      if (s_now > LIKELY && s_now < 1 - LIKELY)
+        t = MIN (t, b.t + KT_FORECAST_LIKELY_GAP_MS / 1000.0);
+      else if (s_now >= 1 - LIKELY)
+        {
+          /* ... nor asked for the first time only after the window opened */
+          double open = b.t;
+
+          while (open < t && belief_survival (&b, open) >= 1 - LIKELY)
+            open += 0.1;
+          t = MIN (t, MAX (open, b.t + KT_FORECAST_MIN_DELAY_MS / 1000.0));
+        }
+    }
+
   /* Deep in the tail (three times the usual duration) something unusual holds the task (a
    * stuck job, an outage): it is asked at least a tenth of its age apart. */
   if (b.t > 3 * exp (b.main.mu))

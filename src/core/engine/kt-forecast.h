@@ -28,7 +28,9 @@ typedef struct
 } KtForecastInput;
 
 /* The price of one request, in seconds of lag it must save: sets every task's rhythm. */
-#define KT_FORECAST_DEFAULT_PRICE 0.5
+#define KT_FORECAST_DEFAULT_PRICE 0.2
+/* The longest gap between checks while a task's end is likely (docs/performance.md). */
+#define KT_FORECAST_LIKELY_GAP_MS 4000
 /* Never asked sooner than this after the last answer, nor later than KT_CADENCE_FLOOR_MS. */
 #define KT_FORECAST_MIN_DELAY_MS 1000
 

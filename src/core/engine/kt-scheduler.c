@@ -34,13 +34,18 @@
  */
 
 #define JITTER 0.1
+/* Requests are spaced this much wider than the cap asks: the same requests, delayed on their
+ * way by up to 5 % of a second (50 ms), still never put one more into any second at Kie.ai. */
+#define CAP_MARGIN 1.05
 
 typedef struct
 {
   KtTask  *task;
   gint64   due_us;             /* monotonic */
   gint64   asked_us;           /* when it was last asked, or 0 */
-  gint64   running_since_ms;   /* when it was first seen generating, or 0 */
+  gint64   waiting_seen_ms;    /* when it was last seen waiting or queuing, or 0 */
+  gint64   running_since_ms;   /* when it started generating, at the earliest, or 0 when that
+                                * is not known (never seen waiting) */
   guint    errors;
   int      last_error;
   gint64   retry_after_ms;
@@ -67,6 +72,7 @@ struct _KtScheduler
   GHashTable        *entries;        /* id -> Entry */
   GRand             *rand;
   KtRateLimiter      limiter;
+  char              *shared_limit;   /* the file of the bucket shared with other programs */
   double             rate;
   guint              max_in_flight;
   guint              in_flight;
@@ -338,8 +344,13 @@ on_answer (KtScheduler *self,
   if (!self->halt.on && !self->offline)
     set_status_message (self, NULL);
   kt_task_apply_record (entry->task, record, now_ms);
-  if (entry->running_since_ms == 0 && kt_task_get_state (entry->task) == KT_STATE_GENERATING)
-    entry->running_since_ms = now_ms;
+  /* Seen waiting and then generating: it started in between. The earlier bound is taken, so
+   * that its end is expected early rather than late. */
+  if (kt_task_get_state (entry->task) == KT_STATE_WAITING || kt_task_get_state (entry->task) == KT_STATE_QUEUING)
+    entry->waiting_seen_ms = now_ms;
+  else if (entry->running_since_ms == 0 && entry->waiting_seen_ms > 0 &&
+           kt_task_get_state (entry->task) == KT_STATE_GENERATING)
+    entry->running_since_ms = entry->waiting_seen_ms;
 }
 
 /* A task that ended well tells how long its model takes now. */
@@ -600,7 +611,6 @@ dispatch (KtScheduler *self,
   entry->asked_us = now_us;
   self->in_flight++;
   self->n_requests++;
-  kt_rate_limiter_take (&self->limiter, now_us);
   kt_client_query_record_async (self->client, poll->family, poll->task_id, self->cancellable, poll_cb, poll);
 }
 
@@ -691,7 +701,7 @@ reschedule (KtScheduler *self)
 
       if (self->in_flight >= self->max_in_flight)
         break;   /* a completion calls reschedule() again */
-      wait_us = kt_rate_limiter_wait (&self->limiter, now_us);
+      wait_us = kt_rate_limiter_try_take (&self->limiter, now_us);
       if (wait_us > 0)
         {
           next_us = MIN (next_us, now_us + wait_us);
@@ -708,6 +718,22 @@ arm:
     }
 }
 
+static gint64
+first_delay_us (KtScheduler *self,
+                KtTask      *task)
+{
+  KtForecastInput input = {
+    .model = kt_task_get_model (task),
+    .state = kt_task_get_state (task),
+    .age_ms = task_age_ms (self, task),
+    .running_ms = -1,
+  };
+
+  if (self->policy != KT_POLL_PREDICT || input.model != NULL || kt_task_get_last_checked (task) > 0)
+    return 0;
+  return kt_forecast_next_delay (self->forecast, &input) * 1000;
+}
+
 static void
 track_position_range (KtScheduler *self,
                       guint        position,
@@ -719,9 +745,11 @@ track_position_range (KtScheduler *self,
     {
       g_autoptr(KtTask) task = g_list_model_get_item (G_LIST_MODEL (self->tasks), i);
 
-      /* New tasks are spread over a short moment so that a paste of many IDs is no burst. */
+      /* New tasks are spread over a short moment so that a paste of many IDs is no burst; a
+       * task created a moment ago is first asked once Kie.ai can show it (kt_forecast_next_delay()
+       * for a task not answered yet), the others at once. */
       if (!kt_task_is_finished (task))
-        track (self, task, now_us + g_rand_int_range (self->rand, 0, 250000));
+        track (self, task, now_us + first_delay_us (self, task) + g_rand_int_range (self->rand, 0, 250000));
     }
 }
 
@@ -843,6 +871,8 @@ kt_scheduler_finalize (GObject *object)
 
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->rand, g_rand_free);
+  kt_rate_limiter_clear (&self->limiter);
+  g_free (self->shared_limit);
   g_free (self->status_message);
 
   G_OBJECT_CLASS (kt_scheduler_parent_class)->finalize (object);
@@ -912,7 +942,7 @@ kt_scheduler_init (KtScheduler *self)
   self->rate = KT_SCHEDULER_DEFAULT_RATE;
   self->max_in_flight = KT_SCHEDULER_DEFAULT_IN_FLIGHT;
   self->forecast = kt_forecast_new ();
-  kt_rate_limiter_init (&self->limiter, self->rate, 1.0);
+  kt_rate_limiter_init (&self->limiter, self->rate / CAP_MARGIN, 1.0);
 }
 
 /**
@@ -961,7 +991,10 @@ kt_scheduler_set_rate_limit (KtScheduler *self,
   g_return_if_fail (requests_per_second > 0);
 
   self->rate = requests_per_second;
-  kt_rate_limiter_init (&self->limiter, requests_per_second, 1.0);
+  kt_rate_limiter_clear (&self->limiter);
+  kt_rate_limiter_init (&self->limiter, requests_per_second / CAP_MARGIN, 1.0);
+  if (self->shared_limit != NULL)
+    kt_rate_limiter_share (&self->limiter, self->shared_limit, NULL);
   reschedule (self);
 }
 
@@ -1003,6 +1036,32 @@ kt_scheduler_set_policy (KtScheduler  *self,
 {
   g_return_if_fail (KT_IS_SCHEDULER (self));
   self->policy = policy;
+}
+
+/**
+ * kt_scheduler_share_rate_limit:
+ *
+ * Takes requests from one bucket with every other program of the user that asks the same API
+ * (the window and kie-task side by side stay under one cap together). Only on the real clock:
+ * a sped-up or manual one keeps its own.
+ *
+ * Returns: whether the bucket is shared
+ */
+gboolean
+kt_scheduler_share_rate_limit (KtScheduler  *self,
+                               GError      **error)
+{
+  g_autofree char *path = NULL;
+
+  g_return_val_if_fail (KT_IS_SCHEDULER (self), FALSE);
+
+  if (kt_clock_get_scale (self->clock) != 1.0)
+    return FALSE;
+  path = kt_rate_limiter_path_for (kt_client_get_base_url (self->client));
+  if (!kt_rate_limiter_share (&self->limiter, path, error))
+    return FALSE;
+  g_set_str (&self->shared_limit, path);
+  return TRUE;
 }
 
 /* What the scheduler knows of each model's durations: teach it the ledger's history. */
@@ -1086,6 +1145,14 @@ kt_scheduler_get_paused_until (KtScheduler *self)
 {
   g_return_val_if_fail (KT_IS_SCHEDULER (self), 0);
   return is_paused (self) ? self->pause.until_us : 0;
+}
+
+/* Requests sent and not answered yet. */
+guint
+kt_scheduler_get_n_in_flight (KtScheduler *self)
+{
+  g_return_val_if_fail (KT_IS_SCHEDULER (self), 0);
+  return self->in_flight;
 }
 
 guint64

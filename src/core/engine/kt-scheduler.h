@@ -52,6 +52,8 @@ void               kt_scheduler_set_rate_limit      (KtScheduler     *self,
                                                      double           requests_per_second);
 void               kt_scheduler_set_max_in_flight   (KtScheduler     *self,
                                                      guint            max_in_flight);
+gboolean           kt_scheduler_share_rate_limit    (KtScheduler     *self,
+                                                     GError         **error);
 void               kt_scheduler_set_policy          (KtScheduler     *self,
                                                      KtPollPolicy     policy);
 KtForecast        *kt_scheduler_get_forecast        (KtScheduler     *self);
@@ -64,6 +66,7 @@ const char        *kt_scheduler_get_status_message  (KtScheduler     *self);
 guint              kt_scheduler_get_n_active        (KtScheduler     *self);
 gboolean           kt_scheduler_has_timer           (KtScheduler     *self);
 guint64            kt_scheduler_get_n_requests      (KtScheduler     *self);
+guint              kt_scheduler_get_n_in_flight     (KtScheduler     *self);
 gint64             kt_scheduler_get_paused_until    (KtScheduler     *self);
 
 G_END_DECLS

@@ -1155,3 +1155,122 @@ kt_ledger_get_last_error (KtLedger *self)
   g_return_val_if_fail (KT_IS_LEDGER (self), NULL);
   return self->last_error;
 }
+
+/* The database file. */
+const char *
+kt_ledger_get_path (KtLedger *self)
+{
+  g_return_val_if_fail (KT_IS_LEDGER (self), NULL);
+  return self->path;
+}
+
+/* ---- the history of durations, for the forecast ----------------------------------------- */
+
+/*
+ * The newest 64 tasks of each model that ended well: when each was created, first seen
+ * generating (0 when never) and completed. The generation time is looked up only for those.
+ */
+#define DURATIONS_SQL \
+  "SELECT model, create_time, complete_time, " \
+  "       (SELECT MIN(seen_at) FROM state_changes c WHERE c.task_id = h.id AND c.state = 'generating') " \
+  "FROM (SELECT id, model, create_time, complete_time, " \
+  "             ROW_NUMBER () OVER (PARTITION BY model ORDER BY complete_time DESC) AS n " \
+  "      FROM tasks WHERE state = 'success' AND removed_at IS NULL AND model IS NOT NULL " \
+  "        AND create_time > 0 AND complete_time > create_time) AS h " \
+  "WHERE n <= 64"
+
+/**
+ * kt_ledger_read_durations:
+ * @path: (nullable): the ledger; %NULL for the default place
+ *
+ * Reads the durations of finished tasks from a ledger, opened read-only on a connection of
+ * its own (another program may be writing it; nothing is ever created or changed). A ledger
+ * that does not exist has no history.
+ *
+ * Returns: (transfer full): a #GArray of #KtDurationSample, oldest or newest in no order, or
+ *   %NULL with @error set when the file is there but cannot be read
+ */
+GArray *
+kt_ledger_read_durations (const char  *path,
+                          GError     **error)
+{
+  g_autofree char *own_path = path ? g_strdup (path) : kt_ledger_default_path ();
+  g_autofree char *escaped = g_uri_escape_string (own_path, "/", FALSE);
+  g_autofree char *wal = g_strconcat (own_path, "-wal", NULL);
+  /* While the window has the ledger open, its journal is there and read too; otherwise the
+   * file is read as it is, so that no journal is made beside it. */
+  g_autofree char *uri = g_strconcat ("file:", escaped,
+                                      g_file_test (wal, G_FILE_TEST_EXISTS) ? "?mode=ro" : "?mode=ro&immutable=1", NULL);
+  g_autoptr(GArray) samples = g_array_new (FALSE, FALSE, sizeof (KtDurationSample));
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  g_array_set_clear_func (samples, (GDestroyNotify) kt_duration_sample_clear);
+  if (!g_file_test (own_path, G_FILE_TEST_IS_REGULAR))
+    return g_steal_pointer (&samples);
+
+  rc = sqlite3_open_v2 (uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
+  if (rc == SQLITE_OK)
+    {
+      sqlite3_busy_timeout (db, 2000);
+      rc = sqlite3_prepare_v2 (db, DURATIONS_SQL, -1, &stmt, NULL);
+    }
+  while (rc == SQLITE_OK && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      KtDurationSample sample = {
+        .model = g_strdup ((const char *) sqlite3_column_text (stmt, 0)),
+        .create_ms = sqlite3_column_int64 (stmt, 1),
+        .complete_ms = sqlite3_column_int64 (stmt, 2),
+        .running_ms = sqlite3_column_int64 (stmt, 3),
+      };
+      g_array_append_val (samples, sample);
+      rc = SQLITE_OK;
+    }
+  if (rc != SQLITE_DONE)
+    {
+      g_set_error (error, KT_LEDGER_ERROR, KT_LEDGER_ERROR_READ, _("Could not read the task history %s: %s"),
+                   own_path, db ? sqlite3_errmsg (db) : sqlite3_errstr (rc));
+      g_clear_pointer (&samples, g_array_unref);
+    }
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return g_steal_pointer (&samples);
+}
+
+static void
+read_durations_thread (GTask        *task,
+                       gpointer      source,
+                       gpointer      path,
+                       GCancellable *cancellable)
+{
+  GError *error = NULL;
+  GArray *samples = kt_ledger_read_durations (path, &error);
+
+  if (samples == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, samples, (GDestroyNotify) g_array_unref);
+}
+
+/* kt_ledger_read_durations() in a thread: a long history is read off the main loop. */
+void
+kt_ledger_read_durations_async (const char          *path,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, kt_ledger_read_durations_async);
+  g_task_set_task_data (task, g_strdup (path), g_free);
+  g_task_run_in_thread (task, read_durations_thread);
+}
+
+GArray *
+kt_ledger_read_durations_finish (GAsyncResult  *result,
+                                 GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

@@ -3,6 +3,7 @@
 
 #include <gio/gio.h>
 
+#include "kt-forecast.h"
 #include "kt-task-list.h"
 
 G_BEGIN_DECLS
@@ -58,5 +59,15 @@ GStrv       kt_ledger_get_result_urls    (KtLedger            *self,
 const char *kt_ledger_get_last_error     (KtLedger            *self);
 const char *kt_ledger_get_moved_aside    (KtLedger            *self);
 gboolean    kt_ledger_is_read_only       (KtLedger            *self);
+const char *kt_ledger_get_path           (KtLedger            *self);
+
+GArray     *kt_ledger_read_durations        (const char          *path,
+                                             GError             **error);
+void        kt_ledger_read_durations_async  (const char          *path,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+GArray     *kt_ledger_read_durations_finish (GAsyncResult        *result,
+                                             GError             **error);
 
 G_END_DECLS
