@@ -402,3 +402,30 @@ kt_test_monitor_set_available (GNetworkMonitor *monitor,
   self->available = available;
   g_object_notify (G_OBJECT (self), "network-available");
 }
+
+/*
+ * Runs @scheduler on the manual @clock until @done says so or the clock reaches @until_us:
+ * requests under way are answered while the clock stands still, then it jumps to the next
+ * timer. Returns whether @done was reached.
+ */
+gboolean
+kt_test_run_manual (KtClock     *clock,
+                    KtScheduler *scheduler,
+                    gint64       until_us,
+                    GSourceFunc  done,
+                    gpointer     data)
+{
+  for (;;)
+    {
+      gint64 next;
+
+      while (kt_scheduler_get_n_in_flight (scheduler) > 0 || g_main_context_pending (NULL))
+        g_main_context_iteration (NULL, kt_scheduler_get_n_in_flight (scheduler) > 0);
+      if (done (data))
+        return TRUE;
+      next = kt_clock_get_next_deadline (clock);
+      if (next > until_us)
+        return FALSE;
+      kt_clock_advance_to (clock, next);
+    }
+}

@@ -5,6 +5,7 @@
 
 #include "kt-client.h"
 #include "kt-fake-server.h"
+#include "kt-scheduler.h"
 #include "kt-task-list.h"
 
 G_BEGIN_DECLS
@@ -59,5 +60,11 @@ void           kt_test_session_stop     (KtTestSession *session);
 GNetworkMonitor *kt_test_monitor_new           (void);
 void             kt_test_monitor_set_available (GNetworkMonitor *monitor,
                                                 gboolean         available);
+
+gboolean      kt_test_run_manual        (KtClock      *clock,
+                                         KtScheduler  *scheduler,
+                                         gint64        until_us,
+                                         GSourceFunc   done,
+                                         gpointer      data);
 
 G_END_DECLS

@@ -669,6 +669,87 @@ test_rate_cap_shared (Fixture       *f,
   g_assert_finalize_object (g_steal_pointer (&other));
 }
 
+static gboolean
+never (gpointer data)
+{
+  return FALSE;
+}
+
+static gboolean
+task_finished (gpointer task)
+{
+  return kt_task_is_finished (task);
+}
+
+/* The lag of an image added a minute after forty videos, all under a cap of one request a
+ * second, on a manual clock: the real scheduler, client and server. */
+static double
+image_lag (Fixture      *f,
+           KtPollPolicy  policy)
+{
+  g_autoptr(GString) script = g_string_new ("{\"tasks\":{");
+  g_autoptr(GArray) history = g_array_new (FALSE, FALSE, sizeof (KtDurationSample));
+  g_autoptr(KtClock) clock = kt_clock_new_manual (1764400000000);
+  g_autoptr(KtTaskList) tasks = kt_task_list_new ();
+  g_autoptr(KtScheduler) scheduler = NULL;
+  g_autoptr(KtTask) image = NULL;
+  double lag_s;
+
+  for (guint i = 0; i < 40; i++)
+    g_string_append_printf (script, "\"video%u\":{\"timed\":true,\"model\":\"veo3_fast\",\"runMs\":%u},",
+                            i, 290000 + i * 500);
+  g_string_append (script, "\"image\":{\"timed\":true,\"model\":\"google/nano-banana\",\"startMs\":60000,"
+                           "\"runMs\":20000}}}");
+  kt_fake_server_clear_requests (f->server);
+  kt_fake_server_set_clock (f->server, clock);
+  kt_test_server_script (f->server, script->str);
+
+  for (guint i = 0; i < 50; i++)
+    {
+      KtDurationSample sample = { .model = (char *) (i % 2 ? "veo3_fast" : "google/nano-banana"),
+                                  .create_ms = 1764300000000 + i * 600000 };
+      sample.complete_ms = sample.create_ms + (i % 2 ? 295000 : 20000) + (i % 5) * 300;
+      g_array_append_val (history, sample);
+    }
+  scheduler = kt_scheduler_new (f->client, tasks, f->monitor, clock);
+  kt_scheduler_set_policy (scheduler, policy);
+  kt_scheduler_set_rate_limit (scheduler, 1);   /* a tight cap: the videos could use it all */
+  kt_forecast_learn_all (kt_scheduler_get_forecast (scheduler), history);
+  for (guint i = 0; i < 40; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("video%u", i);
+      g_autoptr(KtTask) video = kt_task_new (id, kt_clock_get_real_ms (clock));
+      kt_task_list_add (tasks, video);
+    }
+
+  /* A minute in, with every video known and far from its end, the image is created and added. */
+  kt_test_run_manual (clock, scheduler, 60 * G_USEC_PER_SEC, never, NULL);
+  image = kt_task_new ("image", kt_clock_get_real_ms (clock));
+  kt_task_list_add (tasks, image);
+  g_assert_true (kt_test_run_manual (clock, scheduler, 200 * G_USEC_PER_SEC, task_finished, image));
+  g_assert_cmpint (kt_task_get_state (image), ==, KT_STATE_SUCCESS);
+
+  lag_s = (kt_task_get_last_checked (image) - kt_task_get_complete_time (image)) / 1000.0;
+  g_test_message ("%s: the image was seen %.1f s after its end, %u requests for it, %u in all",
+                  policy == KT_POLL_PREDICT ? "predicting" : "documented schedule", lag_s,
+                  kt_fake_server_count_requests (f->server, NULL, "image"), kt_fake_server_get_requests (f->server)->len);
+  g_assert_finalize_object (g_steal_pointer (&scheduler));
+  return lag_s;
+}
+
+/* Under the cap, the budget goes where an end is likeliest: a short image is not starved behind
+ * long videos nowhere near done (the documented schedule, by due time alone, is the baseline). */
+static void
+test_image_not_starved (Fixture       *f,
+                        gconstpointer  data)
+{
+  double predicting = image_lag (f, KT_POLL_PREDICT);
+  double documented = image_lag (f, KT_POLL_SCHEDULE);
+
+  g_assert_cmpfloat (predicting, <=, 4);
+  g_assert_cmpfloat (predicting, <, documented);
+}
+
 static void
 count_checked_cb (KtScheduler *scheduler,
                   KtTask      *task,
@@ -841,6 +922,7 @@ main (int   argc,
   ADD ("/scheduler/retry-after", test_retry_after_pauses_all);
   ADD ("/scheduler/rate-cap", test_rate_cap_and_in_flight);
   ADD ("/scheduler/rate-cap-shared", test_rate_cap_shared);
+  ADD ("/scheduler/image-not-starved", test_image_not_starved);
   ADD ("/scheduler/offline", test_offline_pauses_and_resumes);
   ADD ("/scheduler/errors-keep-task-alive", test_errors_keep_task_alive);
   ADD ("/scheduler/error-visible", test_error_is_visible_on_task);

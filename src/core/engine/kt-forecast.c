@@ -423,7 +423,7 @@ kt_forecast_next_delay (KtForecast            *self,
  * @since_ms: how long ago the task was last asked about
  *
  * Returns: the chance that the task ended since it was last asked about: what a request for
- *   it is worth now. 1 for a task not answered yet.
+ *   it is worth now
  */
 double
 kt_forecast_catch_chance (KtForecast            *self,
@@ -436,8 +436,6 @@ kt_forecast_catch_chance (KtForecast            *self,
   g_return_val_if_fail (KT_IS_FORECAST (self), 1);
 
   b = believe (self, input);
-  if (!b.known)
-    return 1;
   before = belief_survival (&b, MAX (b.t - since_ms / 1000.0, 0));
   if (before <= 0)
     return 1;

@@ -37,6 +37,8 @@
 /* Requests are spaced this much wider than the cap asks: the same requests, delayed on their
  * way by up to 5 % of a second (50 ms), still never put one more into any second at Kie.ai. */
 #define CAP_MARGIN 1.05
+/* A task's first answer tells its state and model: worth as much as a 10 % chance of an end. */
+#define FIRST_ANSWER_WORTH 0.1
 
 typedef struct
 {
@@ -56,6 +58,7 @@ typedef struct
   gboolean probe_on;           /* the round of probing goes on: ask the next family at once */
   gboolean in_flight;
   double   worth;              /* while it is due: see worth() */
+  gboolean urgent;             /* the user asked for it */
 } Entry;
 
 struct _KtScheduler
@@ -608,6 +611,7 @@ dispatch (KtScheduler *self,
   poll->key_generation = kt_client_get_key_generation (self->client);
 
   entry->in_flight = TRUE;
+  entry->urgent = FALSE;
   entry->asked_us = now_us;
   self->in_flight++;
   self->n_requests++;
@@ -637,9 +641,11 @@ worth (KtScheduler *self,
 
   if (self->policy != KT_POLL_PREDICT)
     return 0;   /* by due time alone */
-  if (entry->asked_us == 0 || entry->errors > 0 || entry->probe_on || entry->not_found_count > 0)
+  if (entry->urgent || entry->errors > 0 || entry->probe_on || entry->not_found_count > 0)
     return 2;
   input = forecast_input (self, entry);
+  if (entry->asked_us == 0)   /* its first answer: worth the chance it ended, and its model */
+    return MAX (kt_forecast_catch_chance (self->forecast, &input, input.age_ms), FIRST_ANSWER_WORTH);
   return kt_forecast_catch_chance (self->forecast, &input, (now_us - entry->asked_us) / 1000);
 }
 
@@ -1093,7 +1099,7 @@ kt_scheduler_refresh (KtScheduler *self,
       if (!entry->in_flight)
         {
           entry->due_us = clock_us (self);
-          entry->asked_us = 0;   /* asked for by the user: before any other */
+          entry->urgent = TRUE;   /* asked for by the user: before any other */
         }
     }
 
