@@ -86,6 +86,7 @@ struct _KtFakeServer
   KtClock     *clock;
   GHashTable  *scripts;       /* id -> JsonArray of steps */
   GHashTable  *timed;         /* id -> JsonObject: a timed task, "createdAt" (clock ms) added */
+  GHashTable  *created;       /* id -> gint64: the createTime of a task of steps */
   GHashTable  *families;      /* id -> family name, for tasks not Market's */
   GHashTable  *visible_at;    /* id -> monotonic µs before which no endpoint knows it */
   GHashTable  *veo_videos;    /* "ID 1080p" or "ID 4k" -> JsonObject {notReadyTimes, url} */
@@ -140,6 +141,23 @@ get_string (JsonObject *object,
 }
 
 /* The short form of a record, dressed as the real API sends it. */
+/* A task's createTime when its step gives none: 5 s before it was first asked about, the same
+ * in every answer, as Kie.ai's is. */
+static gint64
+created_at (KtFakeServer *self,
+            const char   *task_id)
+{
+  gint64 *at = g_hash_table_lookup (self->created, task_id);
+
+  if (at == NULL)
+    {
+      at = g_new (gint64, 1);
+      *at = kt_clock_get_real_ms (self->clock) - 5000;
+      g_hash_table_insert (self->created, g_strdup (task_id), at);
+    }
+  return *at;
+}
+
 static char *
 dress_record (KtFakeServer *self,
               const char   *task_id,
@@ -160,8 +178,7 @@ dress_record (KtFakeServer *self,
   const char *state = get_string (step, "state");
   const char *model = get_string (step, "model");
   const char *prompt = get_string (step, "prompt");
-  gint64 created = json_object_get_int_member_with_default (step, "createTime",
-                                                            kt_clock_get_real_ms (self->clock) - 5000);
+  gint64 created = json_object_get_int_member_with_default (step, "createTime", created_at (self, task_id));
   gint64 completed = json_object_get_int_member_with_default (step, "completeTime", created + 4000);
 
   if (model == NULL)
@@ -881,6 +898,7 @@ kt_fake_server_finalize (GObject *object)
   g_free (self->storm_retry_after);
   g_clear_pointer (&self->scripts, g_hash_table_unref);
   g_clear_pointer (&self->timed, g_hash_table_unref);
+  g_clear_pointer (&self->created, g_hash_table_unref);
   g_clear_object (&self->clock);
   g_clear_pointer (&self->families, g_hash_table_unref);
   g_clear_pointer (&self->visible_at, g_hash_table_unref);
@@ -910,6 +928,7 @@ kt_fake_server_init (KtFakeServer *self)
   self->credits = 100;
   self->clock = kt_clock_new_system (1.0);
   self->timed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) json_object_unref);
+  self->created = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->scripts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) json_array_unref);
   self->families = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->visible_at = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);

@@ -13,7 +13,7 @@
 /* recordInfo answers are small; a body larger than this is not an answer. */
 #define MAX_BODY_SIZE (16 * 1024 * 1024)
 #define MAX_REDIRECTS 5
-#define READ_CHUNK 65536
+#define READ_CHUNK 16384
 
 struct _KtClient
 {
@@ -25,7 +25,26 @@ struct _KtClient
   char        *api_key;
   guint        key_generation;
   guint        deadline_s;   /* the longest a whole call may take, redirects included */
+  GHashTable  *answers;      /* "family id" -> Answer: the last answer about each task */
 };
+
+/* Most checks of a running task bring the same bytes again: they are not parsed again. */
+#define MAX_ANSWERS 4096
+
+typedef struct
+{
+  guint     status;
+  GBytes   *body;
+  KtRecord *record;
+} Answer;
+
+static void
+answer_free (Answer *answer)
+{
+  g_bytes_unref (answer->body);
+  kt_record_unref (answer->record);
+  g_free (answer);
+}
 
 enum {
   PROP_0,
@@ -55,6 +74,7 @@ typedef struct
   GBytes      *request_body;
   SoupMessage *message;
   GByteArray  *body;
+  guint8      *buffer;       /* READ_CHUNK bytes, read into again and again */
   guint        redirects;
   guint        status;
   gint64       retry_after_ms;
@@ -72,6 +92,7 @@ static void
 call_free (Call *call)
 {
   g_free (call->method);
+  g_free (call->buffer);
   g_clear_pointer (&call->uri, g_uri_unref);
   g_clear_pointer (&call->request_body, g_bytes_unref);
   g_clear_object (&call->message);
@@ -218,6 +239,7 @@ kt_client_finalize (GObject *object)
   g_clear_object (&self->session);
   g_clear_pointer (&self->base_uri, g_uri_unref);
   g_free (self->base_url);
+  g_clear_pointer (&self->answers, g_hash_table_unref);
   if (self->api_key != NULL)
     memset (self->api_key, 0, strlen (self->api_key));
   g_free (self->api_key);
@@ -263,6 +285,7 @@ static void
 kt_client_init (KtClient *self)
 {
   self->deadline_s = KT_CLIENT_DEFAULT_TIMEOUT;
+  self->answers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) answer_free);
 }
 
 /**
@@ -566,12 +589,35 @@ finish_call (GTask *task)
     {
     case CALL_RECORD:
       {
-        KtRecord *record = kt_record_parse_family (call->family, body, length, call->status, &error);
+        KtClient *self = g_task_get_source_object (task);
+        g_autofree char *key = g_strdup_printf ("%d %s", call->family, call->task_id);
+        Answer *last = g_hash_table_lookup (self->answers, key);
+        KtRecord *record;
 
+        if (last != NULL && last->status == call->status && g_bytes_get_size (last->body) == length &&
+            memcmp (g_bytes_get_data (last->body, NULL), body, length) == 0)
+          {
+            g_task_return_pointer (task, kt_record_ref (last->record), (GDestroyNotify) kt_record_unref);
+            return;
+          }
+
+        record = kt_record_parse_family (call->family, body, length, call->status, &error);
         if (record == NULL)
-          g_task_return_error (task, g_steal_pointer (&error));
-        else
-          g_task_return_pointer (task, record, (GDestroyNotify) kt_record_unref);
+          {
+            g_hash_table_remove (self->answers, key);
+            g_task_return_error (task, g_steal_pointer (&error));
+            return;
+          }
+        if (record->task_id == NULL)   /* an answer without an ID belongs to the task asked about */
+          record->task_id = g_strdup (call->task_id);
+        if (g_hash_table_size (self->answers) >= MAX_ANSWERS)
+          g_hash_table_remove_all (self->answers);
+        last = g_new0 (Answer, 1);
+        last->status = call->status;
+        last->body = g_bytes_new (body, length);
+        last->record = kt_record_ref (record);
+        g_hash_table_replace (self->answers, g_steal_pointer (&key), last);
+        g_task_return_pointer (task, record, (GDestroyNotify) kt_record_unref);
         return;
       }
 
@@ -665,18 +711,18 @@ read_cb (GObject      *source,
   g_autoptr(GTask) task = user_data;
   Call *call = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) chunk = NULL;
+  gssize n;
   GError *kt_error = NULL;
 
-  chunk = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
-  if (chunk == NULL)
+  n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
+  if (n < 0)
     {
       set_transport_error (&kt_error, call, error);
       g_task_return_error (task, kt_error);
       return;
     }
 
-  if (g_bytes_get_size (chunk) == 0)
+  if (n == 0)
     {
       goffset promised = kt_message_get_promised_length (call->message);
 
@@ -694,7 +740,7 @@ read_cb (GObject      *source,
       return;
     }
 
-  if (call->body->len + g_bytes_get_size (chunk) > MAX_BODY_SIZE)
+  if (call->body->len + (gsize) n > MAX_BODY_SIZE)
     {
       g_input_stream_close_async (G_INPUT_STREAM (source), G_PRIORITY_DEFAULT, NULL, NULL, NULL);
       g_task_return_new_error (task, KT_API_ERROR, KT_API_ERROR_MALFORMED,
@@ -702,9 +748,9 @@ read_cb (GObject      *source,
       return;
     }
 
-  g_byte_array_append (call->body, g_bytes_get_data (chunk, NULL), g_bytes_get_size (chunk));
-  g_input_stream_read_bytes_async (G_INPUT_STREAM (source), READ_CHUNK, G_PRIORITY_DEFAULT,
-                                   call->cancellable, read_cb, g_object_ref (task));
+  g_byte_array_append (call->body, call->buffer, (guint) n);
+  g_input_stream_read_async (G_INPUT_STREAM (source), call->buffer, READ_CHUNK, G_PRIORITY_DEFAULT,
+                             call->cancellable, read_cb, g_object_ref (task));
 }
 
 static gboolean
@@ -788,8 +834,10 @@ send_cb (GObject      *source,
     }
 
   g_byte_array_set_size (call->body, 0);
-  g_input_stream_read_bytes_async (stream, READ_CHUNK, G_PRIORITY_DEFAULT,
-                                   call->cancellable, read_cb, g_steal_pointer (&task));
+  if (call->buffer == NULL)
+    call->buffer = g_malloc (READ_CHUNK);
+  g_input_stream_read_async (stream, call->buffer, READ_CHUNK, G_PRIORITY_DEFAULT,
+                             call->cancellable, read_cb, g_steal_pointer (&task));
 }
 
 static void
