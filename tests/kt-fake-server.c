@@ -152,7 +152,7 @@ created_at (KtFakeServer *self,
   if (at == NULL)
     {
       at = g_new (gint64, 1);
-      *at = kt_clock_get_real_ms (self->clock) - 5000;
+      *at = g_get_real_time () / 1000 - 5000;   /* wall time, as the window shows it */
       g_hash_table_insert (self->created, g_strdup (task_id), at);
     }
   return *at;

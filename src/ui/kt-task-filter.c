@@ -48,44 +48,14 @@ kt_task_filter_group_contains (const char *group,
   return TRUE;
 }
 
-static gboolean
-contains_casefold (const char *haystack,
-                   const char *needle)
-{
-  g_autofree char *folded = NULL;
-
-  if (haystack == NULL)
-    return FALSE;
-  folded = g_utf8_casefold (haystack, -1);
-  return strstr (folded, needle) != NULL;
-}
-
-/* Whether @task matches the search, whatever its group: what the group toggles count. */
 gboolean
 kt_task_filter_matches_search (KtTaskFilter *self,
                                KtTask       *task)
 {
   g_return_val_if_fail (KT_IS_TASK_FILTER (self), FALSE);
 
-  if (self->search == NULL)
-    return TRUE;
-  if (contains_casefold (kt_task_get_id (task), self->search) ||
-      contains_casefold (kt_task_get_maker (task), self->search) ||
-      contains_casefold (kt_task_get_prompt (task), self->search))
-    return TRUE;
-
-  /* Suno's track titles and tags. */
-  {
-    KtRecord *record = kt_task_get_record (task);
-
-    for (guint i = 0; record != NULL && record->result_info != NULL && i < record->result_info->len; i++)
-      {
-        const KtResultInfo *info = g_ptr_array_index (record->result_info, i);
-        if (contains_casefold (info->title, self->search) || contains_casefold (info->tags, self->search))
-          return TRUE;
-      }
-  }
-  return FALSE;
+  /* One casefolded text per task, made once (the ID, maker, prompt, titles and tags). */
+  return self->search == NULL || strstr (kt_task_get_search_text (task), self->search) != NULL;
 }
 
 static gboolean
@@ -126,10 +96,19 @@ set_search (KtTaskFilter *self,
 {
   g_autofree char *stripped = g_strstrip (g_strdup (search ? search : ""));
   g_autofree char *folded = *stripped != '\0' ? g_utf8_casefold (stripped, -1) : NULL;
+  g_autofree char *before = g_strdup (self->search);
 
   if (g_set_str (&self->search, folded))
     {
-      gtk_filter_changed (GTK_FILTER (self), GTK_FILTER_CHANGE_DIFFERENT);
+      GtkFilterChange change = GTK_FILTER_CHANGE_DIFFERENT;
+
+      /* A key typed at the end (or in the middle) can only narrow the list: only what matched
+       * is looked at again; a key deleted can only widen it. */
+      if (before == NULL || (folded != NULL && strstr (folded, before) != NULL))
+        change = GTK_FILTER_CHANGE_MORE_STRICT;
+      else if (folded == NULL || strstr (before, folded) != NULL)
+        change = GTK_FILTER_CHANGE_LESS_STRICT;
+      gtk_filter_changed (GTK_FILTER (self), change);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SEARCH]);
     }
 }

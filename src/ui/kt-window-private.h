@@ -40,7 +40,12 @@ struct _KtWindow
   gboolean                key_checked;
   char                   *setup_error;
 
-  guint                   counts_idle;
+  /* The toggles' counts, made in steps over the whole list (see update_counts_cb()). */
+  struct {
+    guint                 idle;
+    guint                 next;            /* the next task to count */
+    guint                 all, active, succeeded, failed;
+  } counts;
   KtWidth                 width;           /* which breakpoint applies */
   gboolean                selection_mode;  /* rows have check boxes; a click toggles one */
   GPtrArray              *removed;         /* KtTask: the last removal, for Undo */
@@ -48,7 +53,7 @@ struct _KtWindow
 
   /* The list pipeline, declared in kt-window.ui. */
   KtTaskFilter           *filter;
-  GtkSortListModel       *sorted;
+  GtkFilterListModel     *visible;         /* what the list shows */
   GtkMultiSelection      *selection;
 
   AdwToastOverlay        *toast_overlay;

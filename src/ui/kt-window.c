@@ -13,8 +13,9 @@
 
 /*
  * The list of tasks beside the selected task's page. The list is a pipeline over the core's
- * task list, declared in kt-window.ui: a filter (the group toggles and the search) then a sort
- * (newest first, in sections by day), then a multiple selection that drives the page. The
+ * task list, declared in kt-window.ui: a sort (newest first, in sections by day), then a filter
+ * (the group toggles and the search; incremental, so a long history never holds a frame), then
+ * a multiple selection that drives the page. The
  * window is given what it works on (the task list, the scheduler, the client, the ledger, the
  * result keeper, the input cache, the settings) as construct properties; what its actions do
  * is in kt-window-actions.c.
@@ -159,40 +160,18 @@ breakpoint_cb (KtWindow *self)
       set_width (self, width);
 }
 
-static gboolean
-update_counts_cb (gpointer data)
+/* The list, or why it is empty: no tasks at all, or none the group and search leave (once the
+ * filter has looked at every task). */
+static void
+update_list_stack (KtWindow *self)
 {
-  KtWindow *self = data;
-  GListModel *tasks = G_LIST_MODEL (self->tasks);
-  guint n = g_list_model_get_n_items (tasks);
-  guint all = 0, active = 0, succeeded = 0, failed = 0;
   g_autofree char *search = NULL;
 
-  /* The toggles count what the search leaves. */
-  self->counts_idle = 0;
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(KtTask) task = g_list_model_get_item (tasks, i);
-      KtState state = kt_task_get_state (task);
-
-      if (!kt_task_filter_matches_search (self->filter, task))
-        continue;
-      all++;
-      active += kt_task_filter_group_contains ("active", state);
-      succeeded += kt_task_filter_group_contains ("succeeded", state);
-      failed += kt_task_filter_group_contains ("failed", state);
-    }
-
-  set_toggle_label (self, self->filter_all, _("All"), "view-list-symbolic", all);
-  set_toggle_label (self, self->filter_active, _("Active"), "kt-state-generating-symbolic", active);
-  set_toggle_label (self, self->filter_succeeded, _("Succeeded"), "object-select-symbolic", succeeded);
-  set_toggle_label (self, self->filter_failed, _("Failed"), "dialog-error-symbolic", failed);
-
-  update_layout (self);
   g_object_get (self->filter, "search", &search, NULL);
-  if (n == 0)
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->tasks)) == 0)
     gtk_stack_set_visible_child_name (self->list_stack, "empty");
-  else if (g_list_model_get_n_items (G_LIST_MODEL (self->sorted)) == 0)
+  else if (g_list_model_get_n_items (G_LIST_MODEL (self->visible)) == 0 &&
+           gtk_filter_list_model_get_pending (self->visible) == 0)
     {
       adw_status_page_set_description (self->no_results_page,
                                        search ? _("No task matches the search")
@@ -201,15 +180,57 @@ update_counts_cb (gpointer data)
     }
   else
     gtk_stack_set_visible_child_name (self->list_stack, "list");
+}
 
+/* Tasks counted in one go: a few milliseconds at most, so that a long history never holds
+ * the main loop for a frame. */
+#define COUNT_STEP 4096
+
+/* Counts what the search leaves in each group, COUNT_STEP tasks at a time; the labels change
+ * once all are counted. */
+static gboolean
+update_counts_cb (gpointer data)
+{
+  KtWindow *self = data;
+  GListModel *tasks = G_LIST_MODEL (self->tasks);
+  guint n = g_list_model_get_n_items (tasks);
+  guint end = MIN (n, self->counts.next + COUNT_STEP);
+
+  for (guint i = self->counts.next; i < end; i++)
+    {
+      g_autoptr(KtTask) task = g_list_model_get_item (tasks, i);
+      KtState state = kt_task_get_state (task);
+
+      if (!kt_task_filter_matches_search (self->filter, task))
+        continue;
+      self->counts.all++;
+      self->counts.active += kt_task_filter_group_contains ("active", state);
+      self->counts.succeeded += kt_task_filter_group_contains ("succeeded", state);
+      self->counts.failed += kt_task_filter_group_contains ("failed", state);
+    }
+  self->counts.next = end;
+  if (end < n)
+    return G_SOURCE_CONTINUE;
+
+  self->counts.idle = 0;
+  set_toggle_label (self, self->filter_all, _("All"), "view-list-symbolic", self->counts.all);
+  set_toggle_label (self, self->filter_active, _("Active"), "kt-state-generating-symbolic", self->counts.active);
+  set_toggle_label (self, self->filter_succeeded, _("Succeeded"), "object-select-symbolic", self->counts.succeeded);
+  set_toggle_label (self, self->filter_failed, _("Failed"), "dialog-error-symbolic", self->counts.failed);
+
+  update_layout (self);
+  update_list_stack (self);
   return G_SOURCE_REMOVE;
 }
 
+/* Counts again from the start (the list or the search changed). */
 static void
 queue_counts (KtWindow *self)
 {
-  if (self->counts_idle == 0)
-    self->counts_idle = g_idle_add (update_counts_cb, self);
+  self->counts.next = 0;
+  self->counts.all = self->counts.active = self->counts.succeeded = self->counts.failed = 0;
+  if (self->counts.idle == 0)
+    self->counts.idle = g_idle_add (update_counts_cb, self);
 }
 
 static void
@@ -331,7 +352,7 @@ kt_window_get_selected (KtWindow *self)
 
   for (gboolean more = gtk_bitset_iter_init_first (&iter, bits, &position); more;
        more = gtk_bitset_iter_next (&iter, &position))
-    g_ptr_array_add (tasks, g_list_model_get_item (G_LIST_MODEL (self->sorted), position));
+    g_ptr_array_add (tasks, g_list_model_get_item (G_LIST_MODEL (self->visible), position));
   return tasks;
 }
 
@@ -401,8 +422,21 @@ kt_window_set_selection_mode (KtWindow *self,
 static void
 filter_changed_cb (KtWindow *self)
 {
-  if (self->content_stack != NULL)   /* not while the template is being built */
-    selection_changed_cb (self);
+  if (self->content_stack == NULL)   /* not while the template is being built */
+    return;
+  selection_changed_cb (self);
+  queue_counts (self);   /* the toggles count what the search leaves */
+}
+
+/* The filter added or dropped tasks (it works a screenful at a time), or finished looking. */
+static void
+visible_changed_cb (KtWindow *self)
+{
+  if (self->content_stack == NULL)   /* not while the template is being built */
+    return;
+  selection_changed_cb (self);
+  if (self->counts.idle == 0)
+    update_list_stack (self);
 }
 
 static void
@@ -428,13 +462,13 @@ void
 kt_window_select_task (KtWindow   *self,
                        const char *task_id)
 {
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->sorted));
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->visible));
 
   g_return_if_fail (KT_IS_WINDOW (self));
 
   for (guint i = 0; i < n; i++)
     {
-      g_autoptr(KtTask) task = g_list_model_get_item (G_LIST_MODEL (self->sorted), i);
+      g_autoptr(KtTask) task = g_list_model_get_item (G_LIST_MODEL (self->visible), i);
 
       if (g_str_equal (kt_task_get_id (task), task_id))
         {
@@ -500,7 +534,7 @@ kt_window_dispose (GObject *object)
 {
   KtWindow *self = KT_WINDOW (object);
 
-  g_clear_handle_id (&self->counts_idle, g_source_remove);
+  g_clear_handle_id (&self->counts.idle, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), KT_TYPE_WINDOW);
   g_clear_pointer (&self->removed, g_ptr_array_unref);
   g_clear_object (&self->tasks);
@@ -615,7 +649,7 @@ kt_window_class_init (KtWindowClass *klass)
   g_type_ensure (KT_TYPE_TASK_PAGE);
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/kietasks/KieTasks/kt-window.ui");
   gtk_widget_class_bind_template_child (widget_class, KtWindow, filter);
-  gtk_widget_class_bind_template_child (widget_class, KtWindow, sorted);
+  gtk_widget_class_bind_template_child (widget_class, KtWindow, visible);
   gtk_widget_class_bind_template_child (widget_class, KtWindow, selection);
   gtk_widget_class_bind_template_child (widget_class, KtWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, KtWindow, split_view);
@@ -650,6 +684,7 @@ kt_window_class_init (KtWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, selection_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, filter_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, visible_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, activate_cb);
 
   kt_window_class_add_actions (widget_class);
@@ -674,7 +709,7 @@ kt_window_init (KtWindow *self)
 GListModel *
 kt_window_get_visible_tasks (KtWindow *self)
 {
-  return G_LIST_MODEL (self->sorted);
+  return G_LIST_MODEL (self->visible);
 }
 
 /* The toast of the last removal, while it shows: for tests. */

@@ -24,6 +24,7 @@ struct _KtTask
   char        *last_error;
   int          error_kind;
   KtRecord    *record;       /* the last answer, a summary of it from the ledger, or NULL */
+  char        *search_text;  /* kt_task_get_search_text(), made when first asked for */
 };
 
 enum {
@@ -109,6 +110,7 @@ kt_task_finalize (GObject *object)
 
   g_free (self->id);
   g_free (self->last_error);
+  g_free (self->search_text);
   g_clear_pointer (&self->record, kt_record_unref);
 
   G_OBJECT_CLASS (kt_task_parent_class)->finalize (object);
@@ -283,8 +285,43 @@ kt_task_set_family (KtTask   *self,
   if (self->family == family)
     return;
   self->family = family;
+  g_clear_pointer (&self->search_text, g_free);   /* the maker may have changed */
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FAMILY]);
 }
+/**
+ * kt_task_get_search_text:
+ *
+ * What a search looks in, casefolded (g_utf8_casefold()): the ID, who made it, the prompt, and
+ * the titles and tags of its results, a line each. Made once, and again after a new answer.
+ */
+const char *
+kt_task_get_search_text (KtTask *self)
+{
+  g_return_val_if_fail (KT_IS_TASK (self), "");
+
+  if (self->search_text == NULL)
+    {
+      g_autoptr(GString) text = g_string_new (self->id);
+      const char *maker = kt_task_get_maker (self);
+      const char *prompt = kt_task_get_prompt (self);
+
+      g_string_append_printf (text, "\n%s\n%s", maker ? maker : "", prompt ? prompt : "");
+      for (guint i = 0; self->record != NULL && self->record->result_info != NULL &&
+                        i < self->record->result_info->len; i++)
+        {
+          const KtResultInfo *info = g_ptr_array_index (self->record->result_info, i);
+
+          g_string_append_printf (text, "\n%s\n%s", info->title ? info->title : "", info->tags ? info->tags : "");
+        }
+      /* Most of it is ASCII, where casefolding is lowering, many times faster. */
+      if (g_str_is_ascii (text->str))
+        self->search_text = g_ascii_strdown (text->str, text->len);
+      else
+        self->search_text = g_utf8_casefold (text->str, text->len);
+    }
+  return self->search_text;
+}
+
 const char *kt_task_get_raw_state (KtTask *self) { return FROM_RECORD (raw_state, NULL); }
 const char *kt_task_get_model (KtTask *self) { return FROM_RECORD (model, NULL); }
 const char *kt_task_get_prompt (KtTask *self) { return FROM_RECORD (prompt, NULL); }
@@ -384,7 +421,10 @@ kt_task_apply_record (KtTask   *self,
       self->record = g_steal_pointer (&previous);
     }
   else
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECORD]);
+    {
+      g_clear_pointer (&self->search_text, g_free);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECORD]);
+    }
 
   set_int64 (self, &self->last_checked, checked_time, PROP_LAST_CHECKED);
   clear_error (self);

@@ -29,6 +29,7 @@ const char  *kt_task_get_raw_state     (KtTask         *self);
 const char  *kt_task_get_model         (KtTask         *self);
 const char  *kt_task_get_maker         (KtTask         *self);
 const char  *kt_task_get_prompt        (KtTask         *self);
+const char  *kt_task_get_search_text   (KtTask         *self);
 const char  *kt_task_get_fail_code     (KtTask         *self);
 const char  *kt_task_get_fail_msg      (KtTask         *self);
 int          kt_task_get_progress      (KtTask         *self);
