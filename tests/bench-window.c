@@ -167,6 +167,9 @@ search (KtWindow      *window,
         }
       update = painted_at - asked;
       g_array_append_val (updates, update);
+      if (g_getenv ("KT_BENCH_VERBOSE") != NULL)
+        printf ("  \"%s\": %.1f ms, %u shown\n", typed, update / 1000.0,
+                g_list_model_get_n_items (G_LIST_MODEL (model)));
     }
   g_main_context_set_poll_func (NULL, system_poll);
   g_array_sort (updates, compare_gint64);

@@ -46,6 +46,10 @@ struct _KtWindow
     guint                 next;            /* the next task to count */
     guint                 all, active, succeeded, failed;
   } counts;
+  struct {
+    guint                 idle;
+    guint                 next;            /* the next task whose search text to make */
+  } warm;
   KtWidth                 width;           /* which breakpoint applies */
   gboolean                selection_mode;  /* rows have check boxes; a click toggles one */
   GPtrArray              *removed;         /* KtTask: the last removal, for Undo */

@@ -500,6 +500,26 @@ drop_cb (KtWindow      *self,
   return TRUE;
 }
 
+/* After start-up, between frames, every task's search text is made, so that the first key of
+ * a search over a long history does not make them all at once. */
+static gboolean
+warm_search_cb (gpointer data)
+{
+  KtWindow *self = data;
+  GListModel *tasks = G_LIST_MODEL (self->tasks);
+  guint end = MIN (g_list_model_get_n_items (tasks), self->warm.next + COUNT_STEP);
+
+  for (; self->warm.next < end; self->warm.next++)
+    {
+      g_autoptr(KtTask) task = g_list_model_get_item (tasks, self->warm.next);
+      kt_task_get_search_text (task);
+    }
+  if (end < g_list_model_get_n_items (tasks))
+    return G_SOURCE_CONTINUE;
+  self->warm.idle = 0;
+  return G_SOURCE_REMOVE;
+}
+
 /* ---- life cycle ---------------------------------------------------------------------- */
 
 static void
@@ -510,6 +530,7 @@ kt_window_constructed (GObject *object)
   G_OBJECT_CLASS (kt_window_parent_class)->constructed (object);
 
   g_signal_connect_object (self->tasks, "items-changed", G_CALLBACK (queue_counts), self, G_CONNECT_SWAPPED);
+  self->warm.idle = g_idle_add_full (G_PRIORITY_LOW, warm_search_cb, self, NULL);
   g_signal_connect_object (self->scheduler, "state-changed", G_CALLBACK (state_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->scheduler, "notify::status", G_CALLBACK (update_banner), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->scheduler, "notify::status-message", G_CALLBACK (update_banner), self, G_CONNECT_SWAPPED);
@@ -526,7 +547,8 @@ kt_window_constructed (GObject *object)
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.remove", FALSE);
   update_banner (self);
-  update_counts_cb (self);
+  if (update_counts_cb (self) == G_SOURCE_CONTINUE)   /* a long history: the rest in steps */
+    self->counts.idle = g_idle_add (update_counts_cb, self);
 }
 
 static void
@@ -535,6 +557,7 @@ kt_window_dispose (GObject *object)
   KtWindow *self = KT_WINDOW (object);
 
   g_clear_handle_id (&self->counts.idle, g_source_remove);
+  g_clear_handle_id (&self->warm.idle, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), KT_TYPE_WINDOW);
   g_clear_pointer (&self->removed, g_ptr_array_unref);
   g_clear_object (&self->tasks);
