@@ -344,7 +344,9 @@ on_answer (KtScheduler *self,
   entry->not_found_count = 0;
   entry->not_found_since_us = 0;
   self->pause.streak = 0;
-  if (!self->halt.on && !self->offline)
+  /* An answer that was under way when a pause began does not end the pause, nor its message:
+   * the status and its words stay together. */
+  if (!self->halt.on && !self->offline && !is_paused (self))
     set_status_message (self, NULL);
   kt_task_apply_record (entry->task, record, now_ms);
   /* Seen waiting and then generating: it started in between. The earlier bound is taken, so
