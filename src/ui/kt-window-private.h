@@ -50,6 +50,7 @@ struct _KtWindow
     guint                 idle;
     guint                 next;            /* the next task whose search text to make */
   } warm;
+  guint                   visible_idle;    /* the page follows the filter's changes, once */
   KtWidth                 width;           /* which breakpoint applies */
   gboolean                selection_mode;  /* rows have check boxes; a click toggles one */
   GPtrArray              *removed;         /* KtTask: the last removal, for Undo */

@@ -428,15 +428,28 @@ filter_changed_cb (KtWindow *self)
   queue_counts (self);   /* the toggles count what the search leaves */
 }
 
-/* The filter added or dropped tasks (it works a screenful at a time), or finished looking. */
+static gboolean
+visible_changed_idle_cb (gpointer data)
+{
+  KtWindow *self = data;
+
+  self->visible_idle = 0;
+  selection_changed_cb (self);
+  if (self->counts.idle == 0)
+    update_list_stack (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* The filter added or dropped tasks, or finished looking. A search emits a change for every
+ * run of tasks it hides or shows (a hundred for one key over a long list): the page and the
+ * list's state follow once, after them all. */
 static void
 visible_changed_cb (KtWindow *self)
 {
   if (self->content_stack == NULL)   /* not while the template is being built */
     return;
-  selection_changed_cb (self);
-  if (self->counts.idle == 0)
-    update_list_stack (self);
+  if (self->visible_idle == 0)
+    self->visible_idle = g_idle_add_full (G_PRIORITY_HIGH_IDLE, visible_changed_idle_cb, self, NULL);
 }
 
 static void
@@ -558,6 +571,7 @@ kt_window_dispose (GObject *object)
 
   g_clear_handle_id (&self->counts.idle, g_source_remove);
   g_clear_handle_id (&self->warm.idle, g_source_remove);
+  g_clear_handle_id (&self->visible_idle, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), KT_TYPE_WINDOW);
   g_clear_pointer (&self->removed, g_ptr_array_unref);
   g_clear_object (&self->tasks);
