@@ -5,6 +5,8 @@
 #include "kt-cadence.h"
 #include "kt-rate-limiter.h"
 
+#include <glib/gstdio.h>
+
 static KtCadenceInput
 running (gint64      age_ms,
          const char *model)
@@ -191,6 +193,54 @@ test_rate_limiter (void)
   g_assert_cmpint (g_array_index (starts, gint64, 99) - g_array_index (starts, gint64, 0), <=, 20000000);
 }
 
+/* Two limiters on one file are one bucket; a file left from before a restart (its time ahead
+ * of now), one cut short or full of garbage never stops requests: each is a fresh bucket. */
+static void
+test_rate_limiter_shared (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("kt-rate-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "sub", "bucket", NULL);
+  const struct { const char *bytes; gsize length; } files[] = {
+    { NULL, 0 },                                   /* the time of another boot, below */
+    { "\x01\x02\x03", 3 },                          /* cut short */
+    { "\xff\xff\xff\xff\xff\xff\xff\x7f\xff\xff\xff\xff\xff\xff\xff\x7f", 16 },  /* NaN tokens */
+  };
+  KtRateLimiter a, b;
+  gint64 now = 5000000;
+
+  kt_rate_limiter_init (&a, 5.0, 1.0);
+  kt_rate_limiter_init (&b, 5.0, 1.0);
+  g_assert_true (kt_rate_limiter_share (&a, path, NULL));
+  g_assert_true (kt_rate_limiter_share (&b, path, NULL));
+  g_assert_cmpint (kt_rate_limiter_try_take (&a, now), ==, 0);
+  g_assert_cmpint (kt_rate_limiter_try_take (&b, now), ==, 200000);   /* a took the token */
+  g_assert_cmpint (kt_rate_limiter_try_take (&b, now + 200000), ==, 0);
+  kt_rate_limiter_clear (&a);
+  kt_rate_limiter_clear (&b);
+
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      if (files[i].bytes == NULL)
+        {
+          struct { double tokens; gint64 last_us; } stale = { 0.0, now + 3600 * (gint64) G_USEC_PER_SEC };
+          g_assert_true (g_file_set_contents (path, (const char *) &stale, sizeof stale, NULL));
+        }
+      else
+        g_assert_true (g_file_set_contents (path, files[i].bytes, files[i].length, NULL));
+      kt_rate_limiter_init (&a, 5.0, 1.0);
+      g_assert_true (kt_rate_limiter_share (&a, path, NULL));
+      g_assert_cmpint (kt_rate_limiter_try_take (&a, now), <=, 200000);
+      g_assert_cmpint (kt_rate_limiter_try_take (&a, now + 400000), ==, 0);
+      kt_rate_limiter_clear (&a);
+    }
+  g_remove (path);
+  {
+    g_autofree char *sub = g_path_get_dirname (path);
+    g_rmdir (sub);
+  }
+  g_rmdir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -205,6 +255,7 @@ main (int   argc,
   g_test_add_func ("/cadence/retry-after", test_retry_after_honoured);
   g_test_add_func ("/cadence/not-found-grace", test_not_found_grace_rhythm);
   g_test_add_func ("/rate-limiter/virtual-clock", test_rate_limiter);
+  g_test_add_func ("/rate-limiter/shared", test_rate_limiter_shared);
 
   return g_test_run ();
 }

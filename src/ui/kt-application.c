@@ -270,9 +270,10 @@ durations_cb (GObject      *source,
 
   if (samples == NULL)
     {
-      /* Predictions start from the priors; the tasks and the list are not touched. */
+      /* Nothing is lost: predictions start from the priors and learn from the tasks that end
+       * in this session. A ledger that cannot be read at all says so in the banner already. */
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_warning ("%s", error->message);
+        g_debug ("the durations of past tasks were not read: %s", error->message);
       return;
     }
   if (self->scheduler != NULL)

@@ -14,8 +14,8 @@
 /*
  * The list of tasks beside the selected task's page. The list is a pipeline over the core's
  * task list, declared in kt-window.ui: a sort (newest first, in sections by day), then a filter
- * (the group toggles and the search; incremental, so a long history never holds a frame), then
- * a multiple selection that drives the page. The
+ * (the group toggles and the search; a search only filters, never sorts again), then a
+ * multiple selection that drives the page. The
  * window is given what it works on (the task list, the scheduler, the client, the ledger, the
  * result keeper, the input cache, the settings) as construct properties; what its actions do
  * is in kt-window-actions.c.

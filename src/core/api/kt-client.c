@@ -28,8 +28,10 @@ struct _KtClient
   GHashTable  *answers;      /* "family id" -> Answer: the last answer about each task */
 };
 
-/* Most checks of a running task bring the same bytes again: they are not parsed again. */
+/* Most checks of a running task bring the same bytes again: they are not parsed again. At most
+ * this many answers are kept, none larger than MAX_KEPT_ANSWER (a few kB in practice). */
 #define MAX_ANSWERS 4096
+#define MAX_KEPT_ANSWER (64 * 1024)
 
 typedef struct
 {
@@ -610,6 +612,12 @@ finish_call (GTask *task)
           }
         if (record->task_id == NULL)   /* an answer without an ID belongs to the task asked about */
           record->task_id = g_strdup (call->task_id);
+        if (length > MAX_KEPT_ANSWER)
+          {
+            g_hash_table_remove (self->answers, key);
+            g_task_return_pointer (task, record, (GDestroyNotify) kt_record_unref);
+            return;
+          }
         if (g_hash_table_size (self->answers) >= MAX_ANSWERS)
           g_hash_table_remove_all (self->answers);
         last = g_new0 (Answer, 1);

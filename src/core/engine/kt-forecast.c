@@ -31,6 +31,7 @@
  */
 
 #define MAX_SAMPLES 64
+#define MAX_MODELS 1024     /* models with a history of their own; later ones use their kind's prior */
 #define DECAY 0.97          /* each older sample weighs this much less */
 #define PRIOR_WEIGHT 1.0    /* the prior counts as one task */
 #define MIN_SIGMA 0.08
@@ -319,6 +320,8 @@ kt_forecast_learn (KtForecast             *self,
     return;
 
   model = g_hash_table_lookup (self->models, sample->model);
+  if (model == NULL && g_hash_table_size (self->models) >= MAX_MODELS)
+    return;   /* a history (or a server) naming endless models costs no endless memory */
   if (model == NULL)
     {
       model = g_new0 (Model, 1);

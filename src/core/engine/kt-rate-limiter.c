@@ -78,6 +78,10 @@ refill (KtRateLimiter *self,
       self->last_us = now_us;
       return;
     }
+  /* A time ahead of now is no time of this boot (a bucket kept in a folder that outlived a
+   * restart, or a damaged one): counting restarts from now, or the bucket would never refill. */
+  if (self->last_us > now_us)
+    self->last_us = now_us;
   if (now_us > self->last_us)
     {
       self->tokens = MIN (self->burst, self->tokens + (now_us - self->last_us) * self->rate / 1e6);
@@ -96,8 +100,9 @@ lock (KtRateLimiter *self)
     return;
   while (flock (self->fd, LOCK_EX) != 0 && errno == EINTR)
     ;
+  /* Only this program's arithmetic writes it: never more than the burst, never below -1. */
   if (pread (self->fd, &stored, sizeof stored, 0) == sizeof stored && isfinite (stored.tokens) &&
-      stored.tokens <= self->burst && stored.tokens > -1e6)
+      stored.tokens <= self->burst && stored.tokens >= -1.0)
     {
       self->tokens = stored.tokens;
       self->last_us = stored.last_us;
