@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "kt-application.h"
+#include "kt-filter-model.h"
 #include "kt-test-util.h"
 #include "kt-window.h"
 
@@ -82,19 +83,17 @@ compare_gint64 (gconstpointer a,
   return (*(gint64 *) a > *(gint64 *) b) - (*(gint64 *) a < *(gint64 *) b);
 }
 
-static GtkFilterListModel *
+static KtFilterModel *
 find_filter_model (GListModel *model)
 {
-  while (model != NULL && !GTK_IS_FILTER_LIST_MODEL (model))
+  while (model != NULL && !KT_IS_FILTER_MODEL (model))
     {
       if (GTK_IS_MULTI_SELECTION (model))
         model = gtk_multi_selection_get_model (GTK_MULTI_SELECTION (model));
-      else if (GTK_IS_SORT_LIST_MODEL (model))
-        model = gtk_sort_list_model_get_model (GTK_SORT_LIST_MODEL (model));
       else
         return NULL;
     }
-  return GTK_FILTER_LIST_MODEL (model);
+  return KT_FILTER_MODEL (model);
 }
 
 static GtkListView *
@@ -135,8 +134,8 @@ search (KtWindow      *window,
 {
   const char *text = "prompt number 4242";
   GtkListView *view = find_list_view (GTK_WIDGET (window));
-  GtkFilterListModel *model = find_filter_model (G_LIST_MODEL (gtk_list_view_get_model (view)));
-  GtkFilter *filter = gtk_filter_list_model_get_filter (model);
+  KtFilterModel *model = find_filter_model (G_LIST_MODEL (gtk_list_view_get_model (view)));
+  GtkFilter *filter = kt_filter_model_get_filter (model);
   g_autoptr(GArray) updates = g_array_new (FALSE, FALSE, sizeof (gint64));
   gint64 longest = 0;
   guint keys = 2 * strlen (text);
@@ -156,12 +155,10 @@ search (KtWindow      *window,
       set_us = g_get_monotonic_time () - asked;    /* the filter and every handler of its change */
       gtk_widget_queue_draw (GTK_WIDGET (view));   /* a frame even when nothing changed */
       /* until the filter is done and a frame shows it */
-      while (gtk_filter_list_model_get_pending (model) > 0 || painted_at == 0 || g_main_context_pending (NULL))
+      while (painted_at == 0 || g_main_context_pending (NULL))
         {
           gint64 before = g_get_monotonic_time ();
 
-          if (gtk_filter_list_model_get_pending (model) > 0)
-            painted_at = 0;
           polled_us = 0;
           g_main_context_iteration (NULL, TRUE);
           longest = MAX (longest, g_get_monotonic_time () - before - polled_us);

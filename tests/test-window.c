@@ -1343,6 +1343,44 @@ test_search (void)
   g_assert_cmpuint (g_list_model_get_n_items (visible), ==, all);
 }
 
+/* A task that stays shown stays selected while a search narrows and widens around it, one key
+ * at a time: the list replaces what lies between the first and last change in one go. */
+static void
+test_selection_survives_search (void)
+{
+  GListModel *visible = kt_window_get_visible_tasks (window);
+  g_autoptr(GPtrArray) views = find_widgets (GTK_WIDGET (window), GTK_TYPE_LIST_VIEW);
+  GtkSelectionModel *selection = gtk_list_view_get_model (g_ptr_array_index (views, 0));
+  const char *text = IMAGE_ID;   /* the tasks shown before and after it go at the last key */
+  GtkEditable *entry;
+
+  add_tasks (SLOW_ID " " IMAGE_ID " " CORRUPT_ID " " FAILED_ID);
+  wait_for_state (IMAGE_ID, KT_STATE_SUCCESS);
+  wait_for_state (CORRUPT_ID, KT_STATE_SUCCESS);
+  kt_window_select_task (window, IMAGE_ID);
+  kt_test_spin (100);
+  g_assert_cmpstr (kt_task_get_id (kt_task_page_get_task (page ())), ==, IMAGE_ID);
+
+  entry = open_search ();
+  gtk_search_entry_set_search_delay (GTK_SEARCH_ENTRY (entry), 0);   /* each key at once */
+  for (guint length = 1; length <= 2 * strlen (text); length++)
+    {
+      g_autofree char *typed = g_strndup (text, length <= strlen (text) ? length : 2 * strlen (text) - length);
+      g_autoptr(GtkBitset) selected = NULL;
+      g_autoptr(KtTask) task = NULL;
+
+      gtk_editable_set_text (entry, typed);
+      kt_test_spin (20);
+      selected = gtk_selection_model_get_selection (selection);
+      g_assert_cmpuint (gtk_bitset_get_size (selected), ==, 1);
+      task = g_list_model_get_item (G_LIST_MODEL (selection), gtk_bitset_get_nth (selected, 0));
+      g_assert_cmpstr (kt_task_get_id (task), ==, IMAGE_ID);
+      g_assert_cmpstr (kt_window_get_content_state (window), ==, "task");
+      g_assert_cmpstr (kt_task_get_id (kt_task_page_get_task (page ())), ==, IMAGE_ID);
+    }
+  g_assert_cmpuint (g_list_model_get_n_items (visible), >=, 4);
+}
+
 /*
  * What a search or a group hides leaves the selection: the page says so, and Remove cannot
  * reach it. The group toggles count what the search leaves.
@@ -2629,6 +2667,7 @@ main (int   argc,
   ADD ("/window/corrupt-result", test_corrupt_result);
   ADD ("/window/search", test_search);
   ADD ("/window/selection-follows-filter", test_selection_follows_filter);
+  ADD ("/window/selection-survives-search", test_selection_survives_search);
   ADD ("/window/selection-mode", test_selection_mode);
   ADD ("/window/family-hints", test_family_hints);
   ADD ("/window/family-results", test_family_results);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "kt-client.h"
+#include "kt-filter-model.h"
 #include "kt-input-cache.h"
 #include "kt-ledger.h"
 #include "kt-result-keeper.h"
@@ -58,7 +59,7 @@ struct _KtWindow
 
   /* The list pipeline, declared in kt-window.ui. */
   KtTaskFilter           *filter;
-  GtkFilterListModel     *visible;         /* what the list shows */
+  KtFilterModel          *visible;         /* what the list shows */
   GtkMultiSelection      *selection;
 
   AdwToastOverlay        *toast_overlay;

@@ -170,8 +170,7 @@ update_list_stack (KtWindow *self)
   g_object_get (self->filter, "search", &search, NULL);
   if (g_list_model_get_n_items (G_LIST_MODEL (self->tasks)) == 0)
     gtk_stack_set_visible_child_name (self->list_stack, "empty");
-  else if (g_list_model_get_n_items (G_LIST_MODEL (self->visible)) == 0 &&
-           gtk_filter_list_model_get_pending (self->visible) == 0)
+  else if (g_list_model_get_n_items (G_LIST_MODEL (self->visible)) == 0)
     {
       adw_status_page_set_description (self->no_results_page,
                                        search ? _("No task matches the search")
@@ -440,9 +439,9 @@ visible_changed_idle_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* The filter added or dropped tasks, or finished looking. A search emits a change for every
- * run of tasks it hides or shows (a hundred for one key over a long list): the page and the
- * list's state follow once, after them all. */
+/* The filter added or dropped tasks, once per key (kt-filter-model.c): the selection keeps
+ * what is still shown (GtkMultiSelection finds the selected items again among those that come
+ * back in the same change); the page and the list's state follow when the main loop is free. */
 static void
 visible_changed_cb (KtWindow *self)
 {
@@ -682,6 +681,7 @@ kt_window_class_init (KtWindowClass *klass)
                                                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  g_type_ensure (KT_TYPE_FILTER_MODEL);
   g_type_ensure (KT_TYPE_TASK_FILTER);
   g_type_ensure (KT_TYPE_TASK_PAGE);
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/kietasks/KieTasks/kt-window.ui");
