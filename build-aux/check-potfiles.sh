@@ -10,7 +10,7 @@ while IFS= read -r file; do
 done < po/POTFILES.in
 for file in $( (grep -rlE '(\b_|\bN_|\bC_|\bngettext|g_dngettext)\s*\(' src --include='*.c';
                grep -rl 'translatable="yes"' src --include='*.ui';
-               ls data/*.desktop.in data/*.metainfo.xml.in data/*.gschema.xml) | sort); do
+               ls data/*.desktop.in data/*.metainfo.xml.in data/*.gschema.xml.in) | sort); do
   if ! grep -qxF "$file" po/POTFILES.in; then echo "$file has translatable strings but is not in po/POTFILES.in"; status=1; fi
 done
 exit $status

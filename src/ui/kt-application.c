@@ -452,7 +452,7 @@ kt_application_startup (GApplication *app)
 
   G_APPLICATION_CLASS (kt_application_parent_class)->startup (app);
 
-  self->settings = g_settings_new ("io.github.kietasks.KieTasks");
+  self->settings = g_settings_new (APPLICATION_ID);
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions), self);
 
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", (const char *[]) { "<Control>q", NULL });
