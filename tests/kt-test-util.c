@@ -429,3 +429,18 @@ kt_test_run_manual (KtClock     *clock,
       kt_clock_advance_to (clock, next);
     }
 }
+
+gboolean
+kt_test_name_has_owner (GDBusConnection *bus,
+                        const char      *name)
+{
+  g_autoptr(GVariant) reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                                           "org.freedesktop.DBus", "NameHasOwner",
+                                                           g_variant_new ("(s)", name),
+                                                           G_VARIANT_TYPE ("(b)"), 0, -1, NULL, NULL);
+  gboolean owned = FALSE;
+
+  if (reply != NULL)
+    g_variant_get (reply, "(b)", &owned);
+  return owned;
+}

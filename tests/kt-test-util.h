@@ -56,6 +56,9 @@ typedef struct _KtTestSession KtTestSession;
 KtTestSession *kt_test_session_start    (void);
 void           kt_test_session_stop     (KtTestSession *session);
 
+/* Whether @name has an owner on @bus (an app registered, or gone). */
+gboolean      kt_test_name_has_owner    (GDBusConnection *bus,
+                                         const char      *name);
 /* A network monitor that says what the test tells it (available at first). */
 GNetworkMonitor *kt_test_monitor_new           (void);
 void             kt_test_monitor_set_available (GNetworkMonitor *monitor,

@@ -68,15 +68,7 @@ spawn_app (const char * const *args)
 static gboolean
 app_on_bus (gpointer data)
 {
-  g_autoptr(GVariant) reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                                           "org.freedesktop.DBus", "NameHasOwner",
-                                                           g_variant_new ("(s)", APP_ID),
-                                                           G_VARIANT_TYPE ("(b)"), 0, -1, NULL, NULL);
-  gboolean owned = FALSE;
-
-  if (reply != NULL)
-    g_variant_get (reply, "(b)", &owned);
-  return owned == GPOINTER_TO_INT (data);
+  return kt_test_name_has_owner (bus, APP_ID) == GPOINTER_TO_INT (data);
 }
 
 static void

@@ -14,6 +14,7 @@
 #include "kt-id-extract.h"
 #include "kt-notifier.h"
 #include "kt-preferences-dialog.h"
+#include "kt-search-provider.h"
 #include "kt-secret.h"
 #include "kt-window.h"
 
@@ -35,6 +36,7 @@ struct _KtApplication
   KtInputCache   *inputs;
   GCancellable   *cancellable;
   KtNotifier     *notifier;
+  KtSearchProvider *search_provider;  /* GNOME Shell's search, on the session bus */
   gboolean        held;          /* polling on in the background with no window */
   gboolean        key_checked;   /* the environment and the keyring have been asked */
   char           *setup_error;
@@ -288,6 +290,8 @@ setup_core (KtApplication *self)
   const char *env_key = g_getenv ("KIE_API_KEY");
 
   self->tasks = kt_task_list_new ();
+  if (self->search_provider != NULL)
+    kt_search_provider_set_tasks (self->search_provider, self->tasks);
   self->client = kt_client_new_from_environment (&error);
   if (self->client == NULL)
     {
@@ -453,6 +457,9 @@ kt_application_startup (GApplication *app)
   G_APPLICATION_CLASS (kt_application_parent_class)->startup (app);
 
   self->settings = g_settings_new (APPLICATION_ID);
+  /* Started by D-Bus only to answer the Shell's search: stay a little for the next key. */
+  if (g_application_get_flags (app) & G_APPLICATION_IS_SERVICE)
+    g_application_set_inactivity_timeout (app, 10000);
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions), self);
 
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", (const char *[]) { "<Control>q", NULL });
@@ -481,6 +488,7 @@ kt_application_shutdown (GApplication *app)
   if (self->ledger != NULL)
     kt_ledger_close (self->ledger);
   g_clear_object (&self->notifier);
+  g_clear_object (&self->search_provider);
   g_clear_object (&self->scheduler);
 
   G_APPLICATION_CLASS (kt_application_parent_class)->shutdown (app);
@@ -541,6 +549,60 @@ kt_application_get_property (GObject    *object,
 }
 
 static void
+search_result_cb (KtApplication *self,
+                  const char    *id,
+                  guint          timestamp)
+{
+  g_action_group_activate_action (G_ACTION_GROUP (self), "show-task", g_variant_new_string (id));
+}
+
+static void
+search_launched_cb (KtApplication *self,
+                    const char    *terms,
+                    guint          timestamp)
+{
+  KtWindow *window = ensure_window (self);
+
+  kt_window_search (window, terms);
+  gtk_window_present (GTK_WINDOW (window));
+}
+
+/* The Shell's search provider lives at the application's object path. */
+static gboolean
+kt_application_dbus_register (GApplication     *app,
+                              GDBusConnection  *connection,
+                              const char       *object_path,
+                              GError          **error)
+{
+  KtApplication *self = KT_APPLICATION (app);
+  g_autofree char *path = g_strconcat (object_path, "/SearchProvider", NULL);
+
+  if (!G_APPLICATION_CLASS (kt_application_parent_class)->dbus_register (app, connection, object_path, error))
+    return FALSE;
+  if (self->search_provider == NULL)
+    {
+      self->search_provider = kt_search_provider_new (app);
+      g_signal_connect_swapped (self->search_provider, "activate-result", G_CALLBACK (search_result_cb), self);
+      g_signal_connect_swapped (self->search_provider, "launch-search", G_CALLBACK (search_launched_cb), self);
+      if (self->tasks != NULL)
+        kt_search_provider_set_tasks (self->search_provider, self->tasks);
+    }
+  return kt_search_provider_register (self->search_provider, connection, path, error);
+}
+
+static void
+kt_application_dbus_unregister (GApplication    *app,
+                                GDBusConnection *connection,
+                                const char      *object_path)
+{
+  KtApplication *self = KT_APPLICATION (app);
+
+  if (self->search_provider != NULL)
+    kt_search_provider_unregister (self->search_provider);
+  G_APPLICATION_CLASS (kt_application_parent_class)->dbus_unregister (app, connection, object_path);
+}
+
+static void
 kt_application_class_init (KtApplicationClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -560,6 +622,8 @@ kt_application_class_init (KtApplicationClass *klass)
   app_class->command_line = kt_application_command_line;
   app_class->startup = kt_application_startup;
   app_class->shutdown = kt_application_shutdown;
+  app_class->dbus_register = kt_application_dbus_register;
+  app_class->dbus_unregister = kt_application_dbus_unregister;
 }
 
 static void

@@ -491,6 +491,17 @@ kt_window_select_task (KtWindow   *self,
     }
 }
 
+/* Opens the search bar with @text in it (the Shell's "more results"). */
+void
+kt_window_search (KtWindow   *self,
+                  const char *text)
+{
+  g_return_if_fail (KT_IS_WINDOW (self));
+
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.search", NULL);
+  gtk_editable_set_text (GTK_EDITABLE (self->search_entry), text ? text : "");
+}
+
 /* Opens the Save dialog for the selected task's first kept result. */
 void
 kt_window_save_selected_result (KtWindow *self)
