@@ -3,7 +3,6 @@
 
 #include "config.h"
 
-#include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 #include "kt-api-error.h"
 #include "kt-client.h"
 #include "kt-format.h"
+#include "kt-i18n.h"
 #include "kt-id-extract.h"
 #include "kt-result-keeper.h"
 #include "kt-scheduler.h"
@@ -873,10 +873,7 @@ main (int   argc,
 {
   const char *command;
 
-  setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
+  kt_i18n_init ();
   g_set_prgname ("kie-task");
 
   if (argc < 2)

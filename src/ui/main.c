@@ -1,11 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
-#include <locale.h>
-
-#include <glib/gi18n.h>
-
 #include "kt-application.h"
+#include "kt-i18n.h"
 
 int
 main (int   argc,
@@ -13,10 +10,7 @@ main (int   argc,
 {
   g_autoptr(KtApplication) app = NULL;
 
-  setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
+  kt_i18n_init ();
 
   app = kt_application_new ();
   return g_application_run (G_APPLICATION (app), argc, argv);

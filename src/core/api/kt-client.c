@@ -740,8 +740,9 @@ read_cb (GObject      *source,
       if (promised >= 0 && (goffset) call->body->len != promised)
         {
           g_task_return_new_error (task, KT_API_ERROR, KT_API_ERROR_NETWORK,
+                                   /* a format macro here would hide the message from translators */
                                    _("The connection to Kie.ai broke off in the middle of its answer "
-                                     "(%u of %" G_GOFFSET_FORMAT " bytes)"), call->body->len, promised);
+                                     "(%u of %llu bytes)"), call->body->len, (unsigned long long) promised);
           return;
         }
       finish_call (task);
