@@ -304,6 +304,33 @@ test_auth_rejection_halts (Fixture       *f,
   g_assert_null (kt_task_get_last_error (a));
 }
 
+/* Without any key nothing is sent: the window's banner asks for one, and no task shows a
+ * failed check it never had. A key given later starts the checking. */
+static void
+test_no_key_marks_no_task (Fixture       *f,
+                           gconstpointer  data)
+{
+  KtTask *a, *b;
+
+  kt_test_server_script (f->server, "{\"tasks\":{\"a\":[{\"state\":\"success\"}],\"b\":[{\"state\":\"success\"}]}}");
+  kt_client_set_api_key (f->client, NULL);
+  a = kt_test_add_task (f->tasks, "a");
+  b = kt_test_add_task (f->tasks, "b");
+  start (f, 0.02, 50);
+
+  while (kt_scheduler_get_status (f->scheduler) != KT_SCHEDULER_AUTH_REJECTED)
+    g_main_context_iteration (NULL, TRUE);
+  kt_test_spin (200);
+  g_assert_cmpuint (kt_fake_server_get_requests (f->server)->len, ==, 0);
+  g_assert_null (kt_task_get_last_error (a));
+  g_assert_null (kt_task_get_last_error (b));
+  g_assert_cmpint (kt_task_get_state (a), ==, KT_STATE_NEW);
+
+  kt_client_set_api_key (f->client, KEY);
+  wait_for_state (a, KT_STATE_SUCCESS, 5000);
+  wait_for_state (b, KT_STATE_SUCCESS, 5000);
+}
+
 typedef struct
 {
   KtScheduler      *scheduler;
@@ -919,6 +946,7 @@ main (int   argc,
   ADD ("/scheduler/record-gone", test_record_gone);
   ADD ("/scheduler/probe-error-backs-off", test_probe_error_backs_off);
   ADD ("/scheduler/auth-rejection-halts", test_auth_rejection_halts);
+  ADD ("/scheduler/no-key-marks-no-task", test_no_key_marks_no_task);
   ADD ("/scheduler/retry-after", test_retry_after_pauses_all);
   ADD ("/scheduler/rate-cap", test_rate_cap_and_in_flight);
   ADD ("/scheduler/rate-cap-shared", test_rate_cap_shared);

@@ -443,11 +443,16 @@ on_error (KtScheduler  *self,
                          error->code == KT_API_ERROR_GATEWAY || error->code == KT_API_ERROR_NETWORK ||
                          error->code == KT_API_ERROR_TIMEOUT);
 
+  /* No key at all: nothing was sent, so no task was asked. */
+  gboolean no_key = error->domain == KT_API_ERROR && error->code == KT_API_ERROR_AUTH_REJECTED &&
+                    !kt_client_has_api_key (self->client);
+
   entry->errors++;
   entry->last_error = error->code;
-  /* What pauses every task is said once, in the scheduler's status, not as this task's failed
-   * check: the task is only waiting. A single pass ends here, so its task keeps the reason. */
-  if (!pauses_all || self->single_pass)
+  /* What pauses every task, or the missing key, is said once, in the scheduler's status, not
+   * as this task's failed check: the task is only waiting. A single pass ends here, so its
+   * task keeps the reason. */
+  if (!(pauses_all || no_key) || self->single_pass)
     kt_task_set_error (entry->task, error, now_ms);
 
   if (error->domain != KT_API_ERROR)
