@@ -71,9 +71,9 @@ credits_cb (GObject      *source,
       return;
     }
   {
-    char number[G_ASCII_DTOSTR_BUF_SIZE];
-    g_autofree char *title = g_strdup_printf (_("Key works: %s credits left"),
-                                              g_ascii_formatd (number, sizeof number, "%.15g", credits));
+    /* in the user's own way of writing numbers (60,62 in German, French and Spanish) */
+    g_autofree char *number = g_strdup_printf ("%.15g", credits);
+    g_autofree char *title = g_strdup_printf (_("Key works: %s credits left"), number);
     set_status (self, STATUS_OK, title, NULL);
   }
 }
