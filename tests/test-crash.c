@@ -107,6 +107,10 @@ check_ledger (GHashTable *acknowledged,
   sqlite3 *db = NULL;
   sqlite3_stmt *stmt = NULL;
 
+  /* Killed in its first moments, before it made a ledger: nothing was acknowledged, so nothing
+   * can be missing. */
+  if (!g_file_test (path, G_FILE_TEST_EXISTS) && g_hash_table_size (acknowledged) == 0)
+    return;
   g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA integrity_check", -1, &stmt, NULL), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
