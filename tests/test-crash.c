@@ -189,20 +189,21 @@ wait_for_exit (GSubprocess *process)
 }
 
 /* An adding command whose window was killed under it: it may wait on its call for a while; it
- * was not acknowledged, so it is ended after a few seconds. Returns whether it ended itself. */
+ * was not acknowledged, so it is ended after a few seconds. @done is the flag its wait (already
+ * under way) sets: the wait must end before the caller's frame does. Returns whether it ended
+ * itself. */
 static gboolean
-reap_adder (GSubprocess *adder)
+reap_adder (GSubprocess *adder,
+            gboolean    *done)
 {
-  gboolean done = FALSE;
   gint64 until = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
 
-  g_subprocess_wait_async (adder, NULL, wait_cb, &done);
-  while (!done && g_get_monotonic_time () < until)
+  while (!*done && g_get_monotonic_time () < until)
     g_main_context_iteration (NULL, FALSE), g_usleep (2000);
-  if (done)
+  if (*done)
     return TRUE;
   g_subprocess_force_exit (adder);
-  kt_test_wait_until (is_true, &done, 10000);
+  kt_test_wait_until (is_true, done, 10000);
   return FALSE;
 }
 
@@ -249,7 +250,7 @@ add_until_killed (State       *state,
       if (!done)
         {
           kill (atoi (g_subprocess_get_identifier (app)), SIGKILL);
-          if (!reap_adder (adder))
+          if (!reap_adder (adder, &done))
             g_test_message ("an adding command outlived its window by 5 s and was ended");
           return;   /* cut off with the window: not acknowledged */
         }
