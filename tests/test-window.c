@@ -10,8 +10,11 @@
 #include <math.h>
 #include <string.h>
 
+#include <glib/gi18n.h>
+
 #include "kt-application.h"
 #include "kt-format.h"
+#include "kt-i18n.h"
 #include "kt-image-viewer.h"
 #include "kt-result-card.h"
 #include "kt-preferences-dialog.h"
@@ -1772,18 +1775,22 @@ test_toggles_fit (void)
               /* A phone with large text: the filters are icons, words and counts in tooltips. */
               g_autoptr(GPtrArray) groups = find_widgets (GTK_WIDGET (window), ADW_TYPE_TOGGLE_GROUP);
               AdwToggle *succeeded = adw_toggle_group_get_toggle_by_name (g_ptr_array_index (groups, 0), "succeeded");
+              g_autofree char *tooltip = g_strdup_printf ("%s 123", _("Succeeded"));
 
               g_assert_null (adw_toggle_get_label (succeeded));
               g_assert_cmpstr (adw_toggle_get_icon_name (succeeded), ==, "object-select-symbolic");
-              g_assert_cmpstr (adw_toggle_get_tooltip (succeeded), ==, "Succeeded 123");
+              g_assert_cmpstr (adw_toggle_get_tooltip (succeeded), ==, tooltip);
               screenshot ("list-360-large-text.png");
             }
           if (d == 0 && widths[w] == 360)
-            assert_toggle_label ("succeeded", "Succeeded");   /* words, where they fit */
+            assert_toggle_label ("succeeded", _("Succeeded"));   /* words, where they fit */
           if (d == 0 && widths[w] == 1400)
             {
-              assert_toggle_label ("all", "All 140");
-              assert_toggle_label ("succeeded", "Succeeded 123");
+              g_autofree char *all = g_strdup_printf ("%s 140", _("All"));
+              g_autofree char *succeeded = g_strdup_printf ("%s 123", _("Succeeded"));
+
+              assert_toggle_label ("all", all);
+              assert_toggle_label ("succeeded", succeeded);
               screenshot ("list-1400.png");
             }
           if (d == 1 && widths[w] == 1100)
@@ -2620,6 +2627,7 @@ main (int   argc,
 
   system_data_dirs = g_strdup (g_getenv ("XDG_DATA_DIRS") ? g_getenv ("XDG_DATA_DIRS") : "/usr/local/share:/usr/share");
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  kt_i18n_init ();   /* LC_ALL=de_DE.UTF-8 and the like run it in a language (meson: window-de) */
   session = kt_test_session_start ();
   notifications = g_ptr_array_new_with_free_func (g_free);
   notification_bus = start_notification_server ();
