@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gstdio.h>
 
 #include "kt-test-util.h"
@@ -443,4 +445,56 @@ kt_test_name_has_owner (GDBusConnection *bus,
   if (reply != NULL)
     g_variant_get (reply, "(b)", &owned);
   return owned;
+}
+
+char *
+kt_test_timed_script (JsonArray  *specs,
+                      const char *key,
+                      const char *id_prefix,
+                      gint64      added_after_ms,
+                      gint64      visible_after_ms)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "apiKey");
+  json_builder_add_string_value (b, key);
+  json_builder_set_member_name (b, "tasks");
+  json_builder_begin_object (b);
+  for (guint i = 0; i < json_array_get_length (specs); i++)
+    {
+      JsonObject *t = json_array_get_object_element (specs, i);
+      g_autofree char *id = g_strdup_printf ("%s%0*x", id_prefix, (int) (32 - strlen (id_prefix)), i);
+
+      json_builder_set_member_name (b, id);
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "timed");
+      json_builder_add_boolean_value (b, TRUE);
+      json_builder_set_member_name (b, "model");
+      json_builder_add_string_value (b, json_object_get_string_member (t, "model"));
+      json_builder_set_member_name (b, "startMs");
+      json_builder_add_int_value (b, json_object_get_int_member (t, "addMs") - added_after_ms);
+      json_builder_set_member_name (b, "visibleAfterMs");
+      json_builder_add_int_value (b, visible_after_ms);
+      json_builder_set_member_name (b, "queueMs");
+      json_builder_add_int_value (b, json_object_get_int_member (t, "queueMs"));
+      json_builder_set_member_name (b, "runMs");
+      json_builder_add_int_value (b, json_object_get_int_member (t, "runMs"));
+      for (guint m = 0; m < 2; m++)
+        {
+          const char *name = m == 0 ? "end" : "resultUrls";
+
+          if (json_object_has_member (t, name))
+            {
+              json_builder_set_member_name (b, name);
+              json_builder_add_value (b, json_node_copy (json_object_get_member (t, name)));
+            }
+        }
+      json_builder_end_object (b);
+    }
+  json_builder_end_object (b);
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  return json_to_string (root, FALSE);
 }

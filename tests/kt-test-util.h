@@ -2,6 +2,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <json-glib/json-glib.h>
 
 #include "kt-client.h"
 #include "kt-fake-server.h"
@@ -56,6 +57,15 @@ typedef struct _KtTestSession KtTestSession;
 KtTestSession *kt_test_session_start    (void);
 void           kt_test_session_stop     (KtTestSession *session);
 
+/* A script of timed tasks for the local server (docs/fake-server.md) from a workload's specs
+ * ({"model", "addMs", "queueMs", "runMs"}, and "end", "resultUrls" where given): task i is
+ * @id_prefix and i in hex, 32 characters in all, created @added_after_ms before it is added and
+ * unknown to Kie.ai for its first @visible_after_ms. */
+char         *kt_test_timed_script      (JsonArray       *specs,
+                                         const char      *key,
+                                         const char      *id_prefix,
+                                         gint64           added_after_ms,
+                                         gint64           visible_after_ms);
 /* Whether @name has an owner on @bus (an app registered, or gone). */
 gboolean      kt_test_name_has_owner    (GDBusConnection *bus,
                                          const char      *name);

@@ -186,59 +186,6 @@ task_state_changed_cb (KtScheduler *scheduler,
     outcome->seen_ms = g_get_real_time () / 1000;
 }
 
-static char *
-timed_script (JsonArray *specs,
-              gboolean   images)
-{
-  g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(JsonNode) root = NULL;
-
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "apiKey");
-  json_builder_add_string_value (b, KEY);
-  json_builder_set_member_name (b, "tasks");
-  json_builder_begin_object (b);
-  for (guint i = 0; i < json_array_get_length (specs); i++)
-    {
-      JsonObject *t = json_array_get_object_element (specs, i);
-      g_autofree char *id = g_strdup_printf ("11fe%028x", i);
-
-      json_builder_set_member_name (b, id);
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "timed");
-      json_builder_add_boolean_value (b, TRUE);
-      json_builder_set_member_name (b, "model");
-      json_builder_add_string_value (b, json_object_get_string_member (t, "model"));
-      json_builder_set_member_name (b, "startMs");
-      json_builder_add_int_value (b, json_object_get_int_member (t, "addMs") - ADDED_AFTER_MS);
-      json_builder_set_member_name (b, "visibleAfterMs");
-      json_builder_add_int_value (b, VISIBLE_AFTER_MS);
-      json_builder_set_member_name (b, "queueMs");
-      json_builder_add_int_value (b, json_object_get_int_member (t, "queueMs"));
-      json_builder_set_member_name (b, "runMs");
-      json_builder_add_int_value (b, json_object_get_int_member (t, "runMs"));
-      if (json_object_has_member (t, "end"))
-        {
-          json_builder_set_member_name (b, "end");
-          json_builder_add_string_value (b, json_object_get_string_member (t, "end"));
-        }
-      if (images && json_object_has_member (t, "picture"))
-        {
-          g_autofree char *url = g_strdup_printf ("$BASE/media/picture-%" G_GINT64_FORMAT ".png",
-                                                  json_object_get_int_member (t, "picture"));
-          json_builder_set_member_name (b, "resultUrls");
-          json_builder_begin_array (b);
-          json_builder_add_string_value (b, url);
-          json_builder_end_array (b);
-        }
-      json_builder_end_object (b);
-    }
-  json_builder_end_object (b);
-  json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  return json_to_string (root, FALSE);
-}
-
 /* The workload's history in the ledger, as the window would have left it: each task seen
  * waiting, then generating, then done, the day before. */
 static void
@@ -321,7 +268,7 @@ bench_lag (const char *policy,
   if (history)
     fill_history (json_object_get_array_member (workload, "history"));
 
-  script = timed_script (specs, FALSE);
+  script = kt_test_timed_script (specs, KEY, "11fe", ADDED_AFTER_MS, VISIBLE_AFTER_MS);
   st = server_thread_start (script, NULL, 0);
   app = start_window (kt_fake_server_get_url (st->server), &window);
   scheduler = kt_application_get_scheduler (app);
@@ -574,12 +521,18 @@ bench_stall (guint    n,
       json_object_set_int_member (t, "queueMs", 2000 + (i * 7919) % 5000);
       json_object_set_int_member (t, "runMs", 8000 + (i * 104729) % 60000);
       if (picture_task)
-        json_object_set_int_member (t, "picture", i * n_images / n);
+        {
+          JsonArray *urls = json_array_new ();
+          g_autofree char *url = g_strdup_printf ("$BASE/media/picture-%u.png", i * n_images / n);
+
+          json_array_add_string_element (urls, url);
+          json_object_set_array_member (t, "resultUrls", urls);
+        }
       else if (i % 10 == 3)
         json_object_set_string_member (t, "end", "fail");
       json_array_add_object_element (specs, t);
     }
-  script = timed_script (specs, TRUE);
+  script = kt_test_timed_script (specs, KEY, "11fe", ADDED_AFTER_MS, VISIBLE_AFTER_MS);
   st = server_thread_start (script, picture, n_images);
   app = start_window (kt_fake_server_get_url (st->server), &window);
   scheduler = kt_application_get_scheduler (app);

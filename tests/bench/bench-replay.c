@@ -87,44 +87,6 @@ state_changed_cb (KtScheduler *scheduler,
     outcome->seen_ms = kt_task_get_last_checked (task);
 }
 
-static char *
-script_for (JsonArray *tasks)
-{
-  g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(JsonNode) root = NULL;
-
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "apiKey");
-  json_builder_add_string_value (b, KEY);
-  json_builder_set_member_name (b, "tasks");
-  json_builder_begin_object (b);
-  for (guint i = 0; i < json_array_get_length (tasks); i++)
-    {
-      JsonObject *t = json_array_get_object_element (tasks, i);
-      g_autofree char *id = g_strdup_printf ("5eed%028x", i);
-
-      json_builder_set_member_name (b, id);
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "timed");
-      json_builder_add_boolean_value (b, TRUE);
-      json_builder_set_member_name (b, "model");
-      json_builder_add_string_value (b, json_object_get_string_member (t, "model"));
-      json_builder_set_member_name (b, "startMs");
-      json_builder_add_int_value (b, json_object_get_int_member (t, "addMs") - ADDED_AFTER_MS);
-      json_builder_set_member_name (b, "visibleAfterMs");
-      json_builder_add_int_value (b, VISIBLE_AFTER_MS);
-      json_builder_set_member_name (b, "queueMs");
-      json_builder_add_int_value (b, json_object_get_int_member (t, "queueMs"));
-      json_builder_set_member_name (b, "runMs");
-      json_builder_add_int_value (b, json_object_get_int_member (t, "runMs"));
-      json_builder_end_object (b);
-    }
-  json_builder_end_object (b);
-  json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  return json_to_string (root, FALSE);
-}
-
 /* The workload's history as the ledger would hold it: finished over the day before. */
 static void
 learn_history (KtForecast *forecast,
@@ -176,7 +138,7 @@ run (JsonObject    *workload,
   g_autoptr(KtScheduler) scheduler = NULL;
   g_autoptr(GHashTable) by_id = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(GArray) times = g_array_new (FALSE, FALSE, sizeof (gint64));
-  g_autofree char *script = script_for (specs);
+  g_autofree char *script = kt_test_timed_script (specs, KEY, "5eed", ADDED_AFTER_MS, VISIBLE_AFTER_MS);
   GPtrArray *requests;
   Run result = { g_array_sized_new (FALSE, TRUE, sizeof (Outcome), n), 0, 0 };
   guint next_add = 0, seen = 0;
