@@ -2203,7 +2203,7 @@ key_checked (gpointer data)
 static void
 test_key_in_secret_service (void)
 {
-  AdwDialog *dialog = kt_preferences_dialog_new (kt_application_get_client (app), kt_application_get_settings (app));
+  AdwDialog *dialog = kt_preferences_dialog_new (kt_application_get_client (app), kt_application_get_settings (app), FALSE);
   g_autofree char *stored = NULL;
   g_autoptr(GError) error = NULL;
   GPtrArray *requests = kt_fake_server_get_requests (server);

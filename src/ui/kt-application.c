@@ -3,13 +3,17 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <string.h>
 
+#define G_SETTINGS_ENABLE_BACKEND   /* the demo's settings live in memory */
+#include <gio/gsettingsbackend.h>
 #include <glib/gi18n.h>
 #include <glib-unix.h>
 
 #include "kt-application.h"
+#include "kt-demo.h"
 #include "kt-format.h"
 #include "kt-id-extract.h"
 #include "kt-notifier.h"
@@ -37,6 +41,9 @@ struct _KtApplication
   GCancellable   *cancellable;
   KtNotifier     *notifier;
   KtSearchProvider *search_provider;  /* GNOME Shell's search, on the session bus */
+  gboolean        demo;          /* kie-tasks --demo: sample tasks from a local server */
+  KtFakeServer   *demo_server;   /* the demo's server, in this process */
+  char           *demo_folder;   /* the demo's ledger and files, removed on quitting */
   gboolean        held;          /* polling on in the background with no window */
   gboolean        key_checked;   /* the environment and the keyring have been asked */
   char           *setup_error;
@@ -46,6 +53,7 @@ struct _KtApplication
 enum {
   PROP_0,
   PROP_KEY_CHECKED,
+  PROP_DEMO,
   N_PROPS
 };
 
@@ -88,6 +96,7 @@ ensure_window (KtApplication *self)
                          "inputs", self->inputs,
                          "settings", self->settings,
                          "setup-error", self->setup_error,
+                         "demo", self->demo,
                          NULL);
   g_object_bind_property (self, "key-checked", window, "key-checked", G_BINDING_SYNC_CREATE);
   return KT_WINDOW (window);
@@ -282,18 +291,66 @@ durations_cb (GObject      *source,
     kt_forecast_learn_all (kt_scheduler_get_forecast (self->scheduler), samples);
 }
 
+/*
+ * The demo's client talks to the demo's server alone, with the demo's key (never the user's,
+ * never the keyring); its ledger and files live in a folder of their own for this run, under
+ * the session's runtime folder. Whatever fails, nothing of the user's is opened.
+ */
+static void
+setup_demo (KtApplication *self)
+{
+  g_autofree char *parent = g_build_filename (g_get_user_runtime_dir (), DATA_DIR_NAME, NULL);
+  g_autofree char *folder = g_build_filename (parent, "demo-XXXXXX", NULL);
+  g_autoptr(GError) error = NULL;
+
+  self->demo_server = kt_demo_start_server (&error);
+  if (self->demo_server != NULL)
+    self->client = kt_client_new (kt_fake_server_get_url (self->demo_server), NULL, &error);
+  if (self->client == NULL)
+    {
+      self->setup_error = g_strdup_printf (_("The demo could not start: %s"), error->message);
+      /* Port 1 on this computer: nothing answers, and nothing leaves it. */
+      self->client = kt_client_new ("http://127.0.0.1:1", NULL, NULL);
+    }
+  kt_client_set_api_key (self->client, kt_demo_get_api_key ());
+
+  if (g_mkdir_with_parents (parent, 0700) != 0 || g_mkdtemp (folder) == NULL)
+    {
+      int saved = errno;
+
+      g_free (self->setup_error);
+      self->setup_error = g_strdup_printf (_("The demo’s folder could not be made: %s"), g_strerror (saved));
+    }
+  self->demo_folder = g_steal_pointer (&folder);
+}
+
+static char *
+demo_path (KtApplication *self,
+           const char    *name)
+{
+  return self->demo ? g_build_filename (self->demo_folder, name, NULL) : NULL;
+}
+
 static void
 setup_core (KtApplication *self)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(KtClock) clock = NULL;
-  const char *env_key = g_getenv ("KIE_API_KEY");
+  const char *env_key = self->demo ? NULL : g_getenv ("KIE_API_KEY");
+  g_autofree char *ledger_path = NULL;
+  g_autofree char *results_path = NULL;
+  g_autofree char *inputs_path = NULL;
 
   self->tasks = kt_task_list_new ();
   if (self->search_provider != NULL)
     kt_search_provider_set_tasks (self->search_provider, self->tasks);
-  self->client = kt_client_new_from_environment (&error);
-  if (self->client == NULL)
+  if (self->demo)
+    setup_demo (self);
+  ledger_path = demo_path (self, "ledger.sqlite3");
+  results_path = demo_path (self, "results");
+  inputs_path = demo_path (self, "inputs");
+
+  if (!self->demo && (self->client = kt_client_new_from_environment (&error)) == NULL)
     {
       /* A refused KIE_API_BASE_URL: say so, and fall back to Kie.ai itself. */
       self->setup_error = g_strdup (error->message);
@@ -301,7 +358,7 @@ setup_core (KtApplication *self)
       self->client = kt_client_new (NULL, NULL, NULL);
     }
 
-  self->ledger = kt_ledger_open (NULL, &error);
+  self->ledger = kt_ledger_open (ledger_path, &error);
   if (self->ledger == NULL)
     {
       g_free (self->setup_error);
@@ -323,9 +380,13 @@ setup_core (KtApplication *self)
       g_clear_error (&error);
     }
 
-  self->store = kt_result_store_new (kt_client_get_session (self->client), NULL);
+  /* The demo's tasks, as though pasted over the last hours. */
+  if (self->demo)
+    kt_demo_add_tasks (self->tasks, g_get_real_time () / 1000);
+
+  self->store = kt_result_store_new (kt_client_get_session (self->client), results_path);
   self->keeper = kt_result_keeper_new (self->store, self->ledger, self->client);
-  self->inputs = kt_input_cache_new (kt_client_get_session (self->client), NULL);
+  self->inputs = kt_input_cache_new (kt_client_get_session (self->client), inputs_path);
   if (self->ledger != NULL && g_settings_get_boolean (self->settings, "auto-download"))
     kt_result_keeper_resume (self->keeper, self->tasks);
 
@@ -336,7 +397,7 @@ setup_core (KtApplication *self)
   self->scheduler = kt_scheduler_new (self->client, self->tasks, NULL, clock);
   kt_scheduler_set_rate_limit (self->scheduler, g_settings_get_double (self->settings, "rate-limit"));
   /* One cap with kie-task running beside it; alone if the bucket's file cannot be made. */
-  if (!kt_scheduler_share_rate_limit (self->scheduler, &error) && error != NULL)
+  if (!self->demo && !kt_scheduler_share_rate_limit (self->scheduler, &error) && error != NULL)
     {
       g_debug ("%s", error->message);
       g_clear_error (&error);
@@ -353,7 +414,9 @@ setup_core (KtApplication *self)
   g_signal_connect_object (self->scheduler, "notify::status", G_CALLBACK (scheduler_status_cb),
                            self, G_CONNECT_SWAPPED);
 
-  if (env_key == NULL || *env_key == '\0')
+  if (self->demo)
+    set_key_checked (self);
+  else if (env_key == NULL || *env_key == '\0')
     kt_secret_lookup_async (self->cancellable, lookup_key_cb, g_object_ref (self));
   else
     set_key_checked (self);
@@ -373,9 +436,36 @@ preferences_action (GSimpleAction *action,
                     gpointer       user_data)
 {
   KtApplication *self = user_data;
-  AdwDialog *dialog = kt_preferences_dialog_new (self->client, self->settings);
+  AdwDialog *dialog = kt_preferences_dialog_new (self->client, self->settings, self->demo);
 
   adw_dialog_present (dialog, GTK_WIDGET (gtk_application_get_active_window (GTK_APPLICATION (self))));
+}
+
+/* "Try the Demo": a second Kie Tasks of its own (kie-tasks --demo), beside this one, with its
+ * own tasks, folder and window; it ends when its window closes. */
+static void
+demo_action (GSimpleAction *action,
+             GVariant      *param,
+             gpointer       user_data)
+{
+  KtApplication *self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *program = g_file_read_link ("/proc/self/exe", &error);
+  g_autoptr(GSubprocess) demo = NULL;
+
+  if (program != NULL)
+    demo = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, program, "--demo", NULL);
+  if (demo == NULL)
+    {
+      GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+      g_autofree char *text = g_strdup_printf (_("The demo could not start: %s"), error->message);
+
+      if (KT_IS_WINDOW (window))
+        kt_window_show_message (KT_WINDOW (window), text);
+      return;
+    }
+  /* Reaped when it ends, by GSubprocess's own child watch. */
+  g_subprocess_wait_async (demo, NULL, NULL, NULL);
 }
 
 static void
@@ -438,6 +528,7 @@ static const GActionEntry app_actions[] = {
   { "quit", quit_action },
   { "preferences", preferences_action },
   { "about", about_action },
+  { "demo", demo_action },
 };
 
 /* The session ending (SIGTERM at logout), a terminal's Ctrl+C or hang-up: quit as Quit does,
@@ -456,11 +547,21 @@ kt_application_startup (GApplication *app)
 
   G_APPLICATION_CLASS (kt_application_parent_class)->startup (app);
 
-  self->settings = g_settings_new (APPLICATION_ID);
+  if (self->demo)
+    {
+      /* The demo's settings stay in the demo: its preferences never change the user's. */
+      g_autoptr(GSettingsBackend) memory = g_memory_settings_backend_new ();
+
+      self->settings = g_settings_new_with_backend (APPLICATION_ID, memory);
+      g_settings_set_boolean (self->settings, "run-in-background", FALSE);
+    }
+  else
+    self->settings = g_settings_new (APPLICATION_ID);
   /* Started by D-Bus only to answer the Shell's search: stay a little for the next key. */
   if (g_application_get_flags (app) & G_APPLICATION_IS_SERVICE)
     g_application_set_inactivity_timeout (app, 10000);
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions), self);
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self), "demo")), !self->demo);
 
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", (const char *[]) { "<Control>q", NULL });
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences", (const char *[]) { "<Control>comma", NULL });
@@ -487,6 +588,9 @@ kt_application_shutdown (GApplication *app)
   /* The window may hold the ledger past this point; the file is closed now, whole. */
   if (self->ledger != NULL)
     kt_ledger_close (self->ledger);
+  /* The demo leaves nothing behind. */
+  if (self->demo_folder != NULL)
+    kt_demo_remove_folder (self->demo_folder);
   g_clear_object (&self->notifier);
   g_clear_object (&self->search_provider);
   g_clear_object (&self->scheduler);
@@ -520,6 +624,7 @@ kt_application_dispose (GObject *object)
   g_clear_object (&self->tasks);
   g_clear_object (&self->client);
   g_clear_object (&self->settings);
+  g_clear_object (&self->demo_server);
 
   G_OBJECT_CLASS (kt_application_parent_class)->dispose (object);
 }
@@ -531,6 +636,7 @@ kt_application_finalize (GObject *object)
 
   g_clear_object (&self->cancellable);
   g_free (self->setup_error);
+  g_free (self->demo_folder);
 
   G_OBJECT_CLASS (kt_application_parent_class)->finalize (object);
 }
@@ -544,6 +650,20 @@ kt_application_get_property (GObject    *object,
   switch (prop_id)
     {
     case PROP_KEY_CHECKED: g_value_set_boolean (value, KT_APPLICATION (object)->key_checked); break;
+    case PROP_DEMO: g_value_set_boolean (value, KT_APPLICATION (object)->demo); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+kt_application_set_property (GObject      *object,
+                             guint         prop_id,
+                             const GValue *value,
+                             GParamSpec   *pspec)
+{
+  switch (prop_id)
+    {
+    case PROP_DEMO: KT_APPLICATION (object)->demo = g_value_get_boolean (value); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -579,6 +699,9 @@ kt_application_dbus_register (GApplication     *app,
 
   if (!G_APPLICATION_CLASS (kt_application_parent_class)->dbus_register (app, connection, object_path, error))
     return FALSE;
+  /* The Shell's search finds the user's tasks, never the demo's. */
+  if (self->demo)
+    return TRUE;
   if (self->search_provider == NULL)
     {
       self->search_provider = kt_search_provider_new (app);
@@ -611,10 +734,15 @@ kt_application_class_init (KtApplicationClass *klass)
   object_class->dispose = kt_application_dispose;
   object_class->finalize = kt_application_finalize;
   object_class->get_property = kt_application_get_property;
+  object_class->set_property = kt_application_set_property;
 
   properties[PROP_KEY_CHECKED] =
     g_param_spec_boolean ("key-checked", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* The demo: sample tasks from the local server, none of the user's data (kie-tasks --demo). */
+  properties[PROP_DEMO] =
+    g_param_spec_boolean ("demo", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   GTK_APPLICATION_CLASS (klass)->window_removed = kt_application_window_removed;
@@ -639,6 +767,18 @@ kt_application_new (void)
                        "application-id", APPLICATION_ID,
                        "flags", G_APPLICATION_HANDLES_COMMAND_LINE,
                        "resource-base-path", "/io/github/kietasks/KieTasks",
+                       NULL);
+}
+
+/* kie-tasks --demo: an instance of its own beside the user's (not unique), on the demo. */
+KtApplication *
+kt_application_new_demo (void)
+{
+  return g_object_new (KT_TYPE_APPLICATION,
+                       "application-id", APPLICATION_ID,
+                       "flags", G_APPLICATION_HANDLES_COMMAND_LINE | G_APPLICATION_NON_UNIQUE,
+                       "resource-base-path", "/io/github/kietasks/KieTasks",
+                       "demo", TRUE,
                        NULL);
 }
 

@@ -18,6 +18,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (KtApplication, kt_application, KT, APPLICATION, AdwApplication)
 
 KtApplication *kt_application_new            (void);
+KtApplication *kt_application_new_demo       (void);
 KtTaskList    *kt_application_get_tasks      (KtApplication  *self);
 KtLedger      *kt_application_get_ledger     (KtApplication  *self);
 KtClient      *kt_application_get_client     (KtApplication  *self);

@@ -189,10 +189,12 @@ kt_preferences_dialog_init (KtPreferencesDialog *self)
  * kt_preferences_dialog_new:
  * @client: whose key the dialog shows, checks and changes
  * @settings: the app's settings
+ * @demo: whether this is the demo, whose key is its own and is never stored
  */
 AdwDialog *
 kt_preferences_dialog_new (KtClient  *client,
-                           GSettings *settings)
+                           GSettings *settings,
+                           gboolean   demo)
 {
   KtPreferencesDialog *self = g_object_new (KT_TYPE_PREFERENCES_DIALOG, NULL);
 
@@ -203,7 +205,13 @@ kt_preferences_dialog_new (KtClient  *client,
   g_settings_bind (settings, "run-in-background", self->background_row, "active", G_SETTINGS_BIND_DEFAULT);
 
   /* The key itself is never shown again: the row only takes a new one. */
-  if (kt_client_has_api_key (client))
+  if (demo)
+    {
+      gtk_widget_set_sensitive (GTK_WIDGET (self->key_row), FALSE);
+      set_status (self, STATUS_OK, _("Demo: the local server’s key is used"),
+                  _("Your own key and keyring are not touched by the demo"));
+    }
+  else if (kt_client_has_api_key (client))
     {
       set_status (self, STATUS_BUSY, _("Checking the stored key…"), NULL);
       check_key (self);

@@ -12,7 +12,8 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (KtPreferencesDialog, kt_preferences_dialog, KT, PREFERENCES_DIALOG, AdwPreferencesDialog)
 
 AdwDialog  *kt_preferences_dialog_new          (KtClient            *client,
-                                                GSettings           *settings);
+                                                GSettings           *settings,
+                                                gboolean             demo);
 void        kt_preferences_dialog_apply_key    (KtPreferencesDialog *self,
                                                 const char          *key);
 const char *kt_preferences_dialog_get_key_status (KtPreferencesDialog *self);

@@ -257,3 +257,13 @@ kt_window_class_add_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_a, GDK_CONTROL_MASK, "win.select-all", NULL);
   gtk_widget_class_add_binding (widget_class, GDK_KEY_Escape, 0, leave_selection_mode, NULL);
 }
+
+/* A word to the user that needs no answer, in a toast. */
+void
+kt_window_show_message (KtWindow   *self,
+                        const char *text)
+{
+  g_return_if_fail (KT_IS_WINDOW (self));
+
+  adw_toast_overlay_add_toast (self->toast_overlay, kt_toast_new (text));
+}

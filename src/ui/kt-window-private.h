@@ -40,6 +40,7 @@ struct _KtWindow
   /* What the application knows, bound to its properties. */
   gboolean                key_checked;
   char                   *setup_error;
+  gboolean                demo;            /* the demo's window: labelled as such */
 
   /* The toggles' counts, made in steps over the whole list (see update_counts_cb()). */
   struct {
@@ -79,6 +80,8 @@ struct _KtWindow
   AdwToggleGroup         *filter_group;
   GtkSearchEntry         *search_entry;
   AdwBanner              *banner;
+  AdwBanner              *demo_banner;
+  AdwNavigationPage      *list_page;
   AdwToggle              *filter_all;
   AdwToggle              *filter_active;
   AdwToggle              *filter_succeeded;

@@ -32,6 +32,7 @@ enum {
   PROP_SETTINGS,
   PROP_KEY_CHECKED,
   PROP_SETUP_ERROR,
+  PROP_DEMO,
   PROP_NARROW,
   PROP_SELECTION_MODE,
   N_PROPS
@@ -160,6 +161,13 @@ breakpoint_cb (KtWindow *self)
       set_width (self, width);
 }
 
+/* Whether the app knows by now that it has no key (the demo brings its own). */
+static gboolean
+needs_key (KtWindow *self)
+{
+  return self->key_checked && !self->demo && !kt_client_has_api_key (self->client);
+}
+
 /* The list, or why it is empty: no tasks at all, or none the group and search leave (once the
  * filter has looked at every task). */
 static void
@@ -169,7 +177,8 @@ update_list_stack (KtWindow *self)
 
   g_object_get (self->filter, "search", &search, NULL);
   if (g_list_model_get_n_items (G_LIST_MODEL (self->tasks)) == 0)
-    gtk_stack_set_visible_child_name (self->list_stack, "empty");
+    /* A first start without a key: enter one, or try the demo. */
+    gtk_stack_set_visible_child_name (self->list_stack, needs_key (self) ? "welcome" : "empty");
   else if (g_list_model_get_n_items (G_LIST_MODEL (self->visible)) == 0)
     {
       adw_status_page_set_description (self->no_results_page,
@@ -241,6 +250,8 @@ update_banner (KtWindow *self)
   const char *action = NULL;
   const char *details = NULL;
 
+  update_list_stack (self);   /* the welcome page, when it is the key that is missing */
+
   switch (kt_scheduler_get_status (self->scheduler))
     {
     case KT_SCHEDULER_AUTH_REJECTED:
@@ -285,7 +296,7 @@ update_banner (KtWindow *self)
                                           kt_ledger_get_last_error (self->ledger));
           title = ledger_error;
         }
-      else if (self->key_checked && !kt_client_has_api_key (self->client))
+      else if (needs_key (self) && g_list_model_get_n_items (G_LIST_MODEL (self->tasks)) > 0)
         {
           title = _("Add your Kie.ai API key to check tasks");
           button = _("Open Preferences");
@@ -567,6 +578,13 @@ kt_window_constructed (GObject *object)
 
   if (g_str_has_suffix (APPLICATION_ID, ".Devel"))
     gtk_widget_add_css_class (GTK_WIDGET (self), "devel");
+  if (self->demo)
+    {
+      /* TRANSLATORS: the window's title in the demo (kie-tasks --demo) */
+      gtk_window_set_title (GTK_WINDOW (self), _("Kie Tasks Demo"));
+      adw_navigation_page_set_title (self->list_page, _("Kie Tasks Demo"));
+      adw_banner_set_revealed (self->demo_banner, TRUE);
+    }
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.remove", FALSE);
   update_banner (self);
@@ -626,6 +644,7 @@ kt_window_get_property (GObject    *object,
     case PROP_NARROW: g_value_set_boolean (value, self->width >= KT_WIDTH_NARROW); break;
     case PROP_SELECTION_MODE: g_value_set_boolean (value, self->selection_mode); break;
     case PROP_SETUP_ERROR: g_value_set_string (value, self->setup_error); break;
+    case PROP_DEMO: g_value_set_boolean (value, self->demo); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -653,6 +672,7 @@ kt_window_set_property (GObject      *object,
         update_banner (self);
       break;
     case PROP_SELECTION_MODE: kt_window_set_selection_mode (self, g_value_get_boolean (value)); break;
+    case PROP_DEMO: self->demo = g_value_get_boolean (value); break;
     case PROP_SETUP_ERROR:
       g_set_str (&self->setup_error, g_value_get_string (value));
       if (self->scheduler != NULL)
@@ -685,6 +705,7 @@ kt_window_class_init (KtWindowClass *klass)
   properties[PROP_SETTINGS] = g_param_spec_object ("settings", NULL, NULL, G_TYPE_SETTINGS, construct);
   properties[PROP_KEY_CHECKED] = g_param_spec_boolean ("key-checked", NULL, NULL, FALSE, rw);
   properties[PROP_SETUP_ERROR] = g_param_spec_string ("setup-error", NULL, NULL, NULL, rw);
+  properties[PROP_DEMO] = g_param_spec_boolean ("demo", NULL, NULL, FALSE, construct);
   /* Below the breakpoint: the split view collapses, rows' badges and the toggles get compact. */
   properties[PROP_NARROW] = g_param_spec_boolean ("narrow", NULL, NULL, FALSE,
                                                   G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
@@ -716,6 +737,8 @@ kt_window_class_init (KtWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KtWindow, search_bar);
   gtk_widget_class_bind_template_child (widget_class, KtWindow, search_entry);
   gtk_widget_class_bind_template_child (widget_class, KtWindow, banner);
+  gtk_widget_class_bind_template_child (widget_class, KtWindow, demo_banner);
+  gtk_widget_class_bind_template_child (widget_class, KtWindow, list_page);
   gtk_widget_class_bind_template_child (widget_class, KtWindow, filter_all);
   gtk_widget_class_bind_template_child (widget_class, KtWindow, filter_active);
   gtk_widget_class_bind_template_child (widget_class, KtWindow, filter_succeeded);

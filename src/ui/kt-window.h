@@ -19,6 +19,8 @@ void        kt_window_select_task          (KtWindow   *self,
 void        kt_window_save_selected_result (KtWindow   *self);
 void        kt_window_search               (KtWindow   *self,
                                             const char *text);
+void        kt_window_show_message         (KtWindow   *self,
+                                            const char *text);
 GListModel *kt_window_get_visible_tasks    (KtWindow   *self);
 AdwToast   *kt_window_get_removal_toast    (KtWindow   *self);
 const char *kt_window_get_list_state       (KtWindow   *self);

@@ -19,12 +19,15 @@
  *   { "apiKey": "k", "credits": 60.62,
  *     "tasks": { "ID": [ STEP, STEP, ... ],
  *                "ID2": { "family": "veo", "visibleAfterMs": 10000, "steps": [ STEP, ... ] } },
- *     "media": { "cat.png": { "file": "/path" } | { "text": "..." } | { "size": 1000 },
+ *     "media": { "cat.png": { "file": "/path" } | { "resource": "/gresource/path" } |
+ *                           { "text": "..." } | { "size": 1000 },
  *                "slow.bin": { "size": 300000, "stallAfter": 1000 } },
  *     "expiredMedia": ["old.png"] }
  *
  * With "stormMs": N (and "stormRetryAfter": "S"), every query in the N ms after the script was
  * loaded is answered 429 (with that Retry-After), whatever the task: a rate-limit storm.
+ * "stormAtMs": A starts it A ms after loading instead, and "stormEveryMs": P brings it back
+ * every P ms (the demo's pause that comes and goes).
  *
  * Each recordInfo query for ID takes the next STEP; the last one repeats. A STEP is either a
  * record in short form ({"state": "success", "resultUrls": ["$BASE/media/cat.png"], ...}),
@@ -96,7 +99,9 @@ struct _KtFakeServer
   GHashTable  *expired;       /* name set */
   GHashTable  *media_faults;  /* name -> JsonObject: the media spec, for apply_body_faults() */
   GHashTable  *media_asked;   /* name -> GUINT_TO_POINTER (times downloaded) */
-  gint64       storm_until;   /* monotonic µs: until then, every query is answered 429 */
+  gint64       storm_from;    /* monotonic µs: from then, every query is answered 429 ... */
+  gint64       storm_length;  /* ... for this long (µs) ... */
+  gint64       storm_every;   /* ... and again every this long (µs), when not 0 */
   char        *storm_retry_after;
   GPtrArray   *requests;
   GPtrArray   *delayed;       /* Delayed replies not sent yet */
@@ -520,6 +525,8 @@ handle_timed (KtFakeServer      *self,
       return;
     }
   json_object_set_string_member (step, "model", get_string (spec, "model"));
+  if (get_string (spec, "prompt") != NULL)
+    json_object_set_string_member (step, "prompt", get_string (spec, "prompt"));
   json_object_set_int_member (step, "createTime", created);
   json_object_set_int_member (step, "completeTime", created + queue + run);
   if (age < queue)
@@ -529,7 +536,8 @@ handle_timed (KtFakeServer      *self,
   else if (end != NULL && g_str_equal (end, "fail"))
     {
       json_object_set_string_member (step, "state", "fail");
-      json_object_set_string_member (step, "failMsg", "The model could not make this");
+      json_object_set_string_member (step, "failMsg", get_string (spec, "failMsg") != NULL ? get_string (spec, "failMsg")
+                                                                                       : "The model could not make this");
     }
   else
     {
@@ -538,6 +546,18 @@ handle_timed (KtFakeServer      *self,
         json_object_set_member (step, "resultUrls", json_node_copy (json_object_get_member (spec, "resultUrls")));
     }
   apply_step (self, msg, task_id, step);
+}
+
+static gboolean
+in_storm (KtFakeServer *self)
+{
+  gint64 since = g_get_monotonic_time () - self->storm_from;
+
+  if (self->storm_length <= 0 || since < 0)
+    return FALSE;
+  if (self->storm_every > 0)
+    since %= self->storm_every;
+  return since < self->storm_length;
 }
 
 static void
@@ -558,7 +578,7 @@ handle_record (KtFakeServer      *self,
     }
 
   /* A 429 storm ("stormMs", "stormRetryAfter"): the key's rate limit, for every task alike. */
-  if (g_get_monotonic_time () < self->storm_until)
+  if (in_storm (self))
     {
       const char *body = "{\"code\":429,\"msg\":\"Too many requests\",\"data\":null}";
 
@@ -1022,8 +1042,10 @@ kt_fake_server_load_script (KtFakeServer  *self,
     g_set_str (&self->api_key, get_string (root, "apiKey"));
   if (json_object_has_member (root, "credits"))
     self->credits = json_object_get_double_member (root, "credits");
-  self->storm_until = g_get_monotonic_time () +
-                      json_object_get_int_member_with_default (root, "stormMs", 0) * 1000;
+  self->storm_from = g_get_monotonic_time () +
+                     json_object_get_int_member_with_default (root, "stormAtMs", 0) * 1000;
+  self->storm_length = json_object_get_int_member_with_default (root, "stormMs", 0) * 1000;
+  self->storm_every = json_object_get_int_member_with_default (root, "stormEveryMs", 0) * 1000;
   g_free (self->storm_retry_after);
   self->storm_retry_after = g_strdup (get_string (root, "stormRetryAfter"));
 
@@ -1096,6 +1118,12 @@ kt_fake_server_load_script (KtFakeServer  *self,
               if (!g_file_get_contents (get_string (spec, "file"), &contents, &length, error))
                 return FALSE;
               bytes = g_bytes_new_take (contents, length);
+            }
+          else if (get_string (spec, "resource") != NULL)
+            {
+              bytes = g_resources_lookup_data (get_string (spec, "resource"), G_RESOURCE_LOOKUP_FLAGS_NONE, error);
+              if (bytes == NULL)
+                return FALSE;
             }
           else if (get_string (spec, "text") != NULL)
             bytes = g_bytes_new (get_string (spec, "text"), strlen (get_string (spec, "text")));
