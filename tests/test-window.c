@@ -2084,11 +2084,23 @@ test_remove_and_undo (void)
   }
 }
 
+/* The banner that tells what checking is up against (the demo's label is another). */
+static AdwBanner *
+status_banner (void)
+{
+  g_autoptr(GPtrArray) banners = find_widgets (GTK_WIDGET (window), ADW_TYPE_BANNER);
+
+  g_assert_cmpuint (banners->len, ==, 2);
+  for (guint i = 0; i < banners->len; i++)
+    if (!gtk_widget_has_css_class (g_ptr_array_index (banners, i), "demo"))
+      return g_ptr_array_index (banners, i);
+  g_assert_not_reached ();
+}
+
 static gboolean
 banner_shown (gpointer data)
 {
-  g_autoptr(GPtrArray) banners = find_widgets (GTK_WIDGET (window), ADW_TYPE_BANNER);
-  return banners->len == 1 && adw_banner_get_revealed (g_ptr_array_index (banners, 0));
+  return adw_banner_get_revealed (status_banner ());
 }
 
 static gboolean
@@ -2116,15 +2128,13 @@ assert_not_checked_yet (const char *id)
 static void
 test_rate_limit_banner (void)
 {
-  g_autoptr(GPtrArray) banners = NULL;
 
   kt_test_server_script (server, "{\"tasks\":{\"" LIMITED_ID "\":[{\"status\":429,"
                                  "\"body\":\"{\\\"code\\\":429,\\\"msg\\\":\\\"Rate limit exceeded\\\"}\","
                                  "\"headers\":{\"Retry-After\":\"2\"}},{\"state\":\"success\",\"model\":\"limited/model\"}]}}");
   kt_window_add_text (window, LIMITED_ID, KT_FAMILY_UNKNOWN);
   kt_test_wait_until (banner_shown, NULL, 10000);
-  banners = find_widgets (GTK_WIDGET (window), ADW_TYPE_BANNER);
-  g_assert_nonnull (strstr (adw_banner_get_title (g_ptr_array_index (banners, 0)), "slow down"));
+  g_assert_nonnull (strstr (adw_banner_get_title (status_banner ()), "slow down"));
   g_assert_cmpint (kt_scheduler_get_status (kt_application_get_scheduler (app)), ==, KT_SCHEDULER_RATE_LIMITED);
   assert_not_checked_yet (LIMITED_ID);
   screenshot ("rate-limited.png");
@@ -2139,7 +2149,6 @@ test_rate_limit_banner (void)
 static void
 test_unreachable_banner (void)
 {
-  g_autoptr(GPtrArray) banners = NULL;
   AdwBanner *banner;
 
   kt_test_server_script (server, "{\"tasks\":{\"" UNREACHABLE_ID "\":[{\"status\":404,\"contentType\":\"text/html\","
@@ -2147,8 +2156,7 @@ test_unreachable_banner (void)
                                  "{\"state\":\"success\",\"model\":\"back/online\"}]}}");
   kt_window_add_text (window, UNREACHABLE_ID, KT_FAMILY_UNKNOWN);
   kt_test_wait_until (banner_shown, NULL, 10000);
-  banners = find_widgets (GTK_WIDGET (window), ADW_TYPE_BANNER);
-  banner = g_ptr_array_index (banners, 0);
+  banner = status_banner ();
   g_assert_nonnull (strstr (adw_banner_get_title (banner), "cannot be reached"));
   g_assert_cmpstr (adw_banner_get_button_label (banner), ==, "Check Now");
   g_assert_nonnull (strstr (gtk_widget_get_tooltip_text (GTK_WIDGET (banner)), "HTTP 404"));
@@ -2172,7 +2180,6 @@ test_unreachable_banner (void)
 static void
 test_rejected_key_banner (void)
 {
-  g_autoptr(GPtrArray) banners = NULL;
   AdwBanner *banner;
 
   add_tasks (SLOW_ID);
@@ -2180,8 +2187,7 @@ test_rejected_key_banner (void)
   kt_client_set_api_key (kt_application_get_client (app), "revoked-key");
   kt_scheduler_refresh (kt_application_get_scheduler (app), SLOW_ID);
   kt_test_wait_until (banner_shown, NULL, 10000);
-  banners = find_widgets (GTK_WIDGET (window), ADW_TYPE_BANNER);
-  banner = g_ptr_array_index (banners, 0);
+  banner = status_banner ();
   g_assert_nonnull (strstr (adw_banner_get_title (banner), "rejected"));
   g_assert_cmpstr (adw_banner_get_button_label (banner), ==, "Open Preferences");
   g_assert_cmpint (kt_scheduler_get_status (kt_application_get_scheduler (app)), ==, KT_SCHEDULER_AUTH_REJECTED);
@@ -2515,6 +2521,153 @@ store_key (void)
   g_assert_true (kt_secret_store_finish (result, &error));
 }
 
+/* ---- the first start without a key, and the demo ----------------------------------------- */
+
+static gboolean
+list_state_is (gpointer data)
+{
+  return g_strcmp0 (kt_window_get_list_state (window), data) == 0;
+}
+
+/* The widget of @type under @root whose property @name holds the string @value. */
+static GtkWidget *
+find_widget_with (GtkWidget  *root,
+                  GType       type,
+                  const char *name,
+                  const char *value)
+{
+  g_autoptr(GPtrArray) widgets = find_widgets (root, type);
+
+  for (guint i = 0; i < widgets->len; i++)
+    {
+      g_autofree char *text = NULL;
+
+      g_object_get (g_ptr_array_index (widgets, i), name, &text, NULL);
+      if (g_strcmp0 (text, value) == 0)
+        return g_ptr_array_index (widgets, i);
+    }
+  return NULL;
+}
+
+/*
+ * Started with no key in the environment or the keyring and no tasks: the window offers both
+ * ways on: enter a key (where Kie.ai issues them is linked) or try the demo. Tasks pasted
+ * anyway are kept, and the banner then says what is missing.
+ */
+static void
+test_welcome_without_key (void)
+{
+  GtkWidget *page;
+
+  kt_test_wait_until (list_state_is, "welcome", 10000);
+  page = find_widget_with (GTK_WIDGET (window), ADW_TYPE_STATUS_PAGE, "title", "Welcome to Kie Tasks");
+  g_assert_nonnull (page);
+  g_assert_true (gtk_widget_is_visible (page));
+  g_assert_nonnull (strstr (adw_status_page_get_description (ADW_STATUS_PAGE (page)), "href=\"https://kie.ai/api-key\""));
+  g_assert_nonnull (find_widget_with (page, GTK_TYPE_BUTTON, "action-name", "app.preferences"));
+  g_assert_nonnull (find_widget_with (page, GTK_TYPE_BUTTON, "action-name", "app.demo"));
+  g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (app), "demo"));
+  g_assert_false (adw_banner_get_revealed (status_banner ()));   /* the page says it */
+  screenshot ("welcome.png");
+
+  add_tasks (IMAGE_ID);
+  kt_test_wait_until (list_state_is, "list", 10000);
+  kt_test_wait_until (banner_shown, NULL, 10000);
+  g_assert_nonnull (strstr (adw_banner_get_title (status_banner ()), "Add your Kie.ai API key"));
+  g_assert_cmpint (kt_task_get_state (task (IMAGE_ID)), ==, KT_STATE_NEW);
+}
+
+#define DEMO_SLOW "c41a8e2f9d3b4f6a8e1c7b5d3f9a2e40"   /* runs for a minute of the demo's clock */
+#define DEMO_FAILS "d93e1a7c5b2f4d6e8a0c3b5f7d9e1a24"
+#define DEMO_SUNO "5c79fb7a5f2b4a1b9f1e0b5f8e6d4c3a"
+
+static gboolean
+rate_limited (gpointer data)
+{
+  return kt_scheduler_get_status (kt_application_get_scheduler (app)) == KT_SCHEDULER_RATE_LIMITED &&
+         banner_shown (NULL) && strstr (adw_banner_get_title (status_banner ()), "slow down") != NULL;
+}
+
+static gboolean
+not_rate_limited (gpointer data)
+{
+  return kt_scheduler_get_status (kt_application_get_scheduler (app)) != KT_SCHEDULER_RATE_LIMITED && !banner_shown (NULL);
+}
+
+/*
+ * kie-tasks --demo, as a user who has a key and tasks of their own starts it: a window that
+ * says it is the demo, with the demo's tasks alone; they run and end while it is watched (one
+ * fails, with its message), a pause for Kie.ai's rate limit comes and goes, and the other
+ * families show their results. Nothing goes to the API address the environment names, the
+ * keyring's key and the user's ledger stay as they were, and the demo's preferences say its key
+ * is its own. (The demo's folder is gone after quitting: run_demo_test ().)
+ */
+static void
+test_demo (void)
+{
+  KtClient *client = kt_application_get_client (app);
+  KtTaskList *tasks = kt_application_get_tasks (app);
+  g_autofree char *user_ledger = g_build_filename (g_get_user_data_dir (), "io.github.kietasks.KieTasks",
+                                                   "ledger.sqlite3", NULL);
+  g_autofree char *user_ledger_before = NULL;
+  g_autofree char *user_ledger_after = NULL;
+  g_autofree char *stored = NULL;
+  g_autoptr(GError) error = NULL;
+  GtkWidget *demo_banner = NULL;
+  AdwDialog *dialog;
+
+  g_assert_true (g_file_get_contents (user_ledger, &user_ledger_before, NULL, NULL));
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (window)), ==, "Kie Tasks Demo");
+  {
+    g_autoptr(GPtrArray) banners = find_widgets (GTK_WIDGET (window), ADW_TYPE_BANNER);
+
+    for (guint i = 0; i < banners->len; i++)
+      if (gtk_widget_has_css_class (g_ptr_array_index (banners, i), "demo"))
+        demo_banner = g_ptr_array_index (banners, i);
+  }
+  g_assert_true (adw_banner_get_revealed (ADW_BANNER (demo_banner)));
+  g_assert_nonnull (strstr (adw_banner_get_title (ADW_BANNER (demo_banner)), "Demo"));
+  g_assert_true (g_str_has_prefix (kt_client_get_base_url (client), "http://127.0.0.1:"));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (tasks)), ==, 14);
+  g_assert_null (task (DONE_ID));
+  g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (app), "demo"));
+
+  /* Tasks that run while the user watches; one fails and says why. */
+  g_assert_cmpint (kt_task_get_state (task (DEMO_SLOW)), !=, KT_STATE_SUCCESS);
+  kt_test_wait_until (rate_limited, NULL, 30000);
+  screenshot ("demo-rate-limited.png");
+  kt_test_wait_until (not_rate_limited, NULL, 30000);
+  wait_for_state (DEMO_SLOW, KT_STATE_SUCCESS);
+  wait_for_state (DEMO_FAILS, KT_STATE_FAIL);
+  g_assert_nonnull (strstr (kt_task_get_record (task (DEMO_FAILS))->fail_msg, "could not be read"));
+  /* Another family, with its own results. */
+  wait_for_state (DEMO_SUNO, KT_STATE_SUCCESS);
+  g_assert_cmpint (kt_task_get_family (task (DEMO_SUNO)), ==, KT_FAMILY_SUNO);
+  g_assert_cmpuint (g_strv_length (kt_task_get_record (task (DEMO_SUNO))->result_urls), ==, 2);
+
+  dialog = kt_preferences_dialog_new (client, kt_application_get_settings (app), TRUE);
+  adw_dialog_present (dialog, GTK_WIDGET (window));
+  kt_test_spin (200);
+  g_assert_cmpstr (kt_preferences_dialog_get_key_status (KT_PREFERENCES_DIALOG (dialog)), ==,
+                   "Demo: the local server’s key is used");
+  {
+    g_autoptr(GPtrArray) rows = find_widgets (GTK_WIDGET (dialog), ADW_TYPE_PASSWORD_ENTRY_ROW);
+
+    g_assert_cmpuint (rows->len, ==, 1);
+    g_assert_false (gtk_widget_get_sensitive (g_ptr_array_index (rows, 0)));
+  }
+  adw_dialog_force_close (dialog);
+
+  /* Kie.ai (here the local server the environment names) was never asked; the user's key and
+   * history are as they were. */
+  g_assert_cmpuint (kt_fake_server_get_requests (server)->len, ==, 0);
+  stored = kt_secret_lookup_sync (NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (stored, ==, KEY);
+  g_assert_true (g_file_get_contents (user_ledger, &user_ledger_after, NULL, NULL));
+  g_assert_true (g_strcmp0 (user_ledger_before, user_ledger_after) == 0);
+}
+
 /* ---- one application per test ---------------------------------------------------------- */
 
 static char *
@@ -2559,6 +2712,9 @@ server_script (void)
     media_dir, media_dir, media_dir, media_dir, media_dir, media_dir, media_dir, media_dir, media_dir);
 }
 
+/* How the test's session starts: as set_up () says, or with no key and no tasks. */
+static gboolean without_key;
+
 /* A user's session as it starts: a fresh home (the test's own), the key in the keyring, a
  * ledger with three tasks and a local Kie.ai. */
 static void
@@ -2573,6 +2729,12 @@ set_up (void)
   server = kt_test_server_new (FALSE);
   kt_test_server_script (server, script);
   g_setenv ("KIE_API_BASE_URL", kt_fake_server_get_url (server), TRUE);
+  if (without_key)
+    {
+      /* The keyring is the session's: an earlier test's key goes. */
+      g_assert_true (kt_secret_clear_sync (NULL, NULL));
+      return;
+    }
   store_key ();
   fill_ledger ();
 }
@@ -2616,6 +2778,35 @@ run_test (gconstpointer data)
   g_clear_object (&server);
   g_ptr_array_set_size (notifications, 0);
   g_ptr_array_set_size (shown_items, 0);
+}
+
+/* The same, the user's session with no key and no tasks yet. */
+static void
+run_test_without_key (gconstpointer data)
+{
+  without_key = TRUE;
+  run_test (data);
+  without_key = FALSE;
+}
+
+/* The same, `kie-tasks --demo` in the user's session; it leaves no folder behind. */
+static void
+run_demo_test (gconstpointer data)
+{
+  g_autofree char *parent = g_build_filename (g_get_user_runtime_dir (), "io.github.kietasks.KieTasks", NULL);
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
+
+  set_up ();
+  app = kt_application_new_demo ();
+  g_idle_add (run_body, (gpointer) data);
+  g_assert_cmpint (g_application_run (G_APPLICATION (app), 0, NULL), ==, 0);
+  g_assert_finalize_object (app);
+  app = NULL;
+  g_clear_object (&server);
+  dir = g_dir_open (parent, 0, NULL);
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    g_assert_false (g_str_has_prefix (name, "demo-"));
 }
 
 int
@@ -2693,6 +2884,8 @@ main (int   argc,
   ADD ("/window/unreachable-banner", test_unreachable_banner);
   ADD ("/window/key-in-secret-service", test_key_in_secret_service);
   ADD ("/window/background-and-notification", test_background_and_notification);
+  g_test_add_data_func ("/window/welcome-without-key", test_welcome_without_key, run_test_without_key);
+  g_test_add_data_func ("/window/demo", test_demo, run_demo_test);
 #undef ADD
   status = g_test_run ();
 

@@ -33,10 +33,14 @@ kt_demo_start_server (GError **error)
 {
   g_autoptr(KtFakeServer) server = kt_fake_server_new (NULL, NULL, 0, error);
   g_autoptr(GBytes) script = load_script ();
+  g_autoptr(KtClock) clock = NULL;
 
   if (server == NULL)
     return NULL;
   g_assert (script != NULL);   /* compiled in */
+  /* KT_TIME_SCALE: the demo's tasks run as fast as the app that watches them (for tests). */
+  clock = kt_clock_new_system (kt_time_scale_from_env ());
+  kt_fake_server_set_clock (server, clock);
   if (!kt_fake_server_load_script (server, g_bytes_get_data (script, NULL), error))
     return NULL;
   return g_steal_pointer (&server);

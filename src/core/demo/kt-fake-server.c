@@ -99,7 +99,7 @@ struct _KtFakeServer
   GHashTable  *expired;       /* name set */
   GHashTable  *media_faults;  /* name -> JsonObject: the media spec, for apply_body_faults() */
   GHashTable  *media_asked;   /* name -> GUINT_TO_POINTER (times downloaded) */
-  gint64       storm_from;    /* monotonic µs: from then, every query is answered 429 ... */
+  gint64       storm_from;    /* monotonic µs on the server's clock: from then, every query is answered 429 ... */
   gint64       storm_length;  /* ... for this long (µs) ... */
   gint64       storm_every;   /* ... and again every this long (µs), when not 0 */
   char        *storm_retry_after;
@@ -551,7 +551,7 @@ handle_timed (KtFakeServer      *self,
 static gboolean
 in_storm (KtFakeServer *self)
 {
-  gint64 since = g_get_monotonic_time () - self->storm_from;
+  gint64 since = kt_clock_get_monotonic_us (self->clock) - self->storm_from;
 
   if (self->storm_length <= 0 || since < 0)
     return FALSE;
@@ -1042,7 +1042,7 @@ kt_fake_server_load_script (KtFakeServer  *self,
     g_set_str (&self->api_key, get_string (root, "apiKey"));
   if (json_object_has_member (root, "credits"))
     self->credits = json_object_get_double_member (root, "credits");
-  self->storm_from = g_get_monotonic_time () +
+  self->storm_from = kt_clock_get_monotonic_us (self->clock) +
                      json_object_get_int_member_with_default (root, "stormAtMs", 0) * 1000;
   self->storm_length = json_object_get_int_member_with_default (root, "stormMs", 0) * 1000;
   self->storm_every = json_object_get_int_member_with_default (root, "stormEveryMs", 0) * 1000;
