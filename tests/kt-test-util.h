@@ -66,6 +66,8 @@ char         *kt_test_timed_script      (JsonArray       *specs,
                                          const char      *id_prefix,
                                          gint64           added_after_ms,
                                          gint64           visible_after_ms);
+/* Ends a program as the session's end does (SIGTERM) and asserts that it quit cleanly. */
+void          kt_test_terminate         (GSubprocess     *process);
 /* Whether @name has an owner on @bus (an app registered, or gone). */
 gboolean      kt_test_name_has_owner    (GDBusConnection *bus,
                                          const char      *name);

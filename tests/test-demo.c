@@ -132,11 +132,7 @@ test_try_the_demo (void)
   kt_test_wait_until (demo_folder_gone, NULL, 20000);
   g_assert_true (name_owned (NULL));
 
-  g_subprocess_send_signal (app, SIGTERM);
-  g_subprocess_wait (app, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_get_if_exited (app));
-  g_assert_cmpint (g_subprocess_get_exit_status (app), ==, 0);
+  kt_test_terminate (app);
   g_clear_object (&bus);
   kt_test_session_stop (session);
 }

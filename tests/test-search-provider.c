@@ -177,11 +177,7 @@ test_search_provider (void)
   reply = call ("ActivateResult", g_variant_new ("(s^asu)", history[1].id, (const char *[]) { "slow", NULL }, 0), NULL);
   kt_test_wait_until (window_open, NULL, 20000);
 
-  g_subprocess_send_signal (app, SIGTERM);
-  g_subprocess_wait (app, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_get_if_exited (app));
-  g_assert_cmpint (g_subprocess_get_exit_status (app), ==, 0);
+  kt_test_terminate (app);
   g_clear_object (&bus);
   kt_test_session_stop (session);
 }
