@@ -5,6 +5,7 @@
 
 #include <glib-unix.h>
 
+#include "kt-demo.h"
 #include "kt-fake-server.h"
 
 /*
@@ -12,8 +13,11 @@
  * demo mode:
  *
  *   kie-fake-server --script tests/scripts/demo.json [--port 8080] [--tls CERT KEY] [--log FILE]
+ *   kie-fake-server --demo
  *
- * It prints its URL on the first line of standard output, then serves until interrupted.
+ * It prints its URL on the first line of standard output, then serves until interrupted. With
+ * --demo it plays the window's demo (its key is "demo") and prints the demo's task IDs on the
+ * second line.
  */
 
 static gboolean
@@ -37,12 +41,14 @@ main (int   argc,
   g_autofree char *key = NULL;
   g_autofree char *log = NULL;
   int port = 0;
+  gboolean demo = FALSE;
   GOptionEntry entries[] = {
     { "script", 's', 0, G_OPTION_ARG_FILENAME, &script, "The JSON script to play", "FILE" },
     { "port", 'p', 0, G_OPTION_ARG_INT, &port, "Port on 127.0.0.1 (default: any free one)", "PORT" },
     { "cert", 0, 0, G_OPTION_ARG_FILENAME, &cert, "PEM certificate: serve HTTPS", "FILE" },
     { "key", 0, 0, G_OPTION_ARG_FILENAME, &key, "PEM private key of the certificate", "FILE" },
     { "log", 'l', 0, G_OPTION_ARG_FILENAME, &log, "Append every request to FILE as JSON lines", "FILE" },
+    { "demo", 0, 0, G_OPTION_ARG_NONE, &demo, "Play the window's demo and print its task IDs", NULL },
     { NULL }
   };
 
@@ -52,6 +58,26 @@ main (int   argc,
     {
       g_printerr ("%s\n", error->message);
       return 2;
+    }
+
+  if (demo)
+    {
+      g_auto(GStrv) ids = kt_demo_get_task_ids ();
+      g_autofree char *line = g_strjoinv (" ", ids);
+
+      server = kt_demo_start_server (&error);
+      if (server == NULL)
+        {
+          g_printerr ("kie-fake-server: %s\n", error->message);
+          return 1;
+        }
+      g_print ("%s\n%s\n", kt_fake_server_get_url (server), line);
+      fflush (stdout);
+      loop = g_main_loop_new (NULL, FALSE);
+      g_unix_signal_add (SIGINT, quit_cb, loop);
+      g_unix_signal_add (SIGTERM, quit_cb, loop);
+      g_main_loop_run (loop);
+      return 0;
     }
 
   server = kt_fake_server_new (cert, key, (guint) port, &error);

@@ -552,8 +552,17 @@ kt_application_startup (GApplication *app)
       /* The demo's settings stay in the demo: its preferences never change the user's. */
       g_autoptr(GSettingsBackend) memory = g_memory_settings_backend_new ();
 
+      g_autoptr(GSettings) user = g_settings_new (APPLICATION_ID);
+      const char *window_keys[] = { "window-width", "window-height", "window-maximized" };
+
       self->settings = g_settings_new_with_backend (APPLICATION_ID, memory);
       g_settings_set_boolean (self->settings, "run-in-background", FALSE);
+      /* It opens as large as the user's own window does. */
+      for (guint i = 0; i < G_N_ELEMENTS (window_keys); i++)
+        {
+          g_autoptr(GVariant) value = g_settings_get_value (user, window_keys[i]);
+          g_settings_set_value (self->settings, window_keys[i], value);
+        }
     }
   else
     self->settings = g_settings_new (APPLICATION_ID);

@@ -53,6 +53,19 @@ kt_demo_get_api_key (void)
   return "demo";
 }
 
+/* The demo's list of tasks: [{"id", "family", "addedMinutesAgo"}, ...], oldest first. */
+static JsonArray *
+read_demo_entries (void)
+{
+  g_autoptr(GBytes) script = load_script ();
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+
+  if (!json_parser_load_from_data (parser, g_bytes_get_data (script, NULL), g_bytes_get_size (script), &error))
+    g_error ("the demo's script does not parse: %s", error->message);   /* compiled in: a build defect */
+  return json_array_ref (json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)), "demo"));
+}
+
 /*
  * Adds the demo's tasks to @tasks as though the user had pasted them over the last hours:
  * the ones that have ended long ago first, those that run now last. Returns how many.
@@ -61,15 +74,9 @@ guint
 kt_demo_add_tasks (KtTaskList *tasks,
                    gint64      now_ms)
 {
-  g_autoptr(GBytes) script = load_script ();
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GError) error = NULL;
-  JsonArray *demo;
+  g_autoptr(JsonArray) demo = read_demo_entries ();
   guint added = 0;
 
-  if (!json_parser_load_from_data (parser, g_bytes_get_data (script, NULL), g_bytes_get_size (script), &error))
-    g_error ("the demo's script does not parse: %s", error->message);   /* compiled in: a build defect */
-  demo = json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)), "demo");
   for (guint i = 0; i < json_array_get_length (demo); i++)
     {
       JsonObject *entry = json_array_get_object_element (demo, i);
@@ -84,6 +91,18 @@ kt_demo_add_tasks (KtTaskList *tasks,
       added += new_tasks->len;
     }
   return added;
+}
+
+/* The IDs of the demo's tasks, oldest first: what a user would paste to follow them. */
+GStrv
+kt_demo_get_task_ids (void)
+{
+  g_autoptr(JsonArray) demo = read_demo_entries ();
+  g_autoptr(GStrvBuilder) ids = g_strv_builder_new ();
+
+  for (guint i = 0; i < json_array_get_length (demo); i++)
+    g_strv_builder_add (ids, json_object_get_string_member (json_array_get_object_element (demo, i), "id"));
+  return g_strv_builder_end (ids);
 }
 
 /* Removes the demo's folder and what is in it. Links are removed, never followed. */
