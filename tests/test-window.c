@@ -1780,7 +1780,22 @@ test_toggles_fit (void)
               g_assert_null (adw_toggle_get_label (succeeded));
               g_assert_cmpstr (adw_toggle_get_icon_name (succeeded), ==, "object-select-symbolic");
               g_assert_cmpstr (adw_toggle_get_tooltip (succeeded), ==, tooltip);
+              /* Tasks pasted here: the toast's words take two lines; Undo keeps its word. */
+              add_tasks (MEDIA_ID " " CLI_ID);
+              kt_test_spin (500);
               screenshot ("list-360-large-text.png");
+              {
+                g_autoptr(GPtrArray) labels = find_widgets (GTK_WIDGET (window), GTK_TYPE_LABEL);
+                gboolean found = FALSE;
+
+                for (guint i = 0; i < labels->len; i++)
+                  if (g_strcmp0 (gtk_label_get_label (g_ptr_array_index (labels, i)), _("_Undo")) == 0)
+                    {
+                      found = TRUE;
+                      g_assert_false (pango_layout_is_ellipsized (gtk_label_get_layout (g_ptr_array_index (labels, i))));
+                    }
+                g_assert_true (found);
+              }
             }
           if (d == 0 && widths[w] == 360)
             assert_toggle_label ("succeeded", _("Succeeded"));   /* words, where they fit */

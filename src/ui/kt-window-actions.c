@@ -41,6 +41,50 @@ undo_add_cb (AdwToast *toast,
   kt_task_list_remove_many (addition->tasks, addition->added);
 }
 
+/* ---- toasts with Undo ---------------------------------------------------------------- */
+
+/* On a phone with large text the toast's words take two lines, so that Undo keeps its word. */
+static void
+fit_toast (KtWindow *self,
+           AdwToast *toast)
+{
+  gtk_label_set_max_width_chars (GTK_LABEL (adw_toast_get_custom_title (toast)),
+                                 self->width == KT_WIDTH_TINY ? 8 : -1);
+}
+
+/* The window's width changed: its toasts with Undo follow. */
+void
+kt_window_fit_toasts (KtWindow *self)
+{
+  if (self->width == KT_WIDTH_TINY)
+    gtk_widget_add_css_class (GTK_WIDGET (self), "tiny");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self), "tiny");
+  for (guint i = 0; self->undo_toasts != NULL && i < self->undo_toasts->len; i++)
+    fit_toast (self, g_ptr_array_index (self->undo_toasts, i));
+}
+
+static void
+undo_toast_dismissed_cb (KtWindow *self,
+                         AdwToast *toast)
+{
+  if (self->undo_toasts != NULL)   /* not after the window's dispose */
+    g_ptr_array_remove (self->undo_toasts, toast);
+}
+
+static void
+show_undo_toast (KtWindow *self,
+                 AdwToast *toast)
+{
+  adw_toast_set_button_label (toast, _("_Undo"));
+  if (self->undo_toasts == NULL)
+    self->undo_toasts = g_ptr_array_new_with_free_func (g_object_unref);
+  g_ptr_array_add (self->undo_toasts, g_object_ref (toast));
+  g_signal_connect_object (toast, "dismissed", G_CALLBACK (undo_toast_dismissed_cb), self, G_CONNECT_SWAPPED);
+  fit_toast (self, toast);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
 /*
  * Adds the task IDs in @text and says in a toast what was added, what was there already and
  * what held no ID, with Undo. Each new task is of @family, or, when that is unknown
@@ -94,8 +138,9 @@ kt_window_add_text (KtWindow   *self,
 
       addition->tasks = g_object_ref (self->tasks);
       addition->added = g_ptr_array_ref (added);
-      adw_toast_set_button_label (toast, _("_Undo"));
       g_signal_connect_data (toast, "button-clicked", G_CALLBACK (undo_add_cb), addition, addition_free, 0);
+      show_undo_toast (self, toast);
+      return;
     }
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
@@ -149,11 +194,10 @@ remove_action (GtkWidget  *widget,
   else
     title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Removed %u task", "Removed %u tasks", tasks->len), tasks->len);
   toast = kt_toast_new (title);
-  adw_toast_set_button_label (toast, _("_Undo"));
   g_signal_connect_object (toast, "button-clicked", G_CALLBACK (undo_remove_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (toast, "dismissed", G_CALLBACK (removal_dismissed_cb), self, G_CONNECT_SWAPPED);
   self->removal_toast = toast;
-  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+  show_undo_toast (self, toast);
 }
 
 static void

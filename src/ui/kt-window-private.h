@@ -57,6 +57,7 @@ struct _KtWindow
   gboolean                selection_mode;  /* rows have check boxes; a click toggles one */
   GPtrArray              *removed;         /* KtTask: the last removal, for Undo */
   AdwToast               *removal_toast;
+  GPtrArray              *undo_toasts;     /* toasts with Undo, until dismissed */
 
   /* The list pipeline, declared in kt-window.ui. */
   KtTaskFilter           *filter;
@@ -95,5 +96,6 @@ void       kt_window_class_add_actions (GtkWidgetClass *widget_class);
 void       kt_window_set_selection_mode (KtWindow      *self,
                                          gboolean       selection_mode);
 GPtrArray *kt_window_get_selected      (KtWindow       *self);
+void       kt_window_fit_toasts        (KtWindow       *self);
 
 G_END_DECLS

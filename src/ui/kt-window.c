@@ -143,6 +143,7 @@ set_width (KtWindow *self,
 
   self->width = width;
   update_layout (self);
+  kt_window_fit_toasts (self);
   queue_counts (self);   /* the toggles' labels follow the width */
   if (was_narrow != (width >= KT_WIDTH_NARROW))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NARROW]);
@@ -602,6 +603,7 @@ kt_window_dispose (GObject *object)
   g_clear_handle_id (&self->visible_idle, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), KT_TYPE_WINDOW);
   g_clear_pointer (&self->removed, g_ptr_array_unref);
+  g_clear_pointer (&self->undo_toasts, g_ptr_array_unref);
   g_clear_object (&self->tasks);
   g_clear_object (&self->scheduler);
   g_clear_object (&self->client);
