@@ -106,6 +106,26 @@ find_widgets (GtkWidget *root,
   return found;
 }
 
+/* The widget of @type under @root whose property @name holds the string @value. */
+static GtkWidget *
+find_widget_with (GtkWidget  *root,
+                  GType       type,
+                  const char *name,
+                  const char *value)
+{
+  g_autoptr(GPtrArray) widgets = find_widgets (root, type);
+
+  for (guint i = 0; i < widgets->len; i++)
+    {
+      g_autofree char *text = NULL;
+
+      g_object_get (g_ptr_array_index (widgets, i), name, &text, NULL);
+      if (g_strcmp0 (text, value) == 0)
+        return g_ptr_array_index (widgets, i);
+    }
+  return NULL;
+}
+
 static KtTaskRow *
 row_for (const char *id)
 {
@@ -1796,6 +1816,15 @@ test_toggles_fit (void)
                     }
                 g_assert_true (found);
               }
+              /* The selection bar's buttons are icons here, with their words as tooltips. */
+              g_object_set (window, "selection-mode", TRUE, NULL);
+              kt_test_spin (300);
+              g_assert_nonnull (find_widget_with (GTK_WIDGET (window), GTK_TYPE_BUTTON, "tooltip-text", _("Select All")));
+              g_assert_true (gtk_widget_get_mapped (find_widget_with (GTK_WIDGET (window), GTK_TYPE_BUTTON,
+                                                                      "tooltip-text", _("Remove"))));
+              g_assert_null (mapped_button_labelled (_("_Remove")));   /* only what is shown */
+              screenshot ("selection-360-large-text.png");
+              g_object_set (window, "selection-mode", FALSE, NULL);
             }
           if (d == 0 && widths[w] == 360)
             assert_toggle_label ("succeeded", _("Succeeded"));   /* words, where they fit */
@@ -2542,26 +2571,6 @@ static gboolean
 list_state_is (gpointer data)
 {
   return g_strcmp0 (kt_window_get_list_state (window), data) == 0;
-}
-
-/* The widget of @type under @root whose property @name holds the string @value. */
-static GtkWidget *
-find_widget_with (GtkWidget  *root,
-                  GType       type,
-                  const char *name,
-                  const char *value)
-{
-  g_autoptr(GPtrArray) widgets = find_widgets (root, type);
-
-  for (guint i = 0; i < widgets->len; i++)
-    {
-      g_autofree char *text = NULL;
-
-      g_object_get (g_ptr_array_index (widgets, i), name, &text, NULL);
-      if (g_strcmp0 (text, value) == 0)
-        return g_ptr_array_index (widgets, i);
-    }
-  return NULL;
 }
 
 /*

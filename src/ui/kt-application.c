@@ -551,7 +551,6 @@ kt_application_startup (GApplication *app)
     {
       /* The demo's settings stay in the demo: its preferences never change the user's. */
       g_autoptr(GSettingsBackend) memory = g_memory_settings_backend_new ();
-
       g_autoptr(GSettings) user = g_settings_new (APPLICATION_ID);
       const char *window_keys[] = { "window-width", "window-height", "window-maximized" };
 

@@ -251,7 +251,10 @@ update_banner (KtWindow *self)
   const char *action = NULL;
   const char *details = NULL;
 
-  update_list_stack (self);   /* the welcome page, when it is the key that is missing */
+  /* No tasks: the welcome page, when it is the key that is missing, or the empty one. (With
+   * tasks, the list's page waits for the filter: update_counts_cb ().) */
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->tasks)) == 0)
+    update_list_stack (self);
 
   switch (kt_scheduler_get_status (self->scheduler))
     {

@@ -3,7 +3,6 @@
 
 #include "config.h"
 
-
 #include <json-glib/json-glib.h>
 
 #include "kt-demo.h"
@@ -19,10 +18,17 @@
 
 #define SCRIPT_PATH "/io/github/kietasks/KieTasks/demo/kt-demo.json"
 
+/* The script; its media are found by the server under the same prefix (registered once). */
 static GBytes *
 load_script (void)
 {
-  g_resources_register (kt_demo_get_resource ());
+  static gsize registered = 0;
+
+  if (g_once_init_enter (&registered))
+    {
+      g_resources_register (kt_demo_get_resource ());
+      g_once_init_leave (&registered, 1);
+    }
   return g_resources_lookup_data (SCRIPT_PATH, G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
 }
 

@@ -145,7 +145,6 @@ get_string (JsonObject *object,
   return NULL;
 }
 
-/* The short form of a record, dressed as the real API sends it. */
 /* A task's createTime when its step gives none: 5 s before it was first asked about, the same
  * in every answer, as Kie.ai's is. */
 static gint64
@@ -163,6 +162,8 @@ created_at (KtFakeServer *self,
   return *at;
 }
 
+/* The short form of a record, dressed as the real API sends it. Its times are "createTime" and
+ * "completeTime" as given, or "createdAgoMs" before now and "tookMs" after that (4 s). */
 static char *
 dress_record (KtFakeServer *self,
               const char   *task_id,
@@ -183,8 +184,11 @@ dress_record (KtFakeServer *self,
   const char *state = get_string (step, "state");
   const char *model = get_string (step, "model");
   const char *prompt = get_string (step, "prompt");
-  gint64 created = json_object_get_int_member_with_default (step, "createTime", created_at (self, task_id));
-  gint64 completed = json_object_get_int_member_with_default (step, "completeTime", created + 4000);
+  gint64 created = json_object_has_member (step, "createdAgoMs")
+                   ? g_get_real_time () / 1000 - json_object_get_int_member (step, "createdAgoMs")
+                   : json_object_get_int_member_with_default (step, "createTime", created_at (self, task_id));
+  gint64 completed = json_object_get_int_member_with_default (step, "completeTime",
+                                                              created + json_object_get_int_member_with_default (step, "tookMs", 4000));
 
   if (model == NULL)
     model = "grok-imagine/text-to-image";
