@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * "Try the Demo" on the welcome page, as a user with no key meets it: the real kie-tasks on a
- * private session, its app.demo action activated as the button does, starts a second
- * kie-tasks --demo beside it. The demo's tasks are in a folder of its own under the session's
- * runtime folder, the user's history gets none of them, and the folder is gone once the demo
- * quits. (What the demo's window shows is tested in test-window's /window/demo.)
+ * "Try the Demo" on the welcome page or in the desktop file's menu, as a user with no key meets
+ * it: the real kie-tasks on a private session, its demo action activated as the Shell does,
+ * starts a second kie-tasks --demo beside it. The demo's tasks are in a folder of its own
+ * under the session's runtime folder, the user's history gets none of them, and the folder is
+ * gone once the demo quits. (What the demo's window shows: test-window's /window/demo.)
  */
 #include "config.h"
 
@@ -117,8 +117,9 @@ test_try_the_demo (void)
   kt_test_wait_until (name_owned, NULL, 20000);
   g_assert_null (demo_folder ());
 
-  /* The welcome page's "Try the Demo". */
-  reply = g_dbus_connection_call_sync (bus, APP_ID, APP_PATH, "org.gtk.Actions", "Activate",
+  /* The app's demo action: the welcome page's "Try the Demo" button and the desktop file's
+   * action, which the Shell activates as here. */
+  reply = g_dbus_connection_call_sync (bus, APP_ID, APP_PATH, "org.freedesktop.Application", "ActivateAction",
                                        g_variant_new ("(sava{sv})", "demo", NULL, NULL), NULL, 0, 10000, NULL, &error);
   g_assert_no_error (error);
   kt_test_wait_until (demo_has_its_tasks, NULL, 30000);
