@@ -2677,8 +2677,14 @@ test_demo (void)
   {
     g_autoptr(GPtrArray) rows = find_widgets (GTK_WIDGET (dialog), ADW_TYPE_PASSWORD_ENTRY_ROW);
 
+    g_autoptr(GPtrArray) switches = find_widgets (GTK_WIDGET (dialog), ADW_TYPE_SWITCH_ROW);
+    guint off = 0;
+
     g_assert_cmpuint (rows->len, ==, 1);
     g_assert_false (gtk_widget_get_sensitive (g_ptr_array_index (rows, 0)));
+    for (guint i = 0; i < switches->len; i++)
+      off += !gtk_widget_get_sensitive (g_ptr_array_index (switches, i));
+    g_assert_cmpuint (off, ==, 2);   /* notifications, running on with no window */
   }
   adw_dialog_force_close (dialog);
 

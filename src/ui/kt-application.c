@@ -406,7 +406,10 @@ setup_core (KtApplication *self)
   if (self->ledger != NULL)
     kt_ledger_read_durations_async (kt_ledger_get_path (self->ledger), self->cancellable,
                                     durations_cb, g_object_ref (self));
-  self->notifier = kt_notifier_new (GTK_APPLICATION (self), self->scheduler, self->settings);
+  /* The desktop would take a demo's notification for the installed app's, and its buttons
+   * would open that app on tasks it does not have: the demo sends none. */
+  if (!self->demo)
+    self->notifier = kt_notifier_new (GTK_APPLICATION (self), self->scheduler, self->settings);
   g_signal_connect_object (self->scheduler, "state-changed", G_CALLBACK (state_changed_cb), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (self->settings, "changed::rate-limit", G_CALLBACK (rate_limit_changed_cb),

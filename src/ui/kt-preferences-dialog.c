@@ -207,7 +207,10 @@ kt_preferences_dialog_new (KtClient  *client,
   /* The key itself is never shown again: the row only takes a new one. */
   if (demo)
     {
+      /* The demo's key is its own; it sends no notifications and ends with its window. */
       gtk_widget_set_sensitive (GTK_WIDGET (self->key_row), FALSE);
+      gtk_widget_set_sensitive (GTK_WIDGET (self->notify_row), FALSE);
+      gtk_widget_set_sensitive (GTK_WIDGET (self->background_row), FALSE);
       set_status (self, STATUS_OK, _("Demo: the local server’s key is used"),
                   _("Your own key and keyring are not touched by the demo"));
     }
