@@ -2696,6 +2696,12 @@ test_demo (void)
   g_assert_cmpstr (stored, ==, KEY);
   g_assert_true (g_file_get_contents (user_ledger, &user_ledger_after, NULL, NULL));
   g_assert_true (g_strcmp0 (user_ledger_before, user_ledger_after) == 0);
+  {
+    /* Not opened at all: an open ledger has its journal beside it, where writes go first. */
+    g_autofree char *journal = g_strconcat (user_ledger, "-wal", NULL);
+
+    g_assert_false (g_file_test (journal, G_FILE_TEST_EXISTS));
+  }
 }
 
 /* ---- one application per test ---------------------------------------------------------- */

@@ -24,12 +24,11 @@ kt_toast_new (const char *title)
   GtkWidget *label = gtk_label_new (title);
 
   adw_toast_set_use_markup (toast, FALSE);
-  /* The title may take a second line and then give way, so that a long word ("hinzugefügt")
-   * beside the button never makes the toast wider than a phone with large text. */
+  /* The title wraps (inside a word if it must), so that a long word ("hinzugefügt") beside
+   * the button never makes the toast wider than a phone with large text; it is never cut, as
+   * it may be an error's whole explanation. */
   gtk_label_set_wrap (GTK_LABEL (label), TRUE);
   gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
-  gtk_label_set_lines (GTK_LABEL (label), 2);
-  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
   gtk_widget_add_css_class (label, "heading");
   adw_toast_set_custom_title (toast, label);
   return toast;
